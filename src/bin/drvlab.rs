@@ -1,0 +1,315 @@
+//! `drvlab`: the engine's answers for scripts. A thin shell over the library: it reads input,
+//! calls the engine, and prints the engine's results and traces.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    std::process::exit(cli::main());
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use clap::{Parser, Subcommand, ValueEnum};
+    use drvlab::explain::{self, Edit, Field};
+    use drvlab::graph::{resolve, InputMerge, Options, Resolution};
+    use drvlab::hash::{Hash, HashAlgo, HashFormat};
+    use drvlab::import::{import_json, Imported};
+    use serde_json::{json, Map, Value};
+    use std::io::Read;
+    use std::path::PathBuf;
+
+    #[derive(Parser)]
+    #[command(name = "drvlab", version, about = "How Nix computes .drv paths and output paths, exactly, step by step.")]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
+        /// The Nix store directory.
+        #[arg(long, global = true, default_value = "/nix/store")]
+        store_dir: String,
+        /// Which Nix's hashDerivationModulo to follow where versions differ: inputs whose hashes
+        /// modulo collide merge their outputs (2.8–2.34, ≥ 2.35.3) or overwrite (2.35.0–2.35.2).
+        #[arg(long, global = true, value_enum, default_value_t = MergeArg::Merge)]
+        inputs: MergeArg,
+    }
+
+    #[derive(Clone, Copy, ValueEnum)]
+    enum MergeArg {
+        Merge,
+        Overwrite,
+    }
+
+    #[derive(Subcommand)]
+    enum Command {
+        /// Compute every .drv path and output path of a `nix derivation show -r` document.
+        ///
+        /// Prints {"<key>": {"drvPath": "...", "outputs": {"<name>": "/nix/store/..." or null}}};
+        /// null only where Nix itself cannot know the path before building. Accepts every
+        /// shape Nix has printed (2.8 to the 2.33 version-4 document); keys may be .drv paths or
+        /// labels, output paths may be absent.
+        Paths {
+            /// JSON file, or - for standard input.
+            #[arg(default_value = "-")]
+            file: String,
+            /// Also print each derivation's ATerm (the .drv file's bytes).
+            #[arg(long)]
+            aterm: bool,
+        },
+        /// Explain how one derivation's paths are made: the engine's trace, step by step.
+        Explain {
+            #[arg(default_value = "-")]
+            file: String,
+            /// Which entry (default: the only one, or the last in dependency order).
+            #[arg(long)]
+            key: Option<String>,
+            /// Print the trace as JSON.
+            #[arg(long)]
+            json: bool,
+        },
+        /// Parse real .drv files, print each one's .drv path, and verify its output paths when
+        /// all its inputs are among the files given.
+        Drv {
+            #[arg(required = true)]
+            files: Vec<PathBuf>,
+        },
+        /// Convert a hash between base16, nix32, base64 and SRI.
+        Hash {
+            /// Hash text: `sha256:…`, `sha256-…` (SRI), or a bare hash with --algo.
+            text: String,
+            #[arg(long)]
+            algo: Option<String>,
+            /// Print only this form: base16, nix32, base64 or sri.
+            #[arg(long)]
+            to: Option<String>,
+        },
+        /// What moves when one field of one derivation is set: every path before and after.
+        ///
+        /// Fields: name, system, builder, args.N, env.KEY, outputs.OUT.hash, outputs.OUT.hashAlgo.
+        /// With --sweep, perturb every editable field of every derivation in turn instead.
+        Moves {
+            #[arg(default_value = "-")]
+            file: String,
+            #[arg(long, required_unless_present = "sweep")]
+            key: Option<String>,
+            /// FIELD=VALUE
+            #[arg(long, required_unless_present = "sweep")]
+            set: Option<String>,
+            #[arg(long)]
+            sweep: bool,
+            #[arg(long)]
+            json: bool,
+        },
+    }
+
+    /// Exit status 2 and one line on stderr for any input the engine refuses.
+    pub fn main() -> i32 {
+        let cli = Cli::parse();
+        match run(&cli) {
+            Ok(out) => {
+                print!("{out}");
+                0
+            }
+            Err(e) => {
+                eprintln!("drvlab: {e}");
+                2
+            }
+        }
+    }
+
+    fn options(cli: &Cli, trace: bool) -> Options {
+        let merge = match cli.inputs {
+            MergeArg::Merge => InputMerge::Merge,
+            MergeArg::Overwrite => InputMerge::Overwrite,
+        };
+        Options { store_dir: cli.store_dir.clone(), merge, trace }
+    }
+
+    fn read_input(file: &str) -> Result<String, String> {
+        let mut s = String::new();
+        if file == "-" {
+            std::io::stdin().read_to_string(&mut s).map_err(|e| format!("standard input: {e}"))?;
+        } else {
+            s = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+        }
+        Ok(s)
+    }
+
+    fn load(cli: &Cli, file: &str, trace: bool) -> Result<(Imported, Resolution), String> {
+        let imported = import_json(&read_input(file)?, &cli.store_dir).map_err(|e| e.to_string())?;
+        let res = resolve(&imported.graph, &options(cli, trace)).map_err(|e| e.to_string())?;
+        Ok((imported, res))
+    }
+
+    fn run(cli: &Cli) -> Result<String, String> {
+        match &cli.command {
+            Command::Paths { file, aterm } => {
+                let (_, res) = load(cli, file, false)?;
+                let mut top = Map::new();
+                for (key, r) in &res.entries {
+                    let mut e = Map::new();
+                    e.insert("drvPath".into(), json!(r.drv_path));
+                    e.insert("outputs".into(), Value::Object(r.outputs.iter().map(|(k, v)| (k.clone(), json!(v))).collect()));
+                    if *aterm {
+                        e.insert("aterm".into(), json!(String::from_utf8_lossy(&r.aterm)));
+                    }
+                    top.insert(key.clone(), Value::Object(e));
+                }
+                Ok(pretty(&Value::Object(top)))
+            }
+            Command::Explain { file, key, json } => {
+                let (imported, res) = load(cli, file, true)?;
+                let key = match key {
+                    Some(k) if res.entries.contains_key(k) => k.clone(),
+                    Some(k) => return Err(format!("--key {k:?}: no such entry; the document has {}", res.order.join(", "))),
+                    None => res.order.last().cloned().unwrap_or_default(),
+                };
+                let r = &res.entries[&key];
+                if *json {
+                    return Ok(pretty(&json!({
+                        "key": key, "shape": imported.shape, "kind": r.kind.describe(),
+                        "drvPath": r.drv_path, "outputs": r.outputs, "traces": r.traces,
+                        "mismatches": r.mismatches,
+                    })));
+                }
+                let mut s = format!("input shape: {}\nentry: {key}\nkind: {}\n", imported.shape.describe(), r.kind.describe());
+                for (o, t) in &r.traces.outputs {
+                    s.push_str(&format!("\n== output {o}\n{}", t.to_text()));
+                }
+                s.push_str(&format!("\n== hash modulo (what dependents see)\n{}", r.traces.modulo.to_text()));
+                s.push_str(&format!("\n== .drv path\n{}", r.traces.drv_path.to_text()));
+                for m in &r.mismatches {
+                    s.push_str(&format!("\nDIFFERS {}: given {} computed {}\n", m.field, m.given, m.computed));
+                }
+                Ok(s)
+            }
+            Command::Drv { files } => drv_command(cli, files),
+            Command::Hash { text, algo, to } => {
+                let algo = algo.as_deref().map(HashAlgo::parse).transpose().map_err(|e| e.to_string())?;
+                let (h, found) = Hash::parse_with_format(text, algo).map_err(|e| e.to_string())?;
+                match to {
+                    Some(f) => {
+                        let f = HashFormat::parse(f).ok_or_else(|| format!("--to {f:?}: use base16, nix32, base64 or sri"))?;
+                        Ok(format!("{}\n", h.to_format(f, false)))
+                    }
+                    None => {
+                        let mut s = format!("algo {}\nread as {}\n", h.algo, found.name());
+                        for f in HashFormat::ALL {
+                            s.push_str(&format!("{:<7} {}\n", f.name(), h.to_format(f, f != HashFormat::Sri)));
+                        }
+                        Ok(s)
+                    }
+                }
+            }
+            Command::Moves { file, key, set, sweep, json } => {
+                let (imported, _) = load(cli, file, false)?;
+                let opts = options(cli, false);
+                if *sweep {
+                    let sw = explain::sensitivity(&imported.graph, &opts).map_err(|e| e.to_string())?;
+                    if *json {
+                        return Ok(pretty(&serde_json::to_value(&sw).map_err(|e| e.to_string())?));
+                    }
+                    let mut s = String::new();
+                    for row in &sw.rows {
+                        s.push_str(&format!("{} {}:", row.key, row.field.spelling()));
+                        match &row.moved {
+                            Ok(m) => {
+                                let moved: Vec<String> =
+                                    sw.columns.iter().zip(m).filter(|(_, &b)| b).map(|(c, _)| c.label()).collect();
+                                s.push_str(&format!(" moves {}\n", if moved.is_empty() { "nothing".into() } else { moved.join(", ") }));
+                            }
+                            Err(e) => s.push_str(&format!(" error: {e}\n")),
+                        }
+                    }
+                    return Ok(s);
+                }
+                let (key, set) = (key.clone().unwrap_or_default(), set.clone().unwrap_or_default());
+                let (field, value) = set.split_once('=').ok_or_else(|| format!("--set {set:?}: write FIELD=VALUE"))?;
+                let edit = Edit { key, field: Field::parse(field).map_err(|e| e.to_string())?, value: value.to_string() };
+                let changes = explain::what_moves(&imported.graph, &opts, &edit).map_err(|e| e.to_string())?;
+                if *json {
+                    let v: Vec<Value> = changes
+                        .iter()
+                        .map(|c| json!({"key": c.id.key, "output": c.id.output, "before": c.before, "after": c.after, "moved": c.moved()}))
+                        .collect();
+                    return Ok(pretty(&Value::Array(v)));
+                }
+                let mut s = String::new();
+                for c in &changes {
+                    let what = if c.moved() { "MOVES" } else { "stays" };
+                    s.push_str(&format!("{what} {:<24} {}", c.id.label(), c.before.as_deref().unwrap_or("(unknown before build)")));
+                    if c.moved() {
+                        s.push_str(&format!(" -> {}", c.after.as_deref().unwrap_or("(unknown before build)")));
+                    }
+                    s.push('\n');
+                }
+                Ok(s)
+            }
+        }
+    }
+
+    fn pretty(v: &Value) -> String {
+        let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    fn drv_command(cli: &Cli, files: &[PathBuf]) -> Result<String, String> {
+        use drvlab::aterm::parse_aterm;
+        use drvlab::derivation::Derivation;
+        use drvlab::store_path::text_path;
+        use drvlab::trace::Trace;
+        use std::collections::BTreeMap;
+        let mut parsed: BTreeMap<String, Derivation> = BTreeMap::new();
+        let mut s = String::new();
+        for f in files {
+            let bytes = std::fs::read(f).map_err(|e| format!("{}: {e}", f.display()))?;
+            let shown = f.display().to_string();
+            let name = Derivation::name_from_drv_path(&shown)
+                .ok_or_else(|| format!("{shown}: the file name must be <hash>-<name>.drv so the derivation's name is known"))?;
+            let drv = parse_aterm(&bytes, name).map_err(|e| format!("{shown}: {e}"))?;
+            let mut refs: Vec<String> = drv.input_srcs.iter().cloned().collect();
+            refs.extend(drv.input_drvs.keys().cloned());
+            let path = text_path(&cli.store_dir, &format!("{name}.drv"), &bytes, &refs, &mut Trace::off());
+            let base = shown.rsplit('/').next().unwrap_or(&shown);
+            let verdict = if path.ends_with(&format!("/{base}")) { "matches its file name" } else { "DIFFERS from its file name" };
+            s.push_str(&format!("{shown}: {path} ({verdict})\n"));
+            parsed.insert(path, drv);
+        }
+        // Verify outputs for every derivation whose whole closure was given.
+        let complete: BTreeMap<String, Derivation> = {
+            let mut ok: BTreeMap<String, bool> = BTreeMap::new();
+            fn closed(k: &str, g: &BTreeMap<String, Derivation>, memo: &mut BTreeMap<String, bool>) -> bool {
+                if let Some(&b) = memo.get(k) {
+                    return b;
+                }
+                memo.insert(k.to_string(), false);
+                let b = g.get(k).is_some_and(|d| d.input_drvs.keys().all(|i| closed(i, g, memo)));
+                memo.insert(k.to_string(), b);
+                b
+            }
+            parsed.iter().filter(|(k, _)| closed(k, &parsed, &mut ok)).map(|(k, d)| (k.clone(), d.clone())).collect()
+        };
+        let res = resolve(&complete, &options(cli, false)).map_err(|e| e.to_string())?;
+        let mut bad = 0;
+        for key in parsed.keys() {
+            match res.entries.get(key) {
+                None => s.push_str(&format!("{key}: outputs not verified (not all of its inputs were given)\n")),
+                Some(r) if r.mismatches.is_empty() && r.aterm == parsed[key].to_aterm_bytes() => {
+                    s.push_str(&format!("{key}: outputs verified ({})\n", r.outputs.len()))
+                }
+                Some(r) => {
+                    bad += 1;
+                    for m in &r.mismatches {
+                        s.push_str(&format!("{key}: {} DIFFERS: file has {}, Nix would write {}\n", m.field, m.given, m.computed));
+                    }
+                }
+            }
+        }
+        if bad > 0 {
+            print!("{s}");
+            return Err(format!("{bad} derivation(s) differ from what Nix would write"));
+        }
+        Ok(s)
+    }
+}

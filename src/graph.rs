@@ -1,0 +1,379 @@
+//! A graph of derivations resolved in dependency order: every output path, every `.drv` path,
+//! every hash modulo, each with the trace of how it was made.
+//!
+//! Mirrors `derivationStrict` (in `libexpr/primops.cc`) for filling in output paths and
+//! `hashDerivationModulo` / `writeDerivation` (in `libstore/derivations.cc`) for the hashes. The
+//! derivations are given as Nix stores them, except that their input derivations are named by
+//! the key of another entry (a real `.drv` path, or any label), and their own output paths (in
+//! `outputs` and in `env`) may be blank: they are computed here, never trusted.
+
+use crate::aterm::write_aterm;
+use crate::derivation::{hash_placeholder, Derivation, DrvKind, KindError};
+use crate::hash::Hash;
+use crate::store_path::{self, check_name, NameError};
+use crate::trace::Trace;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Nix versions disagree on one detail of `hashDerivationModulo`; the engine can do either.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputMerge {
+    /// Nix 2.8–2.34 and after 2.35.2: two inputs whose hashes modulo are equal collapse into one
+    /// entry of the masked ATerm, and their requested outputs are merged.
+    #[default]
+    Merge,
+    /// Nix 2.35.0–2.35.2: the later input's outputs replace the earlier one's.
+    Overwrite,
+}
+
+impl InputMerge {
+    pub fn describe(self) -> &'static str {
+        match self {
+            InputMerge::Merge => "Nix 2.8–2.34, ≥ 2.35.3: colliding inputs merge their outputs",
+            InputMerge::Overwrite => "Nix 2.35.0–2.35.2: colliding inputs overwrite each other's outputs",
+        }
+    }
+}
+
+/// What the computation is parameterised by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    pub store_dir: String,
+    pub merge: InputMerge,
+    /// Record traces (the page, `explain`) or not (sweeps, benchmarks). Same code either way.
+    pub trace: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { store_dir: store_path::DEFAULT_STORE_DIR.to_string(), merge: InputMerge::Merge, trace: true }
+    }
+}
+
+/// The derivations of a graph, by key.
+pub type Graph = BTreeMap<String, Derivation>;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GraphError {
+    #[error("{key}: inputDrvs names {input:?}, which is not in the graph")]
+    MissingInput { key: String, input: String },
+    #[error("{key}: inputDrvs asks for output {output:?} of {input:?}, which has only {have}")]
+    MissingOutput { key: String, input: String, output: String, have: String },
+    #[error("{key}: inputDrvs asks for no outputs of {input:?}; Nix always names at least one")]
+    NoOutputsRequested { key: String, input: String },
+    #[error("cycle in inputDrvs: {}", .0.join(" → "))]
+    Cycle(Vec<String>),
+    #[error("{key}: {source}")]
+    Kind { key: String, source: KindError },
+    #[error("{key}: name: {source}")]
+    Name { key: String, source: NameError },
+    #[error("{key}: output {output:?}: {source}")]
+    OutputName { key: String, output: String, source: NameError },
+}
+
+/// `DrvHash` in Nix: the hash modulo of each output, and whether it is deferred (some input is
+/// content-addressed, so the real paths are not known before building).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HashModulo {
+    pub hashes: BTreeMap<String, Hash>,
+    pub deferred: bool,
+}
+
+/// The traces of one derivation, one per pipeline the page can show.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct DrvTraces {
+    /// Each output path, from the masked ATerm (or the declared hash) to the path.
+    pub outputs: BTreeMap<String, Trace>,
+    /// The hash modulo that dependents see in place of this derivation.
+    pub modulo: Trace,
+    /// The `.drv` path, from the full ATerm to the text path.
+    pub drv_path: Trace,
+}
+
+/// A given value that differs from the computed one (verification of imported derivations).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Mismatch {
+    pub field: String,
+    pub given: String,
+    pub computed: String,
+}
+
+/// One derivation, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub kind: DrvKind,
+    /// The derivation as Nix writes it: outputs and env filled in, inputs keyed by `.drv` path.
+    pub drv: Derivation,
+    pub aterm: Vec<u8>,
+    pub drv_path: String,
+    /// Each output's path, or `None` where Nix cannot know it before building.
+    pub outputs: BTreeMap<String, Option<String>>,
+    pub modulo: HashModulo,
+    pub traces: DrvTraces,
+    /// Values the input gave that differ from what Nix would compute.
+    pub mismatches: Vec<Mismatch>,
+}
+
+/// Every derivation of a graph, resolved, and the order they were resolved in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    pub order: Vec<String>,
+    pub entries: BTreeMap<String, Resolved>,
+}
+
+/// Orders the keys so that every derivation comes after its inputs (Kahn's algorithm, ties
+/// broken by key so the order is stable), or names a cycle.
+pub fn dependency_order(graph: &Graph) -> Result<Vec<String>, GraphError> {
+    let mut missing_deps: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut dependents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (key, drv) in graph {
+        missing_deps.insert(key, drv.input_drvs.len());
+        for input in drv.input_drvs.keys() {
+            if !graph.contains_key(input) {
+                return Err(GraphError::MissingInput { key: key.clone(), input: input.clone() });
+            }
+            dependents.entry(input.as_str()).or_default().push(key);
+        }
+    }
+    let mut ready: BTreeSet<&str> = missing_deps.iter().filter(|(_, &n)| n == 0).map(|(k, _)| *k).collect();
+    let mut order = Vec::with_capacity(graph.len());
+    while let Some(k) = ready.pop_first() {
+        order.push(k.to_string());
+        for d in dependents.get(k).into_iter().flatten() {
+            let n = missing_deps.get_mut(d).expect("every key counted");
+            *n -= 1;
+            if *n == 0 {
+                ready.insert(d);
+            }
+        }
+    }
+    if order.len() == graph.len() {
+        return Ok(order);
+    }
+    // Walk inputs from an unresolved entry until one repeats: that is a cycle.
+    let stuck: BTreeSet<&str> = missing_deps.iter().filter(|(_, &n)| n > 0).map(|(k, _)| *k).collect();
+    let mut path: Vec<&str> = vec![stuck.first().expect("some entry is stuck")];
+    loop {
+        let cur = *path.last().expect("non-empty");
+        let next = graph[cur].input_drvs.keys().map(String::as_str).find(|k| stuck.contains(k)).expect("a stuck entry waits on another stuck entry");
+        if let Some(i) = path.iter().position(|k| *k == next) {
+            let mut cycle: Vec<String> = path[i..].iter().map(|s| s.to_string()).collect();
+            cycle.push(next.to_string());
+            return Err(GraphError::Cycle(cycle));
+        }
+        path.push(next);
+    }
+}
+
+/// Resolves every derivation of the graph.
+pub fn resolve(graph: &Graph, opts: &Options) -> Result<Resolution, GraphError> {
+    let order = dependency_order(graph)?;
+    let mut entries = BTreeMap::new();
+    for key in &order {
+        let r = resolve_one(key, &graph[key], &entries, opts)?;
+        entries.insert(key.clone(), r);
+    }
+    Ok(Resolution { order, entries })
+}
+
+fn new_trace(opts: &Options) -> Trace {
+    if opts.trace {
+        Trace::default()
+    } else {
+        Trace::off()
+    }
+}
+
+/// Resolves one derivation whose inputs are already in `done`.
+pub fn resolve_one(
+    key: &str,
+    given: &Derivation,
+    done: &BTreeMap<String, Resolved>,
+    opts: &Options,
+) -> Result<Resolved, GraphError> {
+    let sd = opts.store_dir.as_str();
+    check_name(&given.name).map_err(|source| GraphError::Name { key: key.to_string(), source })?;
+    let given_kind = given.kind().map_err(|source| GraphError::Kind { key: key.to_string(), source })?;
+    for output in given.outputs.keys() {
+        check_name(&store_path::output_path_name(&given.name, output))
+            .map_err(|source| GraphError::OutputName { key: key.to_string(), output: output.clone(), source })?;
+    }
+
+    // Inputs, twice: by real `.drv` path for the file, by hash modulo for hashing.
+    let mut traces = DrvTraces { outputs: BTreeMap::new(), modulo: new_trace(opts), drv_path: new_trace(opts) };
+    let mut real_inputs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut by_path: Vec<(&str, &Resolved, &BTreeSet<String>, &str)> = Vec::with_capacity(given.input_drvs.len());
+    let mut deferred = false;
+    for (input, wanted) in &given.input_drvs {
+        let res = done.get(input).ok_or_else(|| GraphError::MissingInput { key: key.to_string(), input: input.clone() })?;
+        if wanted.is_empty() {
+            return Err(GraphError::NoOutputsRequested { key: key.to_string(), input: input.clone() });
+        }
+        for o in wanted {
+            if !res.modulo.hashes.contains_key(o) {
+                let have = res.modulo.hashes.keys().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ");
+                return Err(GraphError::MissingOutput { key: key.to_string(), input: input.clone(), output: o.clone(), have });
+            }
+        }
+        deferred |= res.modulo.deferred;
+        real_inputs.insert(res.drv_path.clone(), wanted.clone());
+        by_path.push((res.drv_path.as_str(), res, wanted, input.as_str()));
+    }
+    // Nix walks inputDrvs in `.drv` path order; with `Overwrite` that order decides who wins.
+    by_path.sort_by(|a, b| a.0.cmp(b.0));
+    let mut modulo_inputs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (_, res, wanted, _) in &by_path {
+        let mut per_hash: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for o in *wanted {
+            per_hash.entry(res.modulo.hashes[o].to_base16()).or_default().insert(o.clone());
+        }
+        for (hex, outs) in per_hash {
+            match opts.merge {
+                InputMerge::Merge => modulo_inputs.entry(hex).or_default().extend(outs),
+                InputMerge::Overwrite => {
+                    modulo_inputs.insert(hex, outs);
+                }
+            }
+        }
+    }
+
+    let kind = match given_kind {
+        DrvKind::InputAddressed if deferred => DrvKind::Deferred,
+        k => k,
+    };
+
+    // Fill in the outputs as `derivationStrict` does.
+    let mut drv = given.clone();
+    drv.input_drvs = real_inputs;
+    let mut outputs: BTreeMap<String, Option<String>> = BTreeMap::new();
+    match &kind {
+        DrvKind::Fixed { mode, hash } => {
+            let mut t = new_trace(opts);
+            t.step("kind", "fixed-output: the path depends only on the name and the declared hash");
+            t.step("name", &drv.name);
+            t.step("declared hash", format!("{}{}:{}", mode.prefix(), hash.algo, hash.to_base16()));
+            let path = store_path::fixed_output_path(sd, &drv.name, *mode, hash, &mut t);
+            traces.outputs.insert("out".to_string(), t);
+            outputs.insert("out".to_string(), Some(path));
+        }
+        DrvKind::InputAddressed => {
+            for o in drv.outputs.values_mut() {
+                o.path.clear();
+            }
+            for name in given.outputs.keys() {
+                drv.env.insert(name.clone(), String::new());
+            }
+            let mut shared = new_trace(opts);
+            shared.step("kind", "input-addressed: the path depends on the whole derivation and its inputs");
+            record_replacements(&mut shared, &by_path);
+            let mut buf = Vec::with_capacity(1024);
+            write_aterm(&mut buf, &drv, true, &modulo_inputs);
+            shared.step_with("masked ATerm (own outputs blank, inputs replaced by their hash modulo)", || {
+                String::from_utf8_lossy(&buf).into_owned()
+            });
+            let h = Hash::sha256(&buf);
+            shared.step_with("sha256(masked ATerm) = hashDerivationModulo", || h.to_base16());
+            for name in given.outputs.keys() {
+                let mut t = shared.clone();
+                let path = store_path::output_path(sd, &drv.name, name, &h, &mut t);
+                traces.outputs.insert(name.clone(), t);
+                outputs.insert(name.clone(), Some(path));
+            }
+        }
+        DrvKind::Floating { .. } => {
+            for name in given.outputs.keys() {
+                let mut t = new_trace(opts);
+                t.step("kind", "content-addressed (floating): the path is the hash of what the build produces");
+                t.step("env placeholder", hash_placeholder(name));
+                t.step("path", "unknown until built");
+                traces.outputs.insert(name.clone(), t);
+                outputs.insert(name.clone(), None);
+            }
+        }
+        DrvKind::Deferred => {
+            for name in given.outputs.keys() {
+                let mut t = new_trace(opts);
+                t.step("kind", "deferred: an input is content-addressed, so this derivation's hash modulo (and paths) wait for it to be built");
+                record_replacements(&mut t, &by_path);
+                t.step("path", "unknown until the content-addressed inputs are built");
+                traces.outputs.insert(name.clone(), t);
+                outputs.insert(name.clone(), None);
+            }
+        }
+    }
+    let mut mismatches = Vec::new();
+    for (name, o) in drv.outputs.iter_mut() {
+        let computed = match &kind {
+            DrvKind::Floating { .. } => None,
+            _ => outputs[name].clone(),
+        };
+        let computed_path = computed.clone().unwrap_or_default();
+        let env_value = match &kind {
+            DrvKind::Floating { .. } => hash_placeholder(name),
+            _ => computed_path.clone(),
+        };
+        if !o.path.is_empty() && o.path != computed_path {
+            mismatches.push(Mismatch { field: format!("outputs.{name}.path"), given: o.path.clone(), computed: computed_path.clone() });
+        }
+        if let Some(v) = given.env.get(name) {
+            if !v.is_empty() && *v != env_value {
+                mismatches.push(Mismatch { field: format!("env.{name}"), given: v.clone(), computed: env_value.clone() });
+            }
+        }
+        o.path = computed_path;
+        drv.env.insert(name.clone(), env_value);
+    }
+
+    // The hash modulo that dependents see.
+    let modulo = match &kind {
+        DrvKind::Fixed { mode, hash } => {
+            let t = &mut traces.modulo;
+            let s = format!("fixed:out:{}{}:{}:{}", mode.prefix(), hash.algo, hash.to_base16(), outputs["out"].as_deref().unwrap_or(""));
+            t.step("rule", "a fixed-output derivation stands for its declared output: builder, args, env and inputs do not enter");
+            t.step("string", &s);
+            let h = Hash::sha256(s.as_bytes());
+            t.step_with("sha256(string) = hashDerivationModulo", || h.to_base16());
+            HashModulo { hashes: BTreeMap::from([("out".to_string(), h)]), deferred: false }
+        }
+        _ => {
+            let t = &mut traces.modulo;
+            t.step("rule", "the ATerm with output paths filled in and inputs replaced by their hash modulo");
+            let mut buf = Vec::with_capacity(1024);
+            write_aterm(&mut buf, &drv, false, &modulo_inputs);
+            let h = Hash::sha256(&buf);
+            t.step_with("ATerm (inputs replaced)", || String::from_utf8_lossy(&buf).into_owned());
+            t.step_with("sha256 = hashDerivationModulo", || h.to_base16());
+            let deferred = !matches!(kind, DrvKind::InputAddressed);
+            HashModulo { hashes: drv.outputs.keys().map(|o| (o.clone(), h.clone())).collect(), deferred }
+        }
+    };
+
+    // The `.drv` file and its path.
+    let aterm = drv.to_aterm_bytes();
+    let t = &mut traces.drv_path;
+    t.step("rule", "a text path over the full ATerm; references are the input sources and input derivations");
+    let mut refs: Vec<String> = drv.input_srcs.iter().cloned().collect();
+    refs.extend(drv.input_drvs.keys().cloned());
+    t.step_with("references", || {
+        let mut r = refs.clone();
+        r.sort();
+        r.join("\n")
+    });
+    t.step_with("ATerm", || String::from_utf8_lossy(&aterm).into_owned());
+    let drv_path = store_path::text_path(sd, &format!("{}.drv", drv.name), &aterm, &refs, t);
+    if key.starts_with(sd) && key.ends_with(".drv") && key != drv_path {
+        mismatches.push(Mismatch { field: "drvPath".to_string(), given: key.to_string(), computed: drv_path.clone() });
+    }
+
+    Ok(Resolved { kind, drv, aterm, drv_path, outputs, modulo, traces, mismatches })
+}
+
+fn record_replacements(t: &mut Trace, by_path: &[(&str, &Resolved, &BTreeSet<String>, &str)]) {
+    for (path, res, wanted, key) in by_path {
+        t.step_with(&format!("input {key}"), || {
+            let outs: Vec<&str> = wanted.iter().map(String::as_str).collect();
+            let hex: BTreeSet<String> = wanted.iter().map(|o| res.modulo.hashes[o].to_base16()).collect();
+            format!("{path} [{}] → {}", outs.join(","), hex.into_iter().collect::<Vec<_>>().join(", "))
+        });
+    }
+}

@@ -1,0 +1,228 @@
+//! Store paths: `makeStorePath` and its text, source and fixed-output variants.
+//!
+//! Mirrors `Store::makeStorePath`, `makeTextPath`, `makeFixedOutputPath` and `makeOutputPath` in
+//! Nix's `libstore/store-api.cc`. Every function returns a [`Trace`] of the steps it took, so the
+//! page and the CLI can show *how* a path came to be without a second implementation.
+
+use crate::hash::{Hash, HashAlgo};
+use crate::trace::Trace;
+
+/// The Nix store directory; a parameter because `--store` can move it.
+pub const DEFAULT_STORE_DIR: &str = "/nix/store";
+
+/// Length of the hash part of a store path: 20 bytes in nix32.
+pub const HASH_PART_LEN: usize = 32;
+
+/// Longest store path name Nix accepts (`StorePath::MaxPathLen` less the hash part).
+pub const MAX_NAME_LEN: usize = 211;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("store path name is empty")]
+    Empty,
+    #[error("store path name {name:?} is {len} bytes; Nix allows at most 211")]
+    TooLong { name: String, len: usize },
+    #[error("store path name {name:?} starts with a dot, which Nix forbids")]
+    LeadingDot { name: String },
+    #[error("store path name {name:?} has {ch:?} at position {pos}; Nix allows only letters, digits and + - . _ ? =")]
+    BadChar { name: String, ch: char, pos: usize },
+}
+
+/// Checks a store path name as Nix 2.8's `checkName` does (also used for derivation names).
+pub fn check_name(name: &str) -> Result<(), NameError> {
+    if name.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if name.len() > MAX_NAME_LEN {
+        return Err(NameError::TooLong { name: name.to_string(), len: name.len() });
+    }
+    if name.starts_with('.') {
+        return Err(NameError::LeadingDot { name: name.to_string() });
+    }
+    if let Some((pos, ch)) =
+        name.char_indices().find(|(_, c)| !(c.is_ascii_alphanumeric() || "+-._?=".contains(*c)))
+    {
+        return Err(NameError::BadChar { name: name.to_string(), ch, pos });
+    }
+    Ok(())
+}
+
+/// `compressHash`: XOR-folds a digest into `size` bytes (`out[i % size] ^= h[i]`). Nix Pill 18
+/// calls this truncation; every input byte still counts.
+pub fn compress_hash(digest: &[u8], size: usize) -> Vec<u8> {
+    let mut out = vec![0u8; size];
+    for (i, b) in digest.iter().enumerate() {
+        out[i % size] ^= b;
+    }
+    out
+}
+
+/// `makeStorePath(type, hash, name)`: the one place every store path is made.
+///
+/// The fingerprint is `<type>:sha256:<hex of inner hash>:<storeDir>:<name>`; its sha256 is folded
+/// to 20 bytes and printed in nix32. `inner` is always sha256 in Nix (other algorithms are wrapped
+/// by the caller first, see [`fixed_output_path`]).
+pub fn make_store_path(store_dir: &str, path_type: &str, inner: &Hash, name: &str, trace: &mut Trace) -> String {
+    let fingerprint = format!("{path_type}:{}:{}:{store_dir}:{name}", inner.algo, inner.to_base16());
+    trace.step("fingerprint", &fingerprint);
+    let digest = Hash::sha256(fingerprint.as_bytes());
+    trace.step("sha256(fingerprint)", digest.to_base16());
+    let folded = compress_hash(&digest.bytes, 20);
+    let folded = Hash { algo: HashAlgo::Sha256, bytes: folded };
+    trace.step("fold to 20 bytes", folded.to_base16());
+    let hash_part = folded.to_nix32();
+    trace.step("nix32", &hash_part);
+    let path = format!("{store_dir}/{hash_part}-{name}");
+    trace.step("path", &path);
+    path
+}
+
+/// `makeType`: the type string with each reference appended, sorted (a `StorePathSet`).
+pub fn type_with_references(base: &str, references: &[String]) -> String {
+    let mut refs: Vec<&String> = references.iter().collect();
+    refs.sort();
+    refs.dedup();
+    let mut t = base.to_string();
+    for r in refs {
+        t.push(':');
+        t.push_str(r);
+    }
+    t
+}
+
+/// `makeTextPath`: `builtins.toFile` results and `.drv` files; sha256 of the contents, with
+/// references in the type.
+pub fn text_path(store_dir: &str, name: &str, contents: &[u8], references: &[String], trace: &mut Trace) -> String {
+    let h = Hash::sha256(contents);
+    trace.step("sha256(contents)", h.to_base16());
+    make_store_path(store_dir, &type_with_references("text", references), &h, name, trace)
+}
+
+/// A source path (`builtins.path`, path literals): sha256 of the NAR serialisation.
+pub fn source_path(store_dir: &str, name: &str, nar: &[u8], references: &[String], trace: &mut Trace) -> String {
+    let h = Hash::sha256(nar);
+    trace.step("sha256(NAR)", h.to_base16());
+    make_store_path(store_dir, &type_with_references("source", references), &h, name, trace)
+}
+
+/// How a fixed output's content is hashed (`outputHashMode`; `FileIngestionMethod`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixedMode {
+    /// The file's bytes (`outputHashMode = "flat"`).
+    Flat,
+    /// The NAR serialisation of the output (`"recursive"`, printed `r:` in `.drv` files).
+    Recursive,
+}
+
+impl FixedMode {
+    /// `makeFileIngestionPrefix`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            FixedMode::Flat => "",
+            FixedMode::Recursive => "r:",
+        }
+    }
+}
+
+/// `makeFixedOutputPath`: recursive sha256 is a plain source path of the NAR hash (that is why a
+/// `fetchFromGitHub` output and `builtins.path` of the same tree coincide); anything else wraps
+/// the declared hash as `fixed:out:<r:?><algo>:<hex>:` first.
+pub fn fixed_output_path(store_dir: &str, name: &str, mode: FixedMode, hash: &Hash, trace: &mut Trace) -> String {
+    if mode == FixedMode::Recursive && hash.algo == HashAlgo::Sha256 {
+        trace.step("rule", "recursive sha256: a source path of the NAR hash");
+        make_store_path(store_dir, "source", hash, name, trace)
+    } else {
+        let inner_text = format!("fixed:out:{}{}:{}:", mode.prefix(), hash.algo, hash.to_base16());
+        trace.step("inner string", &inner_text);
+        let inner = Hash::sha256(inner_text.as_bytes());
+        trace.step("sha256(inner string)", inner.to_base16());
+        make_store_path(store_dir, "output:out", &inner, name, trace)
+    }
+}
+
+/// `outputPathName`: `name` for `out`, `name-<output>` otherwise.
+pub fn output_path_name(drv_name: &str, output: &str) -> String {
+    if output == "out" {
+        drv_name.to_string()
+    } else {
+        format!("{drv_name}-{output}")
+    }
+}
+
+/// `makeOutputPath`: an input-addressed output, from the derivation's hash modulo.
+pub fn output_path(store_dir: &str, drv_name: &str, output: &str, hash_modulo: &Hash, trace: &mut Trace) -> String {
+    make_store_path(store_dir, &format!("output:{output}"), hash_modulo, &output_path_name(drv_name, output), trace)
+}
+
+/// Splits `/nix/store/<hash>-<name>` into its name, checking the shape.
+pub fn parse_store_path<'a>(store_dir: &str, path: &'a str) -> Option<(&'a str, &'a str)> {
+    let base = path.strip_prefix(store_dir)?.strip_prefix('/')?;
+    if base.len() < HASH_PART_LEN + 2 || base.as_bytes()[HASH_PART_LEN] != b'-' || base.contains('/') {
+        return None;
+    }
+    let (hash, name) = base.split_at(HASH_PART_LEN);
+    Some((hash, &name[1..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t() -> Trace {
+        Trace::default()
+    }
+
+    #[test]
+    fn fold_xors_every_byte() {
+        let digest: Vec<u8> = (0u8..32).collect();
+        let folded = compress_hash(&digest, 20);
+        assert_eq!(folded[0], 0 ^ 20);
+        assert_eq!(folded[11], 11 ^ 31);
+        assert_eq!(folded[12], 12);
+    }
+
+    /// Values printed by real Nix 2.8 (`nix-instantiate` of a flat sha256 FOD of empty content).
+    #[test]
+    fn flat_fixed_output_matches_nix() {
+        let h = Hash::sha256(b"");
+        assert_eq!(
+            fixed_output_path(DEFAULT_STORE_DIR, "src", FixedMode::Flat, &h, &mut t()),
+            "/nix/store/2qgpd47jrm1g5pyj4s1dacj3hnkrfzvw-src"
+        );
+    }
+
+    #[test]
+    fn names_are_checked_like_nix() {
+        assert!(check_name("hello-2.12.1").is_ok());
+        assert!(check_name("a+b=c?d_e.f").is_ok());
+        assert_eq!(check_name(""), Err(NameError::Empty));
+        assert!(matches!(check_name(".hidden"), Err(NameError::LeadingDot { .. })));
+        assert!(matches!(check_name("a b"), Err(NameError::BadChar { ch: ' ', pos: 1, .. })));
+        assert!(matches!(check_name(&"x".repeat(212)), Err(NameError::TooLong { len: 212, .. })));
+        assert!(check_name(&"x".repeat(211)).is_ok());
+    }
+
+    #[test]
+    fn trace_records_every_step() {
+        let mut tr = t();
+        let p = text_path(DEFAULT_STORE_DIR, "hello.txt", b"hello", &[], &mut tr);
+        let labels: Vec<&str> = tr.steps.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["sha256(contents)", "fingerprint", "sha256(fingerprint)", "fold to 20 bytes", "nix32", "path"]);
+        assert_eq!(tr.steps.last().unwrap().value, p);
+        assert!(tr.steps[1].value.starts_with("text:sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824:/nix/store:hello.txt"));
+    }
+
+    #[test]
+    fn output_names() {
+        assert_eq!(output_path_name("hello", "out"), "hello");
+        assert_eq!(output_path_name("hello", "dev"), "hello-dev");
+    }
+
+    #[test]
+    fn store_path_shape() {
+        let p = "/nix/store/2qgpd47jrm1g5pyj4s1dacj3hnkrfzvw-src";
+        assert_eq!(parse_store_path(DEFAULT_STORE_DIR, p), Some(("2qgpd47jrm1g5pyj4s1dacj3hnkrfzvw", "src")));
+        assert_eq!(parse_store_path(DEFAULT_STORE_DIR, "/nix/store/abc"), None);
+    }
+}

@@ -1,0 +1,70 @@
+//! Traces: the named steps a computation took, recorded by the code that computes.
+//!
+//! The page's "how" views and `drvlab explain` render these; nothing re-derives a value for
+//! display. Recording can be switched off (the benchmark, the sensitivity sweep) without taking a
+//! different code path: the same functions run and simply keep no notes.
+
+/// One named intermediate value, e.g. `fingerprint` = `output:out:sha256:…:/nix/store:hello`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Step {
+    pub label: String,
+    pub value: String,
+}
+
+/// An ordered list of steps; sub-computations are recorded under a `section` heading step.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Trace {
+    pub steps: Vec<Step>,
+    #[serde(skip)]
+    pub off: bool,
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Trace { steps: Vec::new(), off: false }
+    }
+}
+
+impl Trace {
+    /// A trace that records nothing (for sweeps and benchmarks).
+    pub fn off() -> Trace {
+        Trace { steps: Vec::new(), off: true }
+    }
+
+    pub fn is_on(&self) -> bool {
+        !self.off
+    }
+
+    /// Records a value the computation already has in hand.
+    pub fn step(&mut self, label: &str, value: impl AsRef<str>) {
+        if !self.off {
+            self.steps.push(Step { label: label.to_string(), value: value.as_ref().to_string() });
+        }
+    }
+
+    /// Records a value that exists only for the reader (a hex rendering, say); not computed
+    /// when recording is off.
+    pub fn step_with(&mut self, label: &str, value: impl FnOnce() -> String) {
+        if !self.off {
+            self.steps.push(Step { label: label.to_string(), value: value() });
+        }
+    }
+
+    /// The value of the last step with this label.
+    pub fn get(&self, label: &str) -> Option<&str> {
+        self.steps.iter().rev().find(|s| s.label == label).map(|s| s.value.as_str())
+    }
+
+    /// Renders the steps as `label: value` lines.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        for step in &self.steps {
+            if step.value.contains('\n') || step.value.len() > 100 {
+                s.push_str(&format!("{}:\n    {}\n", step.label, step.value.replace('\n', "\n    ")));
+            } else {
+                s.push_str(&format!("{}: {}\n", step.label, step.value));
+            }
+        }
+        s
+    }
+}
