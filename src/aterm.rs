@@ -51,7 +51,12 @@ fn list<T>(out: &mut Vec<u8>, items: impl IntoIterator<Item = T>, mut each: impl
 /// the inputs' hashes modulo when computing `hashDerivationModulo`. With `mask_outputs`, output
 /// paths and the env entries named after outputs print as `""`, as Nix hashes them before the
 /// paths exist.
-pub fn write_aterm(out: &mut Vec<u8>, drv: &Derivation, mask_outputs: bool, input_drvs: &BTreeMap<String, BTreeSet<String>>) {
+pub fn write_aterm(
+    out: &mut Vec<u8>,
+    drv: &Derivation,
+    mask_outputs: bool,
+    input_drvs: &BTreeMap<String, BTreeSet<String>>,
+) {
     out.extend_from_slice(b"Derive(");
     list(out, &drv.outputs, |out, (name, o): (&String, &Output)| {
         out.push(b'(');
@@ -157,7 +162,9 @@ impl<'a> Parser<'a> {
     fn string(&mut self, what: &str, escaped: bool) -> Result<String, ParseError> {
         let start = self.pos;
         if !self.peek(b'"') {
-            return Err(self.error(self.pos, format!("expected a quoted string for {what}, found {}", self.describe_here())));
+            return Err(
+                self.error(self.pos, format!("expected a quoted string for {what}, found {}", self.describe_here()))
+            );
         }
         self.pos += 1;
         let mut bytes = Vec::new();
@@ -208,10 +215,15 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        String::from_utf8(bytes).map_err(|e| self.error(start + 1 + e.utf8_error().valid_up_to(), format!("{what} is not valid UTF-8")))
+        String::from_utf8(bytes)
+            .map_err(|e| self.error(start + 1 + e.utf8_error().valid_up_to(), format!("{what} is not valid UTF-8")))
     }
 
-    fn list<T>(&mut self, what: &str, mut item: impl FnMut(&mut Self) -> Result<T, ParseError>) -> Result<Vec<T>, ParseError> {
+    fn list<T>(
+        &mut self,
+        what: &str,
+        mut item: impl FnMut(&mut Self) -> Result<T, ParseError>,
+    ) -> Result<Vec<T>, ParseError> {
         if !self.peek(b'[') {
             return Err(self.error(self.pos, format!("expected '[' to open {what}, found {}", self.describe_here())));
         }
@@ -229,7 +241,11 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     return Ok(items);
                 }
-                _ => return Err(self.error(self.pos, format!("expected ',' or ']' in {what}, found {}", self.describe_here()))),
+                _ => {
+                    return Err(
+                        self.error(self.pos, format!("expected ',' or ']' in {what}, found {}", self.describe_here()))
+                    )
+                }
             }
         }
     }
@@ -262,7 +278,9 @@ impl<'a> Parser<'a> {
 pub fn parse_aterm(text: &[u8], name: &str) -> Result<Derivation, ParseError> {
     let mut p = Parser { s: text, pos: 0 };
     if text.starts_with(b"DrvWithVersion(") {
-        return Err(p.error(0, "DrvWithVersion (dynamic derivations) is not supported; drvlab reads the Derive(...) form"));
+        return Err(
+            p.error(0, "DrvWithVersion (dynamic derivations) is not supported; drvlab reads the Derive(...) form")
+        );
     }
     p.expect("Derive(")?;
     let outputs = p.list("the outputs", |p| {
@@ -345,11 +363,7 @@ mod tests {
 
     #[test]
     fn escapes_only_five_characters() {
-        let drv = Derivation {
-            name: "x".into(),
-            builder: "a\"b\\c\nd\re\tf\u{1}g ü".into(),
-            ..Default::default()
-        };
+        let drv = Derivation { name: "x".into(), builder: "a\"b\\c\nd\re\tf\u{1}g ü".into(), ..Default::default() };
         let s = drv.to_aterm_string();
         assert!(s.contains(r#""a\"b\\c\nd\re\tf"#), "{s}");
         assert!(s.contains("\u{1}g ü"));

@@ -124,8 +124,8 @@ impl Derivation {
                 // which one it is follows from the inputs, so both count as input-addressed here.
                 OutputShape::InputAddressed
             } else {
-                let (mode, algo) =
-                    parse_method_algo(&o.hash_algo).map_err(|source| KindError::Algo { output: name.clone(), source })?;
+                let (mode, algo) = parse_method_algo(&o.hash_algo)
+                    .map_err(|source| KindError::Algo { output: name.clone(), source })?;
                 if o.hash.is_empty() {
                     OutputShape::Floating(mode, algo)
                 } else {

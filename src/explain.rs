@@ -130,11 +130,17 @@ fn set_field(drv: &mut Derivation, key: &str, field: &Field, value: &str) -> Res
             drv.env.insert(k.clone(), value.to_string());
         }
         Field::OutputHash(o) => {
-            let out = drv.outputs.get_mut(o).ok_or_else(|| EditError::NoOutput { key: key.to_string(), output: o.clone() })?;
+            let out = drv
+                .outputs
+                .get_mut(o)
+                .ok_or_else(|| EditError::NoOutput { key: key.to_string(), output: o.clone() })?;
             out.hash = value.to_string();
         }
         Field::OutputMode(o) => {
-            let out = drv.outputs.get_mut(o).ok_or_else(|| EditError::NoOutput { key: key.to_string(), output: o.clone() })?;
+            let out = drv
+                .outputs
+                .get_mut(o)
+                .ok_or_else(|| EditError::NoOutput { key: key.to_string(), output: o.clone() })?;
             out.hash_algo = value.to_string();
         }
         Field::AddOutput(o) => {
@@ -267,7 +273,8 @@ pub fn editable_fields(drv: &Derivation) -> Vec<Field> {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SweepRow {
     pub key: String,
-    pub field: Field,
+    /// The field as `drvlab moves --set` (or the page) spells it.
+    pub field: String,
     pub value: String,
     pub moved: Result<Vec<bool>, String>,
 }
@@ -298,7 +305,7 @@ pub fn sensitivity(graph: &Graph, opts: &Options) -> Result<Sweep, GraphError> {
                     let changes = compare(&base, &after);
                     changes.iter().take(columns.len()).map(PathChange::moved).collect()
                 });
-            rows.push(SweepRow { key: key.clone(), field, value, moved });
+            rows.push(SweepRow { key: key.clone(), field: field.spelling(), value, moved });
         }
     }
     Ok(Sweep { columns, rows })

@@ -155,7 +155,12 @@ pub fn dependency_order(graph: &Graph) -> Result<Vec<String>, GraphError> {
     let mut path: Vec<&str> = vec![stuck.first().expect("some entry is stuck")];
     loop {
         let cur = *path.last().expect("non-empty");
-        let next = graph[cur].input_drvs.keys().map(String::as_str).find(|k| stuck.contains(k)).expect("a stuck entry waits on another stuck entry");
+        let next = graph[cur]
+            .input_drvs
+            .keys()
+            .map(String::as_str)
+            .find(|k| stuck.contains(k))
+            .expect("a stuck entry waits on another stuck entry");
         if let Some(i) = path.iter().position(|k| *k == next) {
             let mut cycle: Vec<String> = path[i..].iter().map(|s| s.to_string()).collect();
             cycle.push(next.to_string());
@@ -195,8 +200,11 @@ pub fn resolve_one(
     check_name(&given.name).map_err(|source| GraphError::Name { key: key.to_string(), source })?;
     let given_kind = given.kind().map_err(|source| GraphError::Kind { key: key.to_string(), source })?;
     for output in given.outputs.keys() {
-        check_name(&store_path::output_path_name(&given.name, output))
-            .map_err(|source| GraphError::OutputName { key: key.to_string(), output: output.clone(), source })?;
+        check_name(&store_path::output_path_name(&given.name, output)).map_err(|source| GraphError::OutputName {
+            key: key.to_string(),
+            output: output.clone(),
+            source,
+        })?;
     }
 
     // Inputs, twice: by real `.drv` path for the file, by hash modulo for hashing.
@@ -205,14 +213,20 @@ pub fn resolve_one(
     let mut by_path: Vec<(&str, &Resolved, &BTreeSet<String>, &str)> = Vec::with_capacity(given.input_drvs.len());
     let mut deferred = false;
     for (input, wanted) in &given.input_drvs {
-        let res = done.get(input).ok_or_else(|| GraphError::MissingInput { key: key.to_string(), input: input.clone() })?;
+        let res =
+            done.get(input).ok_or_else(|| GraphError::MissingInput { key: key.to_string(), input: input.clone() })?;
         if wanted.is_empty() {
             return Err(GraphError::NoOutputsRequested { key: key.to_string(), input: input.clone() });
         }
         for o in wanted {
             if !res.modulo.hashes.contains_key(o) {
                 let have = res.modulo.hashes.keys().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ");
-                return Err(GraphError::MissingOutput { key: key.to_string(), input: input.clone(), output: o.clone(), have });
+                return Err(GraphError::MissingOutput {
+                    key: key.to_string(),
+                    input: input.clone(),
+                    output: o.clone(),
+                    have,
+                });
             }
         }
         deferred |= res.modulo.deferred;
@@ -313,11 +327,19 @@ pub fn resolve_one(
             _ => computed_path.clone(),
         };
         if !o.path.is_empty() && o.path != computed_path {
-            mismatches.push(Mismatch { field: format!("outputs.{name}.path"), given: o.path.clone(), computed: computed_path.clone() });
+            mismatches.push(Mismatch {
+                field: format!("outputs.{name}.path"),
+                given: o.path.clone(),
+                computed: computed_path.clone(),
+            });
         }
         if let Some(v) = given.env.get(name) {
             if !v.is_empty() && *v != env_value {
-                mismatches.push(Mismatch { field: format!("env.{name}"), given: v.clone(), computed: env_value.clone() });
+                mismatches.push(Mismatch {
+                    field: format!("env.{name}"),
+                    given: v.clone(),
+                    computed: env_value.clone(),
+                });
             }
         }
         o.path = computed_path;
@@ -328,8 +350,17 @@ pub fn resolve_one(
     let modulo = match &kind {
         DrvKind::Fixed { mode, hash } => {
             let t = &mut traces.modulo;
-            let s = format!("fixed:out:{}{}:{}:{}", mode.prefix(), hash.algo, hash.to_base16(), outputs["out"].as_deref().unwrap_or(""));
-            t.step("rule", "a fixed-output derivation stands for its declared output: builder, args, env and inputs do not enter");
+            let s = format!(
+                "fixed:out:{}{}:{}:{}",
+                mode.prefix(),
+                hash.algo,
+                hash.to_base16(),
+                outputs["out"].as_deref().unwrap_or("")
+            );
+            t.step(
+                "rule",
+                "a fixed-output derivation stands for its declared output: builder, args, env and inputs do not enter",
+            );
             t.step("string", &s);
             let h = Hash::sha256(s.as_bytes());
             t.step_with("sha256(string) = hashDerivationModulo", || h.to_base16());

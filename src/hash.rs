@@ -206,7 +206,9 @@ impl Hash {
             return Err(HashError::Empty);
         }
         let check = |found: HashAlgo| match algo {
-            Some(expected) if expected != found => Err(HashError::AlgoMismatch { text: text.to_string(), found, expected }),
+            Some(expected) if expected != found => {
+                Err(HashError::AlgoMismatch { text: text.to_string(), found, expected })
+            }
             _ => Ok(found),
         };
         if let Some((prefix, body)) = text.split_once(':') {
@@ -326,7 +328,10 @@ mod tests {
         );
         assert!(matches!(Hash::parse("sha257:abc", None), Err(HashError::UnknownAlgo(a)) if a == "sha257"));
         let bad_hex = format!("{}g", &EMPTY_SHA256_HEX[..63]);
-        assert!(matches!(Hash::parse(&bad_hex, Some(HashAlgo::Sha256)), Err(HashError::BadChar { ch: 'g', pos: 63, .. })));
+        assert!(matches!(
+            Hash::parse(&bad_hex, Some(HashAlgo::Sha256)),
+            Err(HashError::BadChar { ch: 'g', pos: 63, .. })
+        ));
         let bad32 = format!("e{}", &EMPTY_SHA256_NIX32[1..]);
         assert!(matches!(Hash::parse(&bad32, Some(HashAlgo::Sha256)), Err(HashError::BadChar { ch: 'e', pos: 0, .. })));
         assert!(matches!(

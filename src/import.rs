@@ -15,8 +15,8 @@
 //! may be absent and own-output env values `""`: the engine computes them.
 
 use crate::derivation::{Derivation, Output};
-use crate::hash::{Hash, HashAlgo};
 use crate::graph::Graph;
+use crate::hash::{Hash, HashAlgo};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -40,7 +40,9 @@ pub enum JsonShape {
 impl JsonShape {
     pub fn describe(self) -> &'static str {
         match self {
-            JsonShape::Nix2_8 => "Nix 2.8–2.14 (inputDrvs as lists, fixed outputs as hashAlgo \"r:sha256\", no name field)",
+            JsonShape::Nix2_8 => {
+                "Nix 2.8–2.14 (inputDrvs as lists, fixed outputs as hashAlgo \"r:sha256\", no name field)"
+            }
             JsonShape::Nix2_15 => "Nix 2.15–2.17 (a name field)",
             JsonShape::Nix2_18 => "Nix 2.18–2.22 (inputDrvs as {outputs, dynamicOutputs})",
             JsonShape::Nix2_23 => "Nix 2.23–2.31 (method split from hashAlgo)",
@@ -88,11 +90,9 @@ impl Ctx<'_> {
 
     fn strings(&self, v: Option<&Value>, field: &str) -> Result<Vec<String>, ImportError> {
         match v {
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, x)| self.string(Some(x), &format!("{field}[{i}]")))
-                .collect(),
+            Some(Value::Array(items)) => {
+                items.iter().enumerate().map(|(i, x)| self.string(Some(x), &format!("{field}[{i}]"))).collect()
+            }
             Some(other) => Err(self.err(field, format!("expected a list of strings, found {}", kind_of(other)))),
             None => Err(self.err(field, "missing")),
         }
@@ -133,8 +133,11 @@ fn basename(s: &str) -> &str {
 
 /// Reads a `nix derivation show` / `nix show-derivation -r` document.
 pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError> {
-    let doc: Value = serde_json::from_str(text)
-        .map_err(|e| ImportError::Syntax { line: e.line(), column: e.column(), message: e.to_string() })?;
+    let doc: Value = serde_json::from_str(text).map_err(|e| ImportError::Syntax {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
     let Value::Object(top) = doc else {
         return Err(ImportError::Document(format!(
             "expected a JSON object keyed by derivation, found {}",
@@ -144,7 +147,9 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
     let (entries, mut shape) = match top.get("version") {
         Some(Value::Number(n)) => {
             if n.as_u64() != Some(4) {
-                return Err(ImportError::Document(format!("document version {n} is not supported; drvlab reads version 4")));
+                return Err(ImportError::Document(format!(
+                    "document version {n} is not supported; drvlab reads version 4"
+                )));
             }
             match top.get("derivations") {
                 Some(Value::Object(d)) => (d, JsonShape::V4),
@@ -164,7 +169,12 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
         let cx = Ctx { entry: key, store_dir };
         let obj = match value {
             Value::Object(o) => o,
-            other => return Err(ImportError::Document(format!("entry {key:?}: expected an object, found {}", kind_of(other)))),
+            other => {
+                return Err(ImportError::Document(format!(
+                    "entry {key:?}: expected an object, found {}",
+                    kind_of(other)
+                )))
+            }
         };
         if shape != JsonShape::V4 {
             if obj.contains_key("name") {
@@ -199,9 +209,10 @@ fn import_entry(
         Some(v) => cx.string(Some(v), "name")?,
         None => match Derivation::name_from_drv_path(cx.entry) {
             Some(n) => n.to_string(),
-            None => env.get("name").cloned().ok_or_else(|| {
-                cx.err("name", "missing: no name field, no env.name, and the key is not a .drv path")
-            })?,
+            None => env
+                .get("name")
+                .cloned()
+                .ok_or_else(|| cx.err("name", "missing: no name field, no env.name, and the key is not a .drv path"))?,
         },
     };
 
@@ -243,7 +254,11 @@ fn import_entry(
             Some(m @ ("text" | "git")) => {
                 return Err(cx.err(format!("{field}.method"), format!("{m:?} outputs are not supported by drvlab yet")))
             }
-            Some(m) => return Err(cx.err(format!("{field}.method"), format!("unknown method {m:?}; Nix uses nar, flat, text or git"))),
+            Some(m) => {
+                return Err(
+                    cx.err(format!("{field}.method"), format!("unknown method {m:?}; Nix uses nar, flat, text or git"))
+                )
+            }
         };
         let output = match (algo_text, hash_text) {
             (None, None) if method.is_none() => Output { path, hash_algo: String::new(), hash: String::new() },
@@ -261,16 +276,21 @@ fn import_entry(
                     pre = p;
                 }
                 let algo = match &algo_name {
-                    Some(a) => Some(HashAlgo::parse(a).map_err(|e| cx.err(format!("{field}.hashAlgo"), e.to_string()))?),
+                    Some(a) => {
+                        Some(HashAlgo::parse(a).map_err(|e| cx.err(format!("{field}.hashAlgo"), e.to_string()))?)
+                    }
                     None => None,
                 };
                 match hash {
                     Some(h) => {
-                        let parsed = Hash::parse(&h, algo).map_err(|e| cx.err(format!("{field}.hash"), e.to_string()))?;
+                        let parsed =
+                            Hash::parse(&h, algo).map_err(|e| cx.err(format!("{field}.hash"), e.to_string()))?;
                         Output { path, hash_algo: format!("{pre}{}", parsed.algo), hash: parsed.to_base16() }
                     }
                     None => {
-                        let algo = algo.ok_or_else(|| cx.err(format!("{field}.hashAlgo"), "missing for a content-addressed output"))?;
+                        let algo = algo.ok_or_else(|| {
+                            cx.err(format!("{field}.hashAlgo"), "missing for a content-addressed output")
+                        })?;
                         Output { path, hash_algo: format!("{pre}{algo}"), hash: String::new() }
                     }
                 }
@@ -297,7 +317,10 @@ fn import_entry(
                 }
                 if let Some(Value::Object(d)) = o.get("dynamicOutputs") {
                     if !d.is_empty() {
-                        return Err(cx.err(format!("{field}.dynamicOutputs"), "dynamic derivations are not supported by drvlab"));
+                        return Err(cx.err(
+                            format!("{field}.dynamicOutputs"),
+                            "dynamic derivations are not supported by drvlab",
+                        ));
                     }
                 }
                 cx.strings(o.get("outputs"), &format!("{field}.outputs"))?
@@ -309,7 +332,10 @@ fn import_entry(
         } else if let Some(e) = by_base.get(basename(k)) {
             e.to_string()
         } else {
-            return Err(cx.err(field, "names a derivation that is not in this document (use `nix derivation show -r` to include inputs)"));
+            return Err(cx.err(
+                field,
+                "names a derivation that is not in this document (use `nix derivation show -r` to include inputs)",
+            ));
         };
         input_drvs.insert(target, wanted.into_iter().collect());
     }
@@ -348,7 +374,10 @@ pub fn export_json_2_8(drvs: &BTreeMap<String, Derivation>) -> Value {
         e.insert("system".into(), Value::String(d.system.clone()));
         e.insert("builder".into(), Value::String(d.builder.clone()));
         e.insert("args".into(), d.args.iter().cloned().collect());
-        e.insert("env".into(), Value::Object(d.env.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect()));
+        e.insert(
+            "env".into(),
+            Value::Object(d.env.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect()),
+        );
         top.insert(key.clone(), Value::Object(e));
     }
     Value::Object(top)

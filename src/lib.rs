@@ -6,11 +6,15 @@
 
 pub mod aterm;
 pub mod derivation;
+pub mod eval;
 pub mod explain;
 pub mod graph;
 pub mod hash;
 pub mod import;
+pub mod lint;
 pub mod nar;
+pub mod playground;
+pub mod scenarios;
 pub mod store_path;
 pub mod trace;
 

@@ -39,9 +39,7 @@ pub fn check_name(name: &str) -> Result<(), NameError> {
     if name.starts_with('.') {
         return Err(NameError::LeadingDot { name: name.to_string() });
     }
-    if let Some((pos, ch)) =
-        name.char_indices().find(|(_, c)| !(c.is_ascii_alphanumeric() || "+-._?=".contains(*c)))
-    {
+    if let Some((pos, ch)) = name.char_indices().find(|(_, c)| !(c.is_ascii_alphanumeric() || "+-._?=".contains(*c))) {
         return Err(NameError::BadChar { name: name.to_string(), ch, pos });
     }
     Ok(())
@@ -177,7 +175,7 @@ mod tests {
     fn fold_xors_every_byte() {
         let digest: Vec<u8> = (0u8..32).collect();
         let folded = compress_hash(&digest, 20);
-        assert_eq!(folded[0], 0 ^ 20);
+        assert_eq!(folded[0], 20); // 0 ^ 20
         assert_eq!(folded[11], 11 ^ 31);
         assert_eq!(folded[12], 12);
     }
@@ -208,9 +206,14 @@ mod tests {
         let mut tr = t();
         let p = text_path(DEFAULT_STORE_DIR, "hello.txt", b"hello", &[], &mut tr);
         let labels: Vec<&str> = tr.steps.iter().map(|s| s.label.as_str()).collect();
-        assert_eq!(labels, ["sha256(contents)", "fingerprint", "sha256(fingerprint)", "fold to 20 bytes", "nix32", "path"]);
+        assert_eq!(
+            labels,
+            ["sha256(contents)", "fingerprint", "sha256(fingerprint)", "fold to 20 bytes", "nix32", "path"]
+        );
         assert_eq!(tr.steps.last().unwrap().value, p);
-        assert!(tr.steps[1].value.starts_with("text:sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824:/nix/store:hello.txt"));
+        assert!(tr.steps[1].value.starts_with(
+            "text:sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824:/nix/store:hello.txt"
+        ));
     }
 
     #[test]

@@ -12,17 +12,11 @@ pub struct Step {
 }
 
 /// An ordered list of steps; sub-computations are recorded under a `section` heading step.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Trace {
     pub steps: Vec<Step>,
     #[serde(skip)]
     pub off: bool,
-}
-
-impl Default for Trace {
-    fn default() -> Self {
-        Trace { steps: Vec::new(), off: false }
-    }
 }
 
 impl Trace {

@@ -149,7 +149,10 @@ mod cli {
                 for (key, r) in &res.entries {
                     let mut e = Map::new();
                     e.insert("drvPath".into(), json!(r.drv_path));
-                    e.insert("outputs".into(), Value::Object(r.outputs.iter().map(|(k, v)| (k.clone(), json!(v))).collect()));
+                    e.insert(
+                        "outputs".into(),
+                        Value::Object(r.outputs.iter().map(|(k, v)| (k.clone(), json!(v))).collect()),
+                    );
                     if *aterm {
                         e.insert("aterm".into(), json!(String::from_utf8_lossy(&r.aterm)));
                     }
@@ -161,7 +164,9 @@ mod cli {
                 let (imported, res) = load(cli, file, true)?;
                 let key = match key {
                     Some(k) if res.entries.contains_key(k) => k.clone(),
-                    Some(k) => return Err(format!("--key {k:?}: no such entry; the document has {}", res.order.join(", "))),
+                    Some(k) => {
+                        return Err(format!("--key {k:?}: no such entry; the document has {}", res.order.join(", ")))
+                    }
                     None => res.order.last().cloned().unwrap_or_default(),
                 };
                 let r = &res.entries[&key];
@@ -172,7 +177,8 @@ mod cli {
                         "mismatches": r.mismatches,
                     })));
                 }
-                let mut s = format!("input shape: {}\nentry: {key}\nkind: {}\n", imported.shape.describe(), r.kind.describe());
+                let mut s =
+                    format!("input shape: {}\nentry: {key}\nkind: {}\n", imported.shape.describe(), r.kind.describe());
                 for (o, t) in &r.traces.outputs {
                     s.push_str(&format!("\n== output {o}\n{}", t.to_text()));
                 }
@@ -189,7 +195,8 @@ mod cli {
                 let (h, found) = Hash::parse_with_format(text, algo).map_err(|e| e.to_string())?;
                 match to {
                     Some(f) => {
-                        let f = HashFormat::parse(f).ok_or_else(|| format!("--to {f:?}: use base16, nix32, base64 or sri"))?;
+                        let f = HashFormat::parse(f)
+                            .ok_or_else(|| format!("--to {f:?}: use base16, nix32, base64 or sri"))?;
                         Ok(format!("{}\n", h.to_format(f, false)))
                     }
                     None => {
@@ -211,12 +218,15 @@ mod cli {
                     }
                     let mut s = String::new();
                     for row in &sw.rows {
-                        s.push_str(&format!("{} {}:", row.key, row.field.spelling()));
+                        s.push_str(&format!("{} {}:", row.key, row.field));
                         match &row.moved {
                             Ok(m) => {
                                 let moved: Vec<String> =
                                     sw.columns.iter().zip(m).filter(|(_, &b)| b).map(|(c, _)| c.label()).collect();
-                                s.push_str(&format!(" moves {}\n", if moved.is_empty() { "nothing".into() } else { moved.join(", ") }));
+                                s.push_str(&format!(
+                                    " moves {}\n",
+                                    if moved.is_empty() { "nothing".into() } else { moved.join(", ") }
+                                ));
                             }
                             Err(e) => s.push_str(&format!(" error: {e}\n")),
                         }
@@ -225,7 +235,8 @@ mod cli {
                 }
                 let (key, set) = (key.clone().unwrap_or_default(), set.clone().unwrap_or_default());
                 let (field, value) = set.split_once('=').ok_or_else(|| format!("--set {set:?}: write FIELD=VALUE"))?;
-                let edit = Edit { key, field: Field::parse(field).map_err(|e| e.to_string())?, value: value.to_string() };
+                let edit =
+                    Edit { key, field: Field::parse(field).map_err(|e| e.to_string())?, value: value.to_string() };
                 let changes = explain::what_moves(&imported.graph, &opts, &edit).map_err(|e| e.to_string())?;
                 if *json {
                     let v: Vec<Value> = changes
@@ -237,7 +248,11 @@ mod cli {
                 let mut s = String::new();
                 for c in &changes {
                     let what = if c.moved() { "MOVES" } else { "stays" };
-                    s.push_str(&format!("{what} {:<24} {}", c.id.label(), c.before.as_deref().unwrap_or("(unknown before build)")));
+                    s.push_str(&format!(
+                        "{what} {:<24} {}",
+                        c.id.label(),
+                        c.before.as_deref().unwrap_or("(unknown before build)")
+                    ));
                     if c.moved() {
                         s.push_str(&format!(" -> {}", c.after.as_deref().unwrap_or("(unknown before build)")));
                     }
@@ -265,14 +280,19 @@ mod cli {
         for f in files {
             let bytes = std::fs::read(f).map_err(|e| format!("{}: {e}", f.display()))?;
             let shown = f.display().to_string();
-            let name = Derivation::name_from_drv_path(&shown)
-                .ok_or_else(|| format!("{shown}: the file name must be <hash>-<name>.drv so the derivation's name is known"))?;
+            let name = Derivation::name_from_drv_path(&shown).ok_or_else(|| {
+                format!("{shown}: the file name must be <hash>-<name>.drv so the derivation's name is known")
+            })?;
             let drv = parse_aterm(&bytes, name).map_err(|e| format!("{shown}: {e}"))?;
             let mut refs: Vec<String> = drv.input_srcs.iter().cloned().collect();
             refs.extend(drv.input_drvs.keys().cloned());
             let path = text_path(&cli.store_dir, &format!("{name}.drv"), &bytes, &refs, &mut Trace::off());
             let base = shown.rsplit('/').next().unwrap_or(&shown);
-            let verdict = if path.ends_with(&format!("/{base}")) { "matches its file name" } else { "DIFFERS from its file name" };
+            let verdict = if path.ends_with(&format!("/{base}")) {
+                "matches its file name"
+            } else {
+                "DIFFERS from its file name"
+            };
             s.push_str(&format!("{shown}: {path} ({verdict})\n"));
             parsed.insert(path, drv);
         }
@@ -301,7 +321,10 @@ mod cli {
                 Some(r) => {
                     bad += 1;
                     for m in &r.mismatches {
-                        s.push_str(&format!("{key}: {} DIFFERS: file has {}, Nix would write {}\n", m.field, m.given, m.computed));
+                        s.push_str(&format!(
+                            "{key}: {} DIFFERS: file has {}, Nix would write {}\n",
+                            m.field, m.given, m.computed
+                        ));
                     }
                 }
             }

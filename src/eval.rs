@@ -1,0 +1,528 @@
+//! From what a person writes in `derivation { … }` to what Nix stores: a small stand-in for
+//! `derivationStrict` (Nix's `libexpr/primops.cc`), enough for the playground.
+//!
+//! A [`DrvSpec`] holds the attributes of one `derivation` call. Strings may refer to another
+//! derivation of the graph as `${key}` (its first output) or `${key.output}`; as in Nix, that
+//! puts the output's path in the string and the derivation in `inputDrvs` (string context).
+//! `builtins.toFile` sources become text paths in `inputSrcs`. Every attribute except `args` and
+//! `__contentAddressed` lands in `env`, which is why editing a fixed-output derivation's URL moves
+//! its `.drv` path: the URL is in its env.
+//!
+//! [`to_nix_expression`] prints the same graph as a `.nix` file that real `nix-instantiate` turns
+//! into exactly these paths (checked against real Nix in the test suite).
+
+use crate::derivation::{Derivation, Output};
+use crate::graph::{resolve_one, GraphError, Options, Resolution, Resolved};
+use crate::hash::{Hash, HashAlgo};
+use crate::store_path::{self, FixedMode};
+use crate::trace::Trace;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The fixed-output attributes: `outputHashMode`, `outputHashAlgo`, `outputHash`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FixedSpec {
+    pub mode: FixedMode,
+    /// `None` leaves `outputHashAlgo` out (allowed with an SRI or `algo:`-prefixed hash).
+    pub algo: Option<HashAlgo>,
+    /// As typed: base16, nix32, base64 or SRI, optionally `algo:`-prefixed.
+    pub hash: String,
+}
+
+/// A `builtins.toFile name contents` bound to an attribute.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SourceSpec {
+    pub attr: String,
+    pub name: String,
+    pub contents: String,
+}
+
+/// The attributes of one `derivation { … }` call.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DrvSpec {
+    pub name: String,
+    pub system: String,
+    pub builder: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Other attributes, in the order the person wrote them (Nix sorts them into env).
+    #[serde(default)]
+    pub env: Vec<(String, String)>,
+    /// `outputs = [ … ]`; empty means the attribute is absent (one output, `out`).
+    #[serde(default)]
+    pub outputs: Vec<String>,
+    #[serde(default)]
+    pub fixed: Option<FixedSpec>,
+    /// `__contentAddressed = true` (floating; recursive sha256).
+    #[serde(default)]
+    pub content_addressed: bool,
+    #[serde(default)]
+    pub sources: Vec<SourceSpec>,
+}
+
+impl DrvSpec {
+    /// The outputs this derivation has, in the order given.
+    pub fn output_names(&self) -> Vec<String> {
+        if self.outputs.is_empty() {
+            vec!["out".to_string()]
+        } else {
+            self.outputs.clone()
+        }
+    }
+}
+
+/// A graph of specs by key. Keys are Nix identifiers (they are `let` bindings in the export).
+pub type SpecGraph = BTreeMap<String, DrvSpec>;
+
+/// What is wrong with one attribute of one derivation; `field` names it as the page does
+/// (`name`, `builder`, `args.1`, `env.2.value`, `fixed.hash`, `outputs`, …).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[error("{key}: {field}: {message}")]
+pub struct EvalError {
+    pub key: String,
+    pub field: String,
+    pub message: String,
+}
+
+/// Attributes the person cannot set as plain env rows, because they have their own fields.
+pub const RESERVED: [&str; 9] = [
+    "name",
+    "system",
+    "builder",
+    "args",
+    "outputs",
+    "outputHash",
+    "outputHashAlgo",
+    "outputHashMode",
+    "__contentAddressed",
+];
+
+/// A reference `${key}` or `${key.output}` found in a string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Ref {
+    start: usize,
+    end: usize,
+    key: String,
+    output: Option<String>,
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut c = s.chars();
+    matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_')
+        && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || ch == '\'')
+}
+
+/// Finds `${key}` / `${key.out}` where `key` is in the graph; anything else stays literal.
+fn find_refs(s: &str, keys: &dyn Fn(&str) -> bool) -> Vec<Ref> {
+    let mut refs = Vec::new();
+    let mut i = 0;
+    while let Some(off) = s[i..].find("${") {
+        let start = i + off;
+        let Some(len) = s[start + 2..].find('}') else { break };
+        let inner = &s[start + 2..start + 2 + len];
+        let (k, o) = match inner.split_once('.') {
+            Some((k, o)) => (k, Some(o)),
+            None => (inner, None),
+        };
+        if is_ident(k) && keys(k) && o.is_none_or(is_ident) {
+            refs.push(Ref { start, end: start + 3 + len, key: k.to_string(), output: o.map(str::to_string) });
+            i = start + 3 + len;
+        } else {
+            i = start + 2;
+        }
+    }
+    refs
+}
+
+/// The keys a spec refers to (its inputs in the graph).
+pub fn references(spec: &DrvSpec, graph: &SpecGraph) -> BTreeSet<String> {
+    let has = |k: &str| graph.contains_key(k);
+    let mut out = BTreeSet::new();
+    let strings = spec.args.iter().chain(spec.env.iter().map(|(_, v)| v));
+    for s in strings {
+        out.extend(find_refs(s, &has).into_iter().map(|r| r.key));
+    }
+    out
+}
+
+/// `downstreamPlaceholder`: what `${drv}` is for an output of a content-addressed (or deferred)
+/// derivation, whose path is unknown before building.
+pub fn downstream_placeholder(drv_path: &str, drv_name: &str, output: &str) -> String {
+    let hash_part = drv_path.rsplit('/').next().unwrap_or("").get(..store_path::HASH_PART_LEN).unwrap_or("");
+    let clear = format!("nix-upstream-output:{hash_part}:{}", store_path::output_path_name(drv_name, output));
+    format!("/{}", Hash::sha256(clear.as_bytes()).to_nix32())
+}
+
+/// The result of evaluating a spec graph: the derivations as Nix stores them (keyed like the
+/// specs), their resolution, and per-derivation errors (a derivation whose input failed is
+/// reported too, so the page can grey it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evaluated {
+    pub graph: crate::graph::Graph,
+    pub resolution: Resolution,
+    pub errors: Vec<EvalError>,
+}
+
+/// Substitutes references in one string, recording the inputs they pull in.
+fn substitute(
+    s: &str,
+    key: &str,
+    field: &str,
+    specs: &SpecGraph,
+    done: &BTreeMap<String, Resolved>,
+    inputs: &mut BTreeMap<String, BTreeSet<String>>,
+) -> Result<String, EvalError> {
+    let refs = find_refs(s, &|k| specs.contains_key(k));
+    if refs.is_empty() {
+        return Ok(s.to_string());
+    }
+    let mut out = String::with_capacity(s.len() + 64);
+    let mut last = 0;
+    for r in refs {
+        let err = |message: String| EvalError { key: key.to_string(), field: field.to_string(), message };
+        if r.key == key {
+            return Err(err(format!("refers to itself (${{{}}}); a derivation cannot use its own output", r.key)));
+        }
+        let spec = &specs[&r.key];
+        let output = r.output.clone().unwrap_or_else(|| spec.output_names()[0].clone());
+        if !spec.output_names().contains(&output) {
+            return Err(err(format!("{} has no output {output:?} (it has {})", r.key, spec.output_names().join(", "))));
+        }
+        let Some(res) = done.get(&r.key) else {
+            return Err(err(format!("uses {}, which has an error", r.key)));
+        };
+        let value = match res.outputs.get(&output).cloned().flatten() {
+            Some(p) => p,
+            None => downstream_placeholder(&res.drv_path, &res.drv.name, &output),
+        };
+        out.push_str(&s[last..r.start]);
+        out.push_str(&value);
+        last = r.end;
+        inputs.entry(r.key.clone()).or_default().insert(output);
+    }
+    out.push_str(&s[last..]);
+    Ok(out)
+}
+
+/// Builds the derivation Nix would store for `spec` (outputs still blank), given its resolved
+/// inputs.
+pub fn to_derivation(
+    key: &str,
+    spec: &DrvSpec,
+    specs: &SpecGraph,
+    done: &BTreeMap<String, Resolved>,
+    opts: &Options,
+) -> Result<Derivation, EvalError> {
+    let err = |field: &str, message: String| EvalError { key: key.to_string(), field: field.to_string(), message };
+    let mut inputs = BTreeMap::new();
+    let mut env = BTreeMap::new();
+    env.insert("name".to_string(), spec.name.clone());
+    env.insert("system".to_string(), spec.system.clone());
+    env.insert("builder".to_string(), spec.builder.clone());
+    let outputs = spec.output_names();
+    if !spec.outputs.is_empty() {
+        let mut seen = BTreeSet::new();
+        for o in &spec.outputs {
+            if !seen.insert(o) {
+                return Err(err("outputs", format!("output {o:?} is listed twice")));
+            }
+            store_path::check_name(o).map_err(|e| err("outputs", format!("output name: {e}")))?;
+        }
+        env.insert("outputs".to_string(), spec.outputs.join(" "));
+    }
+    let mut args = Vec::with_capacity(spec.args.len());
+    for (i, a) in spec.args.iter().enumerate() {
+        args.push(substitute(a, key, &format!("args.{i}"), specs, done, &mut inputs)?);
+    }
+    for (i, (k, v)) in spec.env.iter().enumerate() {
+        if k.is_empty() {
+            return Err(err(&format!("env.{i}.key"), "attribute name is empty".into()));
+        }
+        if RESERVED.contains(&k.as_str()) || outputs.contains(k) {
+            return Err(err(&format!("env.{i}.key"), format!("{k:?} has its own field; set it there")));
+        }
+        let value = substitute(v, key, &format!("env.{i}.value"), specs, done, &mut inputs)?;
+        if env.insert(k.clone(), value).is_some() {
+            return Err(err(&format!("env.{i}.key"), format!("attribute {k:?} is set twice")));
+        }
+    }
+    let mut input_srcs = BTreeSet::new();
+    for (i, src) in spec.sources.iter().enumerate() {
+        if RESERVED.contains(&src.attr.as_str()) || env.contains_key(&src.attr) || src.attr.is_empty() {
+            return Err(err(
+                &format!("sources.{i}.attr"),
+                format!("attribute {:?} is empty, reserved or set twice", src.attr),
+            ));
+        }
+        store_path::check_name(&src.name).map_err(|e| err(&format!("sources.{i}.name"), e.to_string()))?;
+        let path = store_path::text_path(&opts.store_dir, &src.name, src.contents.as_bytes(), &[], &mut Trace::off());
+        env.insert(src.attr.clone(), path.clone());
+        input_srcs.insert(path);
+    }
+    let mut outs = BTreeMap::new();
+    if let Some(f) = &spec.fixed {
+        if spec.content_addressed {
+            return Err(err(
+                "fixed",
+                "a derivation is either fixed-output or floating content-addressed, not both".into(),
+            ));
+        }
+        if outputs != ["out"] {
+            return Err(err("outputs", "a fixed-output derivation has exactly one output, out".into()));
+        }
+        let hash = Hash::parse(&f.hash, f.algo).map_err(|e| err("fixed.hash", e.to_string()))?;
+        env.insert("outputHash".into(), f.hash.clone());
+        if let Some(a) = f.algo {
+            env.insert("outputHashAlgo".into(), a.to_string());
+        }
+        env.insert("outputHashMode".into(), mode_name(f.mode).into());
+        outs.insert("out".to_string(), Output::fixed(f.mode, &hash));
+    } else if spec.content_addressed {
+        env.insert("outputHashAlgo".into(), "sha256".into());
+        env.insert("outputHashMode".into(), "recursive".into());
+        for o in &outputs {
+            outs.insert(o.clone(), Output::floating(FixedMode::Recursive, HashAlgo::Sha256));
+        }
+    } else {
+        for o in &outputs {
+            outs.insert(o.clone(), Output::input_addressed());
+        }
+    }
+    Ok(Derivation {
+        name: spec.name.clone(),
+        outputs: outs,
+        input_drvs: inputs,
+        input_srcs,
+        system: spec.system.clone(),
+        builder: spec.builder.clone(),
+        args,
+        env,
+    })
+}
+
+fn mode_name(m: FixedMode) -> &'static str {
+    match m {
+        FixedMode::Flat => "flat",
+        FixedMode::Recursive => "recursive",
+    }
+}
+
+/// Orders specs so each comes after the ones it refers to; specs in a cycle are reported.
+fn spec_order(specs: &SpecGraph) -> (Vec<String>, Vec<EvalError>) {
+    let graph: crate::graph::Graph = specs
+        .iter()
+        .map(|(k, s)| {
+            let d = Derivation {
+                input_drvs: references(s, specs).into_iter().map(|r| (r, BTreeSet::new())).collect(),
+                ..Default::default()
+            };
+            (k.clone(), d)
+        })
+        .collect();
+    match crate::graph::dependency_order(&graph) {
+        Ok(o) => (o, vec![]),
+        Err(GraphError::Cycle(c)) => {
+            let in_cycle: BTreeSet<String> = c.iter().cloned().collect();
+            let msg = format!("refers back to itself through {}", c.join(" → "));
+            let errors = in_cycle
+                .iter()
+                .map(|k| EvalError { key: k.clone(), field: "inputs".into(), message: msg.clone() })
+                .collect();
+            let rest: Vec<String> = specs.keys().filter(|k| !in_cycle.contains(*k)).cloned().collect();
+            (rest, errors)
+        }
+        Err(e) => (vec![], vec![EvalError { key: String::new(), field: "graph".into(), message: e.to_string() }]),
+    }
+}
+
+/// Evaluates every spec: builds its derivation with its inputs' paths substituted, then
+/// resolves it with the engine. A spec that fails (or whose input failed) is left out of the
+/// resolution and reported in `errors`.
+pub fn evaluate(specs: &SpecGraph, opts: &Options) -> Evaluated {
+    let (order, mut errors) = spec_order(specs);
+    let failed: BTreeSet<String> = errors.iter().map(|e| e.key.clone()).collect();
+    let mut done: BTreeMap<String, Resolved> = BTreeMap::new();
+    let mut graph = crate::graph::Graph::new();
+    let mut resolved_order = Vec::new();
+    for key in order {
+        if failed.contains(&key) {
+            continue;
+        }
+        let spec = &specs[&key];
+        let result = to_derivation(&key, spec, specs, &done, opts).and_then(|d| {
+            resolve_one(&key, &d, &done, opts).map(|r| (d, r)).map_err(|e| {
+                let message = e.to_string();
+                let message = message.strip_prefix(&format!("{key}: ")).unwrap_or(&message).to_string();
+                let field = match &e {
+                    GraphError::Name { .. } => "name",
+                    GraphError::OutputName { .. } => "outputs",
+                    GraphError::Kind { .. } => "fixed.hash",
+                    _ => "inputs",
+                };
+                EvalError { key: key.clone(), field: field.into(), message }
+            })
+        });
+        match result {
+            Ok((d, r)) => {
+                graph.insert(key.clone(), d);
+                done.insert(key.clone(), r);
+                resolved_order.push(key);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    Evaluated { graph, resolution: Resolution { order: resolved_order, entries: done }, errors }
+}
+
+/// Escapes a string for a Nix double-quoted literal, turning `${key}` references into
+/// interpolations of the `let` binding for `key`.
+fn nix_string(s: &str, specs: &SpecGraph, binding: &dyn Fn(&str) -> String) -> String {
+    let refs = find_refs(s, &|k| specs.contains_key(k));
+    let mut out = String::from("\"");
+    let mut last = 0;
+    let lit = |out: &mut String, t: &str| {
+        let mut chars = t.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+                c => out.push(c),
+            }
+        }
+    };
+    for r in refs {
+        lit(&mut out, &s[last..r.start]);
+        out.push_str("${");
+        out.push_str(&binding(&r.key));
+        if let Some(o) = &r.output {
+            out.push('.');
+            out.push_str(o);
+        }
+        out.push('}');
+        last = r.end;
+    }
+    lit(&mut out, &s[last..]);
+    out.push('"');
+    out
+}
+
+/// The graph as a `.nix` file of plain `derivation { … }` calls; it evaluates to a list of
+/// every derivation, so `nix-instantiate FILE` prints each `.drv` path, in key order.
+pub fn to_nix_expression(specs: &SpecGraph) -> String {
+    let binding = |k: &str| format!("d_{}", k.replace(['-', '\''], "_"));
+    let q = |s: &str| nix_string(s, specs, &binding);
+    let mut s = String::from("# Generated by drvlab: plain derivations, no nixpkgs.\n# nix-instantiate this file to get the same .drv and output paths.\nlet\n");
+    for (key, spec) in specs {
+        s.push_str(&format!("  {} = derivation {{\n", binding(key)));
+        s.push_str(&format!(
+            "    name = {};\n    system = {};\n    builder = {};\n",
+            q(&spec.name),
+            q(&spec.system),
+            q(&spec.builder)
+        ));
+        if !spec.args.is_empty() {
+            let args: Vec<String> = spec.args.iter().map(|a| q(a)).collect();
+            s.push_str(&format!("    args = [ {} ];\n", args.join(" ")));
+        }
+        if !spec.outputs.is_empty() {
+            let outs: Vec<String> = spec.outputs.iter().map(|o| q(o)).collect();
+            s.push_str(&format!("    outputs = [ {} ];\n", outs.join(" ")));
+        }
+        if let Some(f) = &spec.fixed {
+            s.push_str(&format!("    outputHashMode = \"{}\";\n", mode_name(f.mode)));
+            if let Some(a) = f.algo {
+                s.push_str(&format!("    outputHashAlgo = \"{a}\";\n"));
+            }
+            s.push_str(&format!("    outputHash = {};\n", q(&f.hash)));
+        }
+        if spec.content_addressed {
+            s.push_str("    __contentAddressed = true;\n    outputHashMode = \"recursive\";\n    outputHashAlgo = \"sha256\";\n");
+        }
+        for (k, v) in &spec.env {
+            s.push_str(&format!("    {} = {};\n", q(k), q(v)));
+        }
+        for src in &spec.sources {
+            s.push_str(&format!("    {} = builtins.toFile {} {};\n", q(&src.attr), q(&src.name), q(&src.contents)));
+        }
+        s.push_str("  };\n");
+    }
+    let all: Vec<String> = specs.keys().map(|k| binding(k)).collect();
+    s.push_str(&format!("in [ {} ]\n", all.join(" ")));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn fetch_build() -> SpecGraph {
+        let fetch = DrvSpec {
+            name: "src".into(),
+            system: "x86_64-linux".into(),
+            builder: "/bin/sh".into(),
+            args: vec!["-c".into(), "echo".into()],
+            env: vec![],
+            outputs: vec![],
+            fixed: Some(FixedSpec {
+                mode: FixedMode::Flat,
+                algo: Some(HashAlgo::Sha256),
+                hash: "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73".into(),
+            }),
+            content_addressed: false,
+            sources: vec![],
+        };
+        let build = DrvSpec {
+            name: "build".into(),
+            fixed: None,
+            args: vec!["-c".into(), "echo ${fetch}".into()],
+            outputs: vec!["out".into(), "dev".into()],
+            ..fetch.clone()
+        };
+        SpecGraph::from([("fetch".into(), fetch), ("build".into(), build)])
+    }
+
+    /// The same graph instantiated by real Nix 2.8 (see the commit that added this test):
+    /// build.drv = vprly1096ibd5ky40qwjmlvxy4zilx37, src = 2qgpd47jrm1g5pyj4s1dacj3hnkrfzvw.
+    #[test]
+    fn evaluates_like_nix() {
+        let ev = evaluate(&fetch_build(), &Options::default());
+        assert!(ev.errors.is_empty(), "{:?}", ev.errors);
+        let b = &ev.resolution.entries["build"];
+        assert_eq!(b.drv_path, "/nix/store/vprly1096ibd5ky40qwjmlvxy4zilx37-build.drv");
+        assert_eq!(b.outputs["out"].as_deref(), Some("/nix/store/kxw3pl42mdb1mmj60iwc1gsqv86r4hsi-build"));
+        assert_eq!(
+            ev.resolution.entries["fetch"].outputs["out"].as_deref(),
+            Some("/nix/store/2qgpd47jrm1g5pyj4s1dacj3hnkrfzvw-src")
+        );
+    }
+
+    #[test]
+    fn placeholder_matches_nix() {
+        // `${ca}` and `${ca.lib}` of a floating CA derivation, as real Nix 2.8 printed them.
+        let p = "/nix/store/nm6lx84h57jlgnpb4p7l1rsibl3viggc-ca.drv";
+        assert_eq!(downstream_placeholder(p, "ca", "out"), "/12cs578vp8dll5i39gh6pn57l6001qhas88zavyw6mw1namxkp3k");
+        assert_eq!(downstream_placeholder(p, "ca", "lib"), "/1zqzcxfaf6pdd51gm8z6ihvzy98xq5dz8wz513v620lkzci4jzdg");
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let mut g = fetch_build();
+        g.get_mut("fetch").unwrap().fixed.as_mut().unwrap().hash = "abc".into();
+        let ev = evaluate(&g, &Options::default());
+        assert_eq!(ev.errors.len(), 2);
+        assert_eq!(ev.errors[0].field, "fixed.hash");
+        assert!(ev.errors[1].message.contains("uses fetch, which has an error"));
+        assert!(ev.resolution.entries.is_empty());
+    }
+
+    #[test]
+    fn literal_dollar_braces_stay_literal_and_export_escapes_them() {
+        let mut g = fetch_build();
+        g.get_mut("build").unwrap().env.push(("x".into(), "${notakey} \"q\" \\ ${fetch.out}".into()));
+        let nix = to_nix_expression(&g);
+        assert!(nix.contains(r#""x" = "\${notakey} \"q\" \\ ${d_fetch.out}";"#), "{nix}");
+    }
+}

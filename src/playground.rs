@@ -1,0 +1,613 @@
+//! The playground's state and its one reducer: pure, testable natively, and the only place
+//! the page calls the engine from. Components render what is computed here.
+//!
+//! Every edit is recomputed by the engine; "what moved" compares the paths before and after the
+//! edit, and the matrix is the engine's sensitivity sweep over the spec graph.
+
+use crate::eval::{evaluate, DrvSpec, EvalError, Evaluated, FixedSpec, SourceSpec, SpecGraph};
+use crate::explain::{PathChange, PathId};
+use crate::graph::{InputMerge, Options};
+use crate::hash::{Hash, HashAlgo};
+use crate::lint::{lints, Lint};
+use crate::scenarios::{default_scenario, scenarios, Scenario};
+use crate::store_path::FixedMode;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// One edit of one derivation's attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SpecEdit {
+    Name(String),
+    System(String),
+    Builder(String),
+    Arg(usize, String),
+    AddArg,
+    RemoveArg(usize),
+    EnvKey(usize, String),
+    EnvValue(usize, String),
+    AddEnv,
+    RemoveEnv(usize),
+    /// Space-separated output names; empty for the default (`out`).
+    Outputs(String),
+    Fixed(bool),
+    FixedMode(FixedMode),
+    FixedAlgo(Option<HashAlgo>),
+    FixedHash(String),
+    ContentAddressed(bool),
+    SourceName(usize, String),
+    SourceContents(usize, String),
+    AddSource,
+    RemoveSource(usize),
+}
+
+impl SpecEdit {
+    /// Which field an edit touches; consecutive edits of one field share an undo step.
+    fn field_id(&self) -> String {
+        match self {
+            SpecEdit::Arg(i, _) => format!("args.{i}"),
+            SpecEdit::EnvKey(i, _) => format!("env.{i}.key"),
+            SpecEdit::EnvValue(i, _) => format!("env.{i}.value"),
+            SpecEdit::SourceName(i, _) => format!("sources.{i}.name"),
+            SpecEdit::SourceContents(i, _) => format!("sources.{i}.contents"),
+            SpecEdit::Name(_) => "name".into(),
+            SpecEdit::System(_) => "system".into(),
+            SpecEdit::Builder(_) => "builder".into(),
+            SpecEdit::Outputs(_) => "outputs".into(),
+            SpecEdit::FixedHash(_) => "fixed.hash".into(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// Applies the edit to a spec.
+    pub fn apply(&self, s: &mut DrvSpec) {
+        match self.clone() {
+            SpecEdit::Name(v) => s.name = v,
+            SpecEdit::System(v) => s.system = v,
+            SpecEdit::Builder(v) => s.builder = v,
+            SpecEdit::Arg(i, v) => {
+                if let Some(a) = s.args.get_mut(i) {
+                    *a = v
+                }
+            }
+            SpecEdit::AddArg => s.args.push(String::new()),
+            SpecEdit::RemoveArg(i) => {
+                if i < s.args.len() {
+                    s.args.remove(i);
+                }
+            }
+            SpecEdit::EnvKey(i, v) => {
+                if let Some(e) = s.env.get_mut(i) {
+                    e.0 = v
+                }
+            }
+            SpecEdit::EnvValue(i, v) => {
+                if let Some(e) = s.env.get_mut(i) {
+                    e.1 = v
+                }
+            }
+            SpecEdit::AddEnv => {
+                let n =
+                    (1..).map(|i| format!("attr{i}")).find(|k| s.env.iter().all(|(e, _)| e != k)).unwrap_or_default();
+                s.env.push((n, String::new()))
+            }
+            SpecEdit::RemoveEnv(i) => {
+                if i < s.env.len() {
+                    s.env.remove(i);
+                }
+            }
+            SpecEdit::Outputs(v) => {
+                let outs: Vec<String> = v.split_whitespace().map(str::to_string).collect();
+                s.outputs = if outs == ["out"] { vec![] } else { outs };
+            }
+            SpecEdit::Fixed(on) => {
+                s.fixed = on.then(|| FixedSpec {
+                    mode: FixedMode::Flat,
+                    algo: Some(HashAlgo::Sha256),
+                    hash: Hash::sha256(b"").to_nix32(),
+                });
+                if on {
+                    s.content_addressed = false;
+                    s.outputs.clear();
+                }
+            }
+            SpecEdit::FixedMode(m) => {
+                if let Some(f) = &mut s.fixed {
+                    f.mode = m
+                }
+            }
+            SpecEdit::FixedAlgo(a) => {
+                if let Some(f) = &mut s.fixed {
+                    f.algo = a
+                }
+            }
+            SpecEdit::FixedHash(h) => {
+                if let Some(f) = &mut s.fixed {
+                    f.hash = h
+                }
+            }
+            SpecEdit::ContentAddressed(on) => {
+                s.content_addressed = on;
+                if on {
+                    s.fixed = None;
+                }
+            }
+            SpecEdit::SourceName(i, v) => {
+                if let Some(x) = s.sources.get_mut(i) {
+                    x.name = v
+                }
+            }
+            SpecEdit::SourceContents(i, v) => {
+                if let Some(x) = s.sources.get_mut(i) {
+                    x.contents = v
+                }
+            }
+            SpecEdit::AddSource => {
+                let n = s.sources.len() + 1;
+                s.sources.push(SourceSpec {
+                    attr: format!("file{n}"),
+                    name: format!("file{n}.txt"),
+                    contents: "hello\n".into(),
+                })
+            }
+            SpecEdit::RemoveSource(i) => {
+                if i < s.sources.len() {
+                    s.sources.remove(i);
+                }
+            }
+        }
+    }
+}
+
+/// Everything the reducer understands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Select(String),
+    Edit(String, SpecEdit),
+    Undo,
+    Redo,
+    LoadScenario(String),
+    Reset,
+    AddDerivation,
+    RemoveDerivation(String),
+    RenameKey(String, String),
+    SetMerge(InputMerge),
+    /// Replace the whole graph (import, shared link).
+    Load {
+        specs: SpecGraph,
+        selected: String,
+        label: String,
+    },
+}
+
+/// The engine's answer for one spec graph, shared by every view of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Computed {
+    pub eval: Evaluated,
+    pub lints: Vec<Lint>,
+}
+
+impl Computed {
+    pub fn new(specs: &SpecGraph, opts: &Options) -> Computed {
+        let eval = evaluate(specs, opts);
+        let lints = lints(specs, &eval);
+        Computed { eval, lints }
+    }
+
+    pub fn errors_for(&self, key: &str) -> Vec<&EvalError> {
+        self.eval.errors.iter().filter(|e| e.key == key).collect()
+    }
+
+    /// Every path, `.drv` then outputs, per derivation in dependency order.
+    pub fn paths(&self) -> Vec<(PathId, Option<String>)> {
+        crate::explain::all_paths(&self.eval.resolution)
+    }
+}
+
+/// What the last edit did: the edit's label and every path before/after.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub label: String,
+    pub edited_key: String,
+    pub changes: Vec<PathChange>,
+}
+
+/// A state that undo can return to.
+#[derive(Debug, Clone, PartialEq)]
+struct Snapshot {
+    specs: SpecGraph,
+    selected: String,
+    field: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Playground {
+    pub scenario: Option<Scenario>,
+    pub specs: SpecGraph,
+    pub selected: String,
+    pub merge: InputMerge,
+    pub computed: Rc<Computed>,
+    /// The last computation in which the selected derivation resolved, shown greyed while the
+    /// current one has errors.
+    pub last_good: Rc<Computed>,
+    pub last_change: Option<Change>,
+    undo: Vec<Snapshot>,
+    redo: Vec<Snapshot>,
+}
+
+impl Default for Playground {
+    fn default() -> Self {
+        Playground::from_scenario(default_scenario())
+    }
+}
+
+fn options(merge: InputMerge) -> Options {
+    Options { merge, ..Options::default() }
+}
+
+impl Playground {
+    pub fn from_scenario(s: Scenario) -> Playground {
+        let computed = Rc::new(Computed::new(&s.specs, &options(InputMerge::Merge)));
+        Playground {
+            specs: s.specs.clone(),
+            selected: s.selected.to_string(),
+            scenario: Some(s),
+            merge: InputMerge::Merge,
+            last_good: computed.clone(),
+            computed,
+            last_change: None,
+            undo: vec![],
+            redo: vec![],
+        }
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    pub fn options(&self) -> Options {
+        options(self.merge)
+    }
+
+    fn recompute(&mut self, label: String, edited_key: String) {
+        let before = self.computed.clone();
+        let after = Rc::new(Computed::new(&self.specs, &self.options()));
+        let changes = crate::explain::compare(&before.eval.resolution, &after.eval.resolution);
+        if after.eval.errors.is_empty() {
+            self.last_good = after.clone();
+        }
+        // Only report a change when both sides resolved; otherwise the errors speak.
+        self.last_change = (before.eval.errors.is_empty() && after.eval.errors.is_empty()).then_some(Change {
+            label,
+            edited_key,
+            changes,
+        });
+        self.computed = after;
+    }
+
+    fn push_undo(&mut self, field: String) {
+        let coalesce = self.undo.last().is_some_and(|s| !field.is_empty() && s.field == field);
+        if !coalesce {
+            self.undo.push(Snapshot { specs: self.specs.clone(), selected: self.selected.clone(), field });
+            if self.undo.len() > 500 {
+                self.undo.remove(0);
+            }
+        }
+        self.redo.clear();
+    }
+
+    /// The reducer: a new state for an action. Returns `None` for a no-op so the UI can skip
+    /// re-rendering.
+    pub fn reduce(&self, action: Action) -> Option<Playground> {
+        let mut p = self.clone();
+        match action {
+            Action::Select(k) => {
+                if k == p.selected || !p.specs.contains_key(&k) {
+                    return None;
+                }
+                p.selected = k;
+                // A new selection starts a new undo group.
+                if let Some(s) = p.undo.last_mut() {
+                    s.field.clear();
+                }
+            }
+            Action::Edit(key, edit) => {
+                let mut spec = p.specs.get(&key)?.clone();
+                edit.apply(&mut spec);
+                if p.specs[&key] == spec {
+                    return None;
+                }
+                p.push_undo(format!("{key}:{}", edit.field_id()));
+                p.specs.insert(key.clone(), spec);
+                p.recompute(format!("{key}: {}", edit.field_id()), key);
+            }
+            Action::Undo => {
+                let s = p.undo.pop()?;
+                p.redo.push(Snapshot { specs: p.specs.clone(), selected: p.selected.clone(), field: String::new() });
+                p.specs = s.specs;
+                p.selected = s.selected;
+                let sel = p.selected.clone();
+                p.recompute("undo".into(), sel);
+            }
+            Action::Redo => {
+                let s = p.redo.pop()?;
+                p.undo.push(Snapshot { specs: p.specs.clone(), selected: p.selected.clone(), field: String::new() });
+                p.specs = s.specs;
+                p.selected = s.selected;
+                let sel = p.selected.clone();
+                p.recompute("redo".into(), sel);
+            }
+            Action::LoadScenario(id) => {
+                let s = scenarios().into_iter().find(|s| s.id == id)?;
+                let mut n = Playground::from_scenario(s);
+                n.merge = p.merge;
+                n.undo = p.undo;
+                n.undo.push(Snapshot { specs: p.specs, selected: p.selected, field: String::new() });
+                return Some(n);
+            }
+            Action::Reset => {
+                let s = p.scenario.clone().unwrap_or_else(default_scenario);
+                if p.specs == s.specs {
+                    return None;
+                }
+                p.push_undo(String::new());
+                p.specs = s.specs.clone();
+                p.selected = s.selected.to_string();
+                let sel = p.selected.clone();
+                p.recompute("reset to scenario".into(), sel);
+            }
+            Action::AddDerivation => {
+                let key = (1..).map(|i| format!("drv{i}")).find(|k| !p.specs.contains_key(k)).unwrap_or_default();
+                p.push_undo(String::new());
+                let base = p.specs.get(&p.selected).cloned();
+                let spec = DrvSpec {
+                    name: key.clone(),
+                    system: base.as_ref().map_or("x86_64-linux".into(), |b| b.system.clone()),
+                    builder: "/bin/sh".into(),
+                    args: vec!["-c".into(), "echo hello > $out".into()],
+                    env: vec![],
+                    outputs: vec![],
+                    fixed: None,
+                    content_addressed: false,
+                    sources: vec![],
+                };
+                p.specs.insert(key.clone(), spec);
+                p.selected = key.clone();
+                p.recompute(format!("added {key}"), key);
+            }
+            Action::RemoveDerivation(key) => {
+                p.specs.get(&key)?;
+                p.push_undo(String::new());
+                p.specs.remove(&key);
+                if p.selected == key {
+                    p.selected = p.specs.keys().next().cloned().unwrap_or_default();
+                }
+                p.recompute(format!("removed {key}"), key);
+            }
+            Action::RenameKey(old, new) => {
+                if old == new || !p.specs.contains_key(&old) || p.specs.contains_key(&new) || !valid_key(&new) {
+                    return None;
+                }
+                p.push_undo(String::new());
+                let spec = p.specs.remove(&old)?;
+                p.specs.insert(new.clone(), spec);
+                let (from_a, from_b) = (format!("${{{old}}}"), format!("${{{old}."));
+                let (to_a, to_b) = (format!("${{{new}}}"), format!("${{{new}."));
+                for s in p.specs.values_mut() {
+                    for v in s.args.iter_mut().chain(s.env.iter_mut().map(|(_, v)| v)) {
+                        *v = v.replace(&from_a, &to_a).replace(&from_b, &to_b);
+                    }
+                }
+                if p.selected == old {
+                    p.selected = new.clone();
+                }
+                p.computed = Rc::new(Computed::new(&p.specs, &p.options()));
+                p.last_good = p.computed.clone();
+                p.last_change = None;
+            }
+            Action::SetMerge(m) => {
+                if m == p.merge {
+                    return None;
+                }
+                p.merge = m;
+                let sel = p.selected.clone();
+                p.recompute(format!("Nix version: {}", m.describe()), sel);
+            }
+            Action::Load { specs, selected, label } => {
+                p.push_undo(String::new());
+                p.selected = if specs.contains_key(&selected) {
+                    selected
+                } else {
+                    specs.keys().next().cloned().unwrap_or_default()
+                };
+                p.specs = specs;
+                p.scenario = None;
+                p.computed = Rc::new(Computed::new(&p.specs, &p.options()));
+                p.last_good = p.computed.clone();
+                p.last_change = Some(Change { label, edited_key: p.selected.clone(), changes: vec![] });
+            }
+        }
+        Some(p)
+    }
+}
+
+/// Keys are Nix identifiers, since the `.nix` export binds them with `let`.
+pub fn valid_key(k: &str) -> bool {
+    let mut c = k.chars();
+    matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_')
+        && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+        && k.len() <= 40
+}
+
+/// A sentence-level account of one change, for the panel under the editor.
+pub fn account(change: &Change, computed: &Computed, specs: &SpecGraph) -> Vec<String> {
+    let moved: Vec<&PathChange> = change.changes.iter().filter(|c| c.moved()).collect();
+    let stayed: Vec<&PathChange> = change.changes.iter().filter(|c| !c.moved()).collect();
+    let mut lines = Vec::new();
+    if moved.is_empty() {
+        lines.push(format!("{}: no path moved — Nix sees the same derivations as before.", change.label));
+        return lines;
+    }
+    let names = |v: &[&PathChange]| v.iter().map(|c| c.id.label()).collect::<Vec<_>>().join(", ");
+    lines.push(format!("{}: {} moved ({}).", change.label, moved.len(), names(&moved)));
+    if !stayed.is_empty() {
+        lines.push(format!("{} stayed ({}).", stayed.len(), names(&stayed)));
+    }
+    let key = &change.edited_key;
+    let is_fixed = specs.get(key).is_some_and(|s| s.fixed.is_some());
+    let drv_moved = moved.iter().any(|c| c.id.key == *key && c.id.output.is_none());
+    let out_moved = moved.iter().any(|c| c.id.key == *key && c.id.output.is_some());
+    let others_moved = moved.iter().any(|c| c.id.key != *key);
+    let other_outputs_moved = moved.iter().any(|c| c.id.key != *key && c.id.output.is_some());
+    if is_fixed && drv_moved && !out_moved {
+        lines.push(format!(
+            "{key} is fixed-output and its declared hash did not change, so its output path stayed. In real Nix the old output will be reused from the store or a binary cache and the new builder never runs. `nix-build --check` rebuilds it and compares; changing the hash (or the name) forces a real build."
+        ));
+        if others_moved && !other_outputs_moved {
+            lines.push("Its dependents' .drv files changed (they name the new .drv file), but their output paths did not: they see a fixed-output input only through its declared hash and output path, so nothing downstream rebuilds.".into());
+        } else if !others_moved {
+            lines.push("Nothing else moved.".into());
+        }
+    } else if out_moved && other_outputs_moved {
+        lines.push(format!("{key}'s output paths moved, and everything that uses them moved too: a new hash modulo cascades through every input-addressed dependent."));
+    } else if out_moved {
+        lines.push(format!("{key}'s output paths moved; nothing depends on it."));
+    }
+    if computed.eval.resolution.entries.values().any(|r| r.outputs.values().any(Option::is_none)) {
+        lines.push("Some output paths are unknown before building (content-addressed or deferred); they cannot move because they do not exist yet.".into());
+    }
+    lines
+}
+
+/// Fields of one spec that the matrix perturbs, with how to perturb each.
+pub fn spec_fields(spec: &DrvSpec) -> Vec<(String, SpecEdit)> {
+    let mut f = vec![
+        ("name".to_string(), SpecEdit::Name(format!("{}-x", spec.name))),
+        ("system".into(), SpecEdit::System(format!("{}-x", spec.system))),
+        ("builder".into(), SpecEdit::Builder(format!("{}-x", spec.builder))),
+    ];
+    for (i, a) in spec.args.iter().enumerate() {
+        f.push((format!("args.{i}"), SpecEdit::Arg(i, format!("{a} #x"))));
+    }
+    for (i, (k, v)) in spec.env.iter().enumerate() {
+        f.push((format!("env.{k}"), SpecEdit::EnvValue(i, format!("{v}-x"))));
+    }
+    for (i, s) in spec.sources.iter().enumerate() {
+        f.push((format!("sources.{}", s.attr), SpecEdit::SourceContents(i, format!("{}x", s.contents))));
+    }
+    if let Some(fx) = &spec.fixed {
+        if let Ok(mut h) = Hash::parse(&fx.hash, fx.algo) {
+            h.bytes[0] ^= 1;
+            f.push(("outputHash".into(), SpecEdit::FixedHash(h.to_format(crate::hash::HashFormat::Sri, true))));
+        }
+        let other = if fx.mode == FixedMode::Flat { FixedMode::Recursive } else { FixedMode::Flat };
+        f.push(("outputHashMode".into(), SpecEdit::FixedMode(other)));
+    }
+    f
+}
+
+/// The sensitivity sweep over the spec graph: each field of each derivation perturbed in turn,
+/// the graph re-evaluated by the engine, every path compared with the unperturbed one.
+pub fn sweep(specs: &SpecGraph, opts: &Options) -> crate::explain::Sweep {
+    let quiet = Options { trace: false, ..opts.clone() };
+    let base = evaluate(specs, &quiet);
+    let columns: Vec<PathId> = crate::explain::all_paths(&base.resolution).into_iter().map(|(id, _)| id).collect();
+    let mut rows = Vec::new();
+    for key in &base.resolution.order {
+        let spec = &specs[key];
+        for (label, edit) in spec_fields(spec) {
+            let mut g = specs.clone();
+            if let Some(s) = g.get_mut(key) {
+                edit.apply(s);
+            }
+            let after = evaluate(&g, &quiet);
+            let moved = if let Some(e) = after.errors.first() {
+                Err(e.to_string())
+            } else {
+                let ch = crate::explain::compare(&base.resolution, &after.resolution);
+                Ok(ch.iter().take(columns.len()).map(PathChange::moved).collect())
+            };
+            let value = format!("{edit:?}");
+            rows.push(crate::explain::SweepRow { key: key.clone(), field: label, value, moved });
+        }
+    }
+    crate::explain::Sweep { columns, rows }
+}
+
+/// Paths of the last good computation, by id, for greyed display while there are errors.
+pub fn path_map(c: &Computed) -> BTreeMap<PathId, Option<String>> {
+    c.paths().into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit(p: &Playground, key: &str, e: SpecEdit) -> Playground {
+        p.reduce(Action::Edit(key.into(), e)).expect("edit changes state")
+    }
+
+    #[test]
+    fn fod_recipe_edit_moves_only_its_drv_path() {
+        let p = Playground::default();
+        let i = p.specs["fetch"].env.iter().position(|(k, _)| k == "url").unwrap();
+        let p2 = edit(&p, "fetch", SpecEdit::EnvValue(i, "https://example.org/other.tar.gz".into()));
+        let ch = p2.last_change.as_ref().unwrap();
+        let moved: Vec<String> = ch.changes.iter().filter(|c| c.moved()).map(|c| c.id.label()).collect();
+        // Dependents' .drv files name the new fetch .drv, so they move; no output path does.
+        assert_eq!(moved, ["fetch .drv", "build .drv", "app .drv"]);
+        assert!(account(ch, &p2.computed, &p2.specs).iter().any(|l| l.contains("nix-build --check")));
+    }
+
+    #[test]
+    fn input_addressed_edit_cascades_and_undo_restores() {
+        let p = Playground::default();
+        let p2 = edit(&p, "build", SpecEdit::Builder("/bin/bash".into()));
+        let moved: Vec<String> =
+            p2.last_change.as_ref().unwrap().changes.iter().filter(|c| c.moved()).map(|c| c.id.label()).collect();
+        assert_eq!(moved, ["build .drv", "build doc", "build out", "app .drv", "app out"]);
+        let p3 = p2.reduce(Action::Undo).unwrap();
+        assert_eq!(p3.specs, p.specs);
+        assert_eq!(p3.computed.paths(), p.computed.paths());
+        let p4 = p3.reduce(Action::Redo).unwrap();
+        assert_eq!(p4.specs, p2.specs);
+    }
+
+    #[test]
+    fn typing_coalesces_into_one_undo_step_and_invalid_hash_keeps_last_good() {
+        let p = Playground::default();
+        let mut q = p.clone();
+        for text in ["a", "ab", "abc"] {
+            q = edit(&q, "fetch", SpecEdit::FixedHash(text.into()));
+        }
+        assert!(!q.computed.eval.errors.is_empty());
+        assert_eq!(q.last_good.paths(), p.computed.paths());
+        assert!(q.computed.errors_for("fetch")[0].message.contains("is 3 characters"));
+        let back = q.reduce(Action::Undo).unwrap();
+        assert_eq!(back.specs, p.specs);
+    }
+
+    #[test]
+    fn sweep_agrees_with_single_edits() {
+        let p = Playground::default();
+        let sw = sweep(&p.specs, &p.options());
+        let row = sw.rows.iter().find(|r| r.key == "fetch" && r.field == "env.url").unwrap();
+        let moved: Vec<String> =
+            sw.columns.iter().zip(row.moved.as_ref().unwrap()).filter(|(_, m)| **m).map(|(c, _)| c.label()).collect();
+        assert_eq!(moved, ["fetch .drv", "build .drv", "app .drv"]);
+        let name = sw.rows.iter().find(|r| r.key == "fetch" && r.field == "name").unwrap();
+        assert!(name.moved.as_ref().unwrap().iter().all(|m| *m), "a FOD's name moves everything downstream");
+    }
+
+    #[test]
+    fn rename_rewrites_references() {
+        let p = Playground::default();
+        let q = p.reduce(Action::RenameKey("fetch".into(), "tarball".into())).unwrap();
+        assert!(q.specs["build"].env.iter().any(|(_, v)| v == "${tarball}"));
+        assert_eq!(q.computed.paths().len(), p.computed.paths().len());
+        assert!(q.computed.eval.errors.is_empty());
+    }
+}
