@@ -537,6 +537,28 @@ pub fn sweep(specs: &SpecGraph, opts: &Options) -> crate::explain::Sweep {
     crate::explain::Sweep { columns, rows }
 }
 
+/// The declared hash in every text form, or why it does not parse.
+pub fn hash_forms(f: &FixedSpec) -> Result<Vec<(&'static str, String)>, String> {
+    let h = Hash::parse(&f.hash, f.algo).map_err(|e| e.to_string())?;
+    Ok(crate::hash::HashFormat::ALL
+        .iter()
+        .map(|fm| (fm.name(), h.to_format(*fm, *fm != crate::hash::HashFormat::Sri)))
+        .collect())
+}
+
+/// The same graph with `key` switched between input-addressed and fixed-output (keeping the
+/// last declared hash, or the sha256 of nothing), so the page can show both pipelines.
+pub fn flipped(specs: &SpecGraph, key: &str, opts: &Options) -> Option<(SpecGraph, Computed)> {
+    let mut g = specs.clone();
+    let s = g.get_mut(key)?;
+    if s.content_addressed {
+        return None;
+    }
+    SpecEdit::Fixed(s.fixed.is_none()).apply(s);
+    let c = Computed::new(&g, opts);
+    Some((g, c))
+}
+
 /// Paths of the last good computation, by id, for greyed display while there are errors.
 pub fn path_map(c: &Computed) -> BTreeMap<PathId, Option<String>> {
     c.paths().into_iter().collect()

@@ -1,0 +1,157 @@
+//! The graph: an SVG drawing (layered by dependency depth) and a list with every path.
+
+use super::Ctx;
+use crate::eval::references;
+use crate::playground::Action;
+use std::collections::{BTreeMap, BTreeSet};
+use yew::prelude::*;
+
+/// Layers: each derivation one column right of its deepest input.
+fn layers(ctx: &Ctx) -> BTreeMap<String, (usize, usize)> {
+    let specs = &ctx.p().specs;
+    let mut depth: BTreeMap<String, usize> = BTreeMap::new();
+    // Iterate to a fixed point (graphs are small; cycles are capped by the bound).
+    for _ in 0..specs.len() + 1 {
+        for (k, s) in specs {
+            let d = references(s, specs).iter().map(|r| depth.get(r).copied().unwrap_or(0) + 1).max().unwrap_or(0);
+            depth.insert(k.clone(), d.min(specs.len()));
+        }
+    }
+    let mut rows: BTreeMap<usize, usize> = BTreeMap::new();
+    depth
+        .into_iter()
+        .map(|(k, d)| {
+            let r = rows.entry(d).or_default();
+            let pos = (d, *r);
+            *r += 1;
+            (k, pos)
+        })
+        .collect()
+}
+
+#[function_component(DagPanel)]
+pub fn dag_panel() -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let p = ctx.p();
+    let computed = ctx.computed();
+    let pos = layers(&ctx);
+    let moved: BTreeSet<String> = p
+        .last_change
+        .as_ref()
+        .map(|c| c.changes.iter().filter(|x| x.moved()).map(|x| x.id.key.clone()).collect())
+        .unwrap_or_default();
+    let out_moved: BTreeSet<String> = p
+        .last_change
+        .as_ref()
+        .map(|c| c.changes.iter().filter(|x| x.moved() && x.id.output.is_some()).map(|x| x.id.key.clone()).collect())
+        .unwrap_or_default();
+    // Layers run top to bottom (inputs above their users), so the drawing fits a narrow column.
+    let (w, h) = (128.0, 44.0);
+    let (gx, gy) = (14.0, 30.0);
+    let layers_n = pos.values().map(|(d, _)| d + 1).max().unwrap_or(1);
+    let per_layer = pos.values().map(|(_, r)| r + 1).max().unwrap_or(1);
+    let width = per_layer as f64 * (w + gx) + 10.0;
+    let height = layers_n as f64 * (h + gy) + 10.0;
+    let xy = |k: &str| {
+        let (d, r) = pos.get(k).copied().unwrap_or((0, 0));
+        (5.0 + r as f64 * (w + gx), 5.0 + d as f64 * (h + gy))
+    };
+    let mut edges = Vec::new();
+    for (k, s) in &p.specs {
+        for r in references(s, &p.specs) {
+            let (x1, y1) = xy(&r);
+            let (x2, y2) = xy(k);
+            edges.push(html! {
+                <path class="edge" d={format!("M{} {} C{} {} {} {} {} {}", x1 + w / 2.0, y1 + h, x1 + w / 2.0, y1 + h + gy / 2.0, x2 + w / 2.0, y2 - gy / 2.0, x2 + w / 2.0, y2)} marker-end="url(#arrow)" />
+            });
+        }
+    }
+    let nodes = p.specs.iter().map(|(k, s)| {
+        let (x, y) = xy(k);
+        let kind = if s.fixed.is_some() { "fixed" } else if s.content_addressed { "ca" } else { "ia" };
+        let err = !computed.errors_for(k).is_empty();
+        let class = classes!(
+            "node",
+            kind,
+            (*k == p.selected).then_some("selected"),
+            moved.contains(k).then_some("moved"),
+            out_moved.contains(k).then_some("out-moved"),
+            err.then_some("error")
+        );
+        let onclick = {
+            let ctx = ctx.clone();
+            let k = k.clone();
+            Callback::from(move |_| ctx.dispatch(Action::Select(k.clone())))
+        };
+        let label = match kind {
+            "fixed" => "fixed-output",
+            "ca" => "content-addressed",
+            _ => "input-addressed",
+        };
+        html! {
+            <g class={class} transform={format!("translate({x},{y})")} {onclick} role="button" aria-label={format!("select {k}")}>
+                <rect width={w.to_string()} height={h.to_string()} rx="6" />
+                <text x="8" y="19" class="k">{k.clone()}</text>
+                <text x="8" y="36" class="sub">{label}</text>
+            </g>
+        }
+    });
+    html! {
+        <section class="panel dag" aria-label="derivation graph">
+            <h2>{"Graph"}</h2>
+            <div class="svgwrap">
+                <svg width={width.to_string()} height={height.to_string()} viewBox={format!("0 0 {width} {height}")} role="img" aria-label="dependency graph">
+                    <defs>
+                        <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+                            <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
+                        </marker>
+                    </defs>
+                    { for edges }
+                    { for nodes }
+                </svg>
+            </div>
+            <p class="legend"><span class="sw fixed"></span>{"fixed-output "}<span class="sw ia"></span>{"input-addressed "}<span class="sw ca"></span>{"content-addressed "}<span class="sw moved"></span>{"moved by the last edit"}</p>
+            <DrvList />
+            <div class="row">
+                <button onclick={{ let ctx = ctx.clone(); Callback::from(move |_| ctx.dispatch(Action::AddDerivation)) }}>{"Add derivation"}</button>
+                <button onclick={{ let ctx = ctx.clone(); let k = p.selected.clone(); Callback::from(move |_| ctx.dispatch(Action::RemoveDerivation(k.clone()))) }} disabled={p.specs.len() <= 1}>{format!("Remove {}", p.selected)}</button>
+            </div>
+        </section>
+    }
+}
+
+/// Every derivation with its `.drv` path and output paths (the last good ones, greyed, when it
+/// currently has an error).
+#[function_component(DrvList)]
+pub fn drv_list() -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let p = ctx.p();
+    let computed = ctx.computed();
+    let good = p.last_good.clone();
+    let items = p.specs.keys().map(|k| {
+        let (res, stale) = match computed.eval.resolution.entries.get(k) {
+            Some(r) => (Some(r), false),
+            None => (good.eval.resolution.entries.get(k), true),
+        };
+        let onclick = {
+            let ctx = ctx.clone();
+            let k = k.clone();
+            Callback::from(move |_| ctx.dispatch(Action::Select(k.clone())))
+        };
+        let errs = computed.errors_for(k);
+        html! {
+            <li class={classes!((*k == p.selected).then_some("selected"), stale.then_some("stale"))}>
+                <button class="linkish" {onclick}>{k.clone()}</button>
+                if let Some(e) = crate::lint::summary(&errs) { <span class="err" role="alert">{e}</span> }
+                if let Some(r) = res {
+                    <div class="pathline"><span class="lbl">{".drv"}</span><code data-testid={format!("drv-path-{k}")}>{r.drv_path.clone()}</code></div>
+                    { for r.outputs.iter().map(|(o, path)| html! {
+                        <div class="pathline"><span class="lbl">{o.clone()}</span>
+                            <code data-testid={format!("out-path-{k}-{o}")}>{path.clone().unwrap_or_else(|| "unknown until built".into())}</code></div>
+                    }) }
+                }
+            </li>
+        }
+    });
+    html! { <ul class="drvlist" aria-label="all derivations">{ for items }</ul> }
+}

@@ -1,0 +1,126 @@
+//! The page: thin Yew components over [`crate::playground`]. Components hold view state (which
+//! "how" view is open) and render the engine's results and traces; the reducer calls the engine.
+
+mod change;
+mod dag;
+mod editor;
+mod matrix;
+mod paths;
+mod pipeline;
+mod toolbar;
+
+use crate::playground::{Action, Computed, Playground};
+use std::rc::Rc;
+use yew::prelude::*;
+
+pub use change::ChangePanel;
+pub use dag::DagPanel;
+pub use editor::Editor;
+pub use matrix::MovesMatrix;
+pub use paths::PathsPanel;
+pub use pipeline::Pipeline;
+pub use toolbar::Toolbar;
+
+/// The reducer's state as Yew sees it; a no-op action returns the same `Rc` so nothing
+/// re-renders.
+#[derive(Clone, PartialEq, Default)]
+pub struct Store(pub Playground);
+
+impl Reducible for Store {
+    type Action = Action;
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        match self.0.reduce(action) {
+            Some(p) => Rc::new(Store(p)),
+            None => self,
+        }
+    }
+}
+
+/// Everything a panel needs to render and to dispatch.
+#[derive(Clone, PartialEq)]
+pub struct Ctx {
+    pub state: UseReducerHandle<Store>,
+}
+
+impl Ctx {
+    pub fn p(&self) -> &Playground {
+        &self.state.0
+    }
+    pub fn computed(&self) -> Rc<Computed> {
+        self.state.0.computed.clone()
+    }
+    pub fn dispatch(&self, a: Action) {
+        self.state.dispatch(a)
+    }
+}
+
+/// Milliseconds since navigation start (for the performance figures the tests print).
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(Store::default);
+    let ctx = Ctx { state };
+    let p = ctx.p();
+    let ready = use_state(|| false);
+    {
+        let ready = ready.clone();
+        use_effect_with((), move |_| {
+            ready.set(true);
+            // Expose the time of the first render with paths, for the end-to-end budget.
+            if let Some(w) = web_sys::window() {
+                let _ = js_sys::Reflect::set(&w, &"drvlabFirstPathsMs".into(), &now_ms().into());
+            }
+        });
+    }
+    {
+        // Record how long each recompute + render took, for the per-keystroke budget.
+        let started = now_ms();
+        use_effect(move || {
+            if let Some(w) = web_sys::window() {
+                let _ = js_sys::Reflect::set(&w, &"drvlabLastRenderMs".into(), &(now_ms() - started).into());
+            }
+        });
+    }
+    let scenario = p.scenario.clone();
+    html! {
+        <ContextProvider<Ctx> context={ctx.clone()}>
+            <div id="app" data-ready={(*ready).to_string()}>
+                <header class="top">
+                    <h1>{"drvlab"}<span class="tag">{" how Nix computes store paths, exactly"}</span></h1>
+                    <Toolbar />
+                </header>
+                if let Some(s) = scenario {
+                    <section class="story" aria-label="scenario">
+                        <h2>{s.title}</h2>
+                        <p>{s.story}</p>
+                        <p class="try"><strong>{"Try this: "}</strong>{s.try_this}</p>
+                    </section>
+                }
+                <main class="layout">
+                    <div class="col graph-col">
+                        <DagPanel />
+                    </div>
+                    <div class="col edit-col">
+                        <Editor />
+                        <ChangePanel />
+                    </div>
+                    <div class="col paths-col">
+                        <PathsPanel />
+                    </div>
+                </main>
+                <MovesMatrix />
+                <footer class="foot">
+                    {"Every path on this page is computed in your browser by the same engine as the drvlab CLI, and tested bit for bit against real Nix."}
+                </footer>
+            </div>
+        </ContextProvider<Ctx>>
+    }
+}
+
+/// Mounts the app on `<body>`.
+pub fn start() {
+    yew::Renderer::<App>::new().render();
+}

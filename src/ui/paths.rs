@@ -1,0 +1,113 @@
+//! The selected derivation's `.drv` path and output paths, each with a "how" view that walks the
+//! engine's trace; and, on request, the same derivation as the other kind side by side.
+
+use super::{Ctx, Pipeline};
+use crate::graph::Resolved;
+use crate::playground::{flipped, Computed};
+use crate::trace::Trace;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Marks for the masked ATerm: every input's hash modulo, labelled with the input it replaces.
+fn marks_for(r: &Resolved, c: &Computed) -> Vec<(String, &'static str, String)> {
+    let mut m = Vec::new();
+    for (key, other) in &c.eval.resolution.entries {
+        if r.drv.input_drvs.contains_key(&other.drv_path) {
+            for h in other.modulo.hashes.values() {
+                m.push((h.to_base16(), "repl", format!("hash modulo of {key}, in place of {}", other.drv_path)));
+            }
+            m.push((other.drv_path.clone(), "inp", format!("the .drv path of {key}")));
+        }
+    }
+    m.push(("\"\"".into(), "blank", "blanked: own output paths are not known while hashing".into()));
+    m
+}
+
+#[derive(Properties, PartialEq)]
+struct OneProps {
+    computed: Rc<Computed>,
+    key_: String,
+    #[prop_or_default]
+    testids: bool,
+    #[prop_or_default]
+    stale: bool,
+}
+
+/// The paths of one derivation with their pipelines.
+#[function_component(OneDrv)]
+fn one_drv(p: &OneProps) -> Html {
+    let open = use_state(|| None::<String>);
+    let Some(r) = p.computed.eval.resolution.entries.get(&p.key_) else {
+        return html! { <p class="muted">{"No paths: this derivation has an error (see the form)."}</p> };
+    };
+    let marks = marks_for(r, &p.computed);
+    let row = |id: String, label: String, value: String, trace: Trace| {
+        let is_open = open.as_deref() == Some(id.as_str());
+        let toggle = {
+            let open = open.clone();
+            let id = id.clone();
+            Callback::from(move |_| open.set(if is_open { None } else { Some(id.clone()) }))
+        };
+        let testid = p.testids.then(|| id.clone());
+        html! {
+            <div class={classes!("pathrow", p.stale.then_some("stale"))}>
+                <div class="pathhead">
+                    <span class="lbl">{label.clone()}</span>
+                    <code class="path" data-testid={testid.map(|t| format!("sel-{t}"))}>{value}</code>
+                    <button class="how" aria-expanded={is_open.to_string()} onclick={toggle} aria-label={format!("how: {label}")}>{if is_open { "hide" } else { "how?" }}</button>
+                </div>
+                if is_open { <Pipeline trace={trace} marks={marks.clone()} title={format!("how {label} is computed")} /> }
+            </div>
+        }
+    };
+    html! {
+        <div class="onedrv">
+            <p class="kind">{r.kind.describe()}</p>
+            { row("drv".into(), ".drv path".into(), r.drv_path.clone(), r.traces.drv_path.clone()) }
+            { for r.outputs.iter().map(|(o, path)| row(
+                format!("out-{o}"), format!("output {o}"),
+                path.clone().unwrap_or_else(|| "unknown until built".into()),
+                r.traces.outputs.get(o).cloned().unwrap_or_default())) }
+            { row("modulo".into(), "hash modulo".into(), r.modulo.hashes.values().next().map(|h| h.to_base16()).unwrap_or_default(), r.traces.modulo.clone()) }
+        </div>
+    }
+}
+
+#[function_component(PathsPanel)]
+pub fn paths_panel() -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let p = ctx.p();
+    let key = p.selected.clone();
+    let compare = use_state(|| false);
+    let computed = ctx.computed();
+    let current_ok = computed.eval.resolution.entries.contains_key(&key);
+    let shown = if current_ok { computed.clone() } else { p.last_good.clone() };
+    let flip = {
+        let specs = p.specs.clone();
+        let opts = p.options();
+        let key = key.clone();
+        let on = *compare;
+        use_memo((specs, key, on), move |(specs, key, on)| if *on { flipped(specs, key, &opts).map(|(_, c)| Rc::new(c)) } else { None })
+    };
+    let is_fixed = p.specs.get(&key).is_some_and(|s| s.fixed.is_some());
+    let toggle = {
+        let compare = compare.clone();
+        Callback::from(move |_| compare.set(!*compare))
+    };
+    html! {
+        <section class="panel paths" aria-label={format!("paths of {key}")}>
+            <h2>{format!("Paths of {key}")}</h2>
+            if !current_ok { <p class="stale-note" role="status">{"Showing the last valid paths, greyed: fix the marked field to recompute."}</p> }
+            <OneDrv computed={shown} key_={key.clone()} stale={!current_ok} />
+            <button class="compare" aria-pressed={(*compare).to_string()} onclick={toggle}>
+                { if is_fixed { "Compare: the same derivation as input-addressed" } else { "Compare: the same derivation as fixed-output" } }
+            </button>
+            if let Some(c) = (*flip).clone() {
+                <div class="side">
+                    <h3>{ if is_fixed { "…if it were input-addressed" } else { "…if it were fixed-output (sha256 of nothing, flat)" } }</h3>
+                    <OneDrv computed={c} key_={key.clone()} />
+                </div>
+            }
+        </section>
+    }
+}
