@@ -345,7 +345,7 @@ pub fn parse_aterm(text: &[u8], name: &str) -> Result<Derivation, ParseError> {
     Ok(drv)
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use proptest::prelude::*;

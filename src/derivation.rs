@@ -184,7 +184,7 @@ pub fn hash_placeholder(output: &str) -> String {
     format!("/{}", Hash::sha256(format!("nix-output:{output}").as_bytes()).to_nix32())
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

@@ -454,7 +454,7 @@ pub fn to_nix_expression(specs: &SpecGraph) -> String {
     s
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

@@ -295,7 +295,7 @@ fn decode_base64(text: &str, body: &str) -> Result<Vec<u8>, HashError> {
         .map_err(|e| HashError::BadBase64 { text: text.to_string(), reason: e.to_string() })
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use proptest::prelude::*;

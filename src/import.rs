@@ -383,7 +383,7 @@ pub fn export_json_2_8(drvs: &BTreeMap<String, Derivation>) -> Value {
     Value::Object(top)
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::store_path::DEFAULT_STORE_DIR;

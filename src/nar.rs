@@ -89,7 +89,7 @@ impl FileTree {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::hash::Hash;

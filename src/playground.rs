@@ -564,7 +564,7 @@ pub fn path_map(c: &Computed) -> BTreeMap<PathId, Option<String>> {
     c.paths().into_iter().collect()
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

@@ -193,7 +193,7 @@ pub fn scenarios() -> Vec<Scenario> {
     ]
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::eval::evaluate;

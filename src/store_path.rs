@@ -163,7 +163,7 @@ pub fn parse_store_path<'a>(store_dir: &str, path: &'a str) -> Option<(&'a str, 
     Some((hash, &name[1..]))
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

@@ -30,11 +30,13 @@ fn text_field(p: &FieldProps) -> Html {
     let invalid = p.error.is_some();
     let input = if p.multiline {
         let on = p.on.clone();
-        let oninput = Callback::from(move |e: InputEvent| on.emit(e.target_unchecked_into::<HtmlTextAreaElement>().value()));
+        let oninput =
+            Callback::from(move |e: InputEvent| on.emit(e.target_unchecked_into::<HtmlTextAreaElement>().value()));
         html! { <textarea id={id.clone()} aria-label={p.label.clone()} value={p.value.clone()} {oninput} rows="3" aria-invalid={invalid.to_string()} aria-describedby={err_id.clone()} /> }
     } else {
         let on = p.on.clone();
-        let oninput = Callback::from(move |e: InputEvent| on.emit(e.target_unchecked_into::<HtmlInputElement>().value()));
+        let oninput =
+            Callback::from(move |e: InputEvent| on.emit(e.target_unchecked_into::<HtmlInputElement>().value()));
         html! { <input id={id.clone()} type="text" aria-label={p.label.clone()} value={p.value.clone()} {oninput} spellcheck="false" aria-invalid={invalid.to_string()} aria-describedby={err_id.clone()} /> }
     };
     html! {

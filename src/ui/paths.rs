@@ -87,7 +87,10 @@ pub fn paths_panel() -> Html {
         let opts = p.options();
         let key = key.clone();
         let on = *compare;
-        use_memo((specs, key, on), move |(specs, key, on)| if *on { flipped(specs, key, &opts).map(|(_, c)| Rc::new(c)) } else { None })
+        use_memo(
+            (specs, key, on),
+            move |(specs, key, on)| if *on { flipped(specs, key, &opts).map(|(_, c)| Rc::new(c)) } else { None },
+        )
     };
     let is_fixed = p.specs.get(&key).is_some_and(|s| s.fixed.is_some());
     let toggle = {
