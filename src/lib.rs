@@ -11,6 +11,7 @@ pub mod explain;
 pub mod graph;
 pub mod hash;
 pub mod import;
+pub mod lift;
 pub mod lint;
 pub mod nar;
 pub mod playground;

@@ -104,6 +104,7 @@ impl SpecEdit {
                     mode: FixedMode::Flat,
                     algo: Some(HashAlgo::Sha256),
                     hash: Hash::sha256(b"").to_nix32(),
+                    omit_mode: false,
                 });
                 if on {
                     s.content_addressed = false;
@@ -373,6 +374,7 @@ impl Playground {
                     fixed: None,
                     content_addressed: false,
                     sources: vec![],
+                    store_srcs: vec![],
                 };
                 p.specs.insert(key.clone(), spec);
                 p.selected = key.clone();

@@ -36,11 +36,12 @@ fn spec(name: &str, args: &[&str], env: &[(&str, &str)]) -> DrvSpec {
         fixed: None,
         content_addressed: false,
         sources: vec![],
+        store_srcs: vec![],
     }
 }
 
 fn fixed(mut s: DrvSpec, mode: FixedMode, hash: &str) -> DrvSpec {
-    s.fixed = Some(FixedSpec { mode, algo: Some(HashAlgo::Sha256), hash: hash.into() });
+    s.fixed = Some(FixedSpec { mode, algo: Some(HashAlgo::Sha256), hash: hash.into(), omit_mode: false });
     s
 }
 

@@ -27,9 +27,11 @@ fn fetch_build() -> SpecGraph {
             mode: FixedMode::Flat,
             algo: Some(HashAlgo::Sha256),
             hash: "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73".into(),
+            omit_mode: false,
         }),
         content_addressed: false,
         sources: vec![],
+        store_srcs: vec![],
     };
     let build = DrvSpec {
         name: "build".into(),

@@ -83,13 +83,23 @@ pub fn dag_panel() -> Html {
             let k = k.clone();
             Callback::from(move |_| ctx.dispatch(Action::Select(k.clone())))
         };
+        let onkeydown = {
+            let ctx = ctx.clone();
+            let k = k.clone();
+            Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" || e.key() == " " {
+                    e.prevent_default();
+                    ctx.dispatch(Action::Select(k.clone()))
+                }
+            })
+        };
         let label = match kind {
             "fixed" => "fixed-output",
             "ca" => "content-addressed",
             _ => "input-addressed",
         };
         html! {
-            <g class={class} transform={format!("translate({x},{y})")} {onclick} role="button" aria-label={format!("select {k}")}>
+            <g class={class} transform={format!("translate({x},{y})")} {onclick} {onkeydown} tabindex="0" role="button" aria-label={format!("select {k}")}>
                 <rect width={w.to_string()} height={h.to_string()} rx="6" />
                 <text x="8" y="19" class="k">{k.clone()}</text>
                 <text x="8" y="36" class="sub">{label}</text>
@@ -128,7 +138,10 @@ pub fn drv_list() -> Html {
     let p = ctx.p();
     let computed = ctx.computed();
     let good = p.last_good.clone();
-    let items = p.specs.keys().map(|k| {
+    // Inputs first, as Nix resolves them; derivations caught in a cycle last.
+    let (mut order, _) = crate::eval::spec_order(&p.specs);
+    order.extend(p.specs.keys().filter(|k| !order.contains(k)).cloned().collect::<Vec<_>>());
+    let items = order.iter().map(|k| {
         let (res, stale) = match computed.eval.resolution.entries.get(k) {
             Some(r) => (Some(r), false),
             None => (good.eval.resolution.entries.get(k), true),
@@ -140,7 +153,7 @@ pub fn drv_list() -> Html {
         };
         let errs = computed.errors_for(k);
         html! {
-            <li class={classes!((*k == p.selected).then_some("selected"), stale.then_some("stale"))}>
+            <li class={classes!((*k == p.selected).then_some("selected"), stale.then_some("stale"))} key={k.clone()}>
                 <button class="linkish" {onclick}>{k.clone()}</button>
                 if let Some(e) = crate::lint::summary(&errs) { <span class="err" role="alert">{e}</span> }
                 if let Some(r) = res {

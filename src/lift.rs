@@ -1,0 +1,162 @@
+//! From derivations as Nix stored them back to editable `derivation { … }` attributes.
+//!
+//! An imported `.drv` holds its inputs' output paths as literal text (Nix substituted them when
+//! it evaluated `"${dep}"`). To let a person edit an imported closure and see what really moves,
+//! those literals are turned back into `${key}` / `${key.output}` references, so a change to an
+//! input flows into its users exactly as it would through re-evaluation. Evaluating the lifted
+//! graph reproduces the imported paths; the tests check that on every differential case.
+
+use crate::derivation::DrvKind;
+use crate::eval::{DrvSpec, FixedSpec, SpecGraph};
+use crate::graph::{Graph, Resolution};
+use crate::hash::HashAlgo;
+use crate::store_path::FixedMode;
+use std::collections::BTreeMap;
+
+/// The lifted graph and, for each original key, the spec key it became.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lifted {
+    pub specs: SpecGraph,
+    pub keys: BTreeMap<String, String>,
+}
+
+/// A Nix identifier for a derivation, from its name (`hello-2.12.1` → `hello-2_12_1`).
+fn ident_for(name: &str, taken: &BTreeMap<String, String>) -> String {
+    let mut base: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
+    if !base.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        base.insert(0, 'd');
+    }
+    base.truncate(36);
+    let used = |k: &str| taken.values().any(|v| v == k);
+    if !used(&base) {
+        return base;
+    }
+    (2..).map(|i| format!("{base}{i}")).find(|k| !used(k)).unwrap_or(base)
+}
+
+/// Lifts a resolved graph. Attributes that `derivation` sets itself (name, system, builder,
+/// outputs, the output hash attributes, each output's own path) become fields again; the rest
+/// stay env rows, with input paths replaced by references.
+pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
+    let mut keys: BTreeMap<String, String> = BTreeMap::new();
+    for k in &res.order {
+        let id = ident_for(&graph[k].name, &keys);
+        keys.insert(k.clone(), id);
+    }
+    // Every input output path (or placeholder) → its reference text.
+    let mut specs = SpecGraph::new();
+    for k in &res.order {
+        let d = &graph[k];
+        let r = &res.entries[k];
+        let mut replacements: Vec<(String, String)> = Vec::new();
+        for (input, outs) in &d.input_drvs {
+            let ir = &res.entries[input];
+            let ikey = &keys[input];
+            let default_out =
+                graph[input].env.get("outputs").and_then(|o| o.split_whitespace().next()).unwrap_or("out");
+            for o in outs {
+                let text = match ir.outputs.get(o).cloned().flatten() {
+                    Some(p) => p,
+                    None => crate::eval::downstream_placeholder(&ir.drv_path, &ir.drv.name, o),
+                };
+                let reference = if o == default_out { format!("${{{ikey}}}") } else { format!("${{{ikey}.{o}}}") };
+                replacements.push((text, reference));
+            }
+        }
+        // Longest first, so a path that is a prefix of another is not replaced inside it.
+        replacements.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        let relink = |s: &str| {
+            let mut out = s.to_string();
+            for (from, to) in &replacements {
+                out = out.replace(from.as_str(), to.as_str());
+            }
+            out
+        };
+        let outputs: Vec<String> = match d.env.get("outputs") {
+            Some(o) => o.split_whitespace().map(str::to_string).collect(),
+            None => vec![],
+        };
+        let fixed = match &r.kind {
+            DrvKind::Fixed { mode, hash } => Some(FixedSpec {
+                mode: *mode,
+                algo: d.env.get("outputHashAlgo").and_then(|a| HashAlgo::parse(a).ok()),
+                hash: d
+                    .env
+                    .get("outputHash")
+                    .cloned()
+                    .unwrap_or_else(|| hash.to_format(crate::hash::HashFormat::Sri, true)),
+                omit_mode: !d.env.contains_key("outputHashMode"),
+            }),
+            _ => None,
+        };
+        let content_addressed = matches!(r.kind, DrvKind::Floating { .. });
+        let own: Vec<&String> = d.outputs.keys().collect();
+        let skip = |key: &str| {
+            matches!(key, "name" | "system" | "builder" | "outputs")
+                || own.iter().any(|o| o.as_str() == key)
+                || ((fixed.is_some() || content_addressed)
+                    && matches!(key, "outputHash" | "outputHashAlgo" | "outputHashMode"))
+        };
+        let env: Vec<(String, String)> =
+            d.env.iter().filter(|(k, _)| !skip(k)).map(|(k, v)| (k.clone(), relink(v))).collect();
+        let mut fixed = fixed;
+        if let Some(f) = &mut fixed {
+            // outputHashMode defaults to flat when absent; keep what the kind says.
+            if d.env.get("outputHashMode").map(String::as_str) == Some("recursive") {
+                f.mode = FixedMode::Recursive;
+            }
+        }
+        let spec = DrvSpec {
+            name: d.name.clone(),
+            system: d.system.clone(),
+            builder: relink(&d.builder),
+            args: d.args.iter().map(|a| relink(a)).collect(),
+            env,
+            outputs,
+            fixed,
+            content_addressed,
+            sources: vec![],
+            store_srcs: d.input_srcs.iter().cloned().collect(),
+        };
+        specs.insert(keys[k].clone(), spec);
+    }
+    Lifted { specs, keys }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::eval::evaluate;
+    use crate::graph::{resolve, Options};
+    use crate::import::import_json;
+
+    /// `nix show-derivation -r` of the fetch/build pair, as real Nix 2.8 printed it.
+    const NIX_JSON: &str = r#"{
+  "/nix/store/vprly1096ibd5ky40qwjmlvxy4zilx37-build.drv": {
+    "outputs": {"dev": {"path": "/nix/store/6a20jg0ixr78i10ql34jgagcf01pw7vi-build-dev"}, "out": {"path": "/nix/store/kxw3pl42mdb1mmj60iwc1gsqv86r4hsi-build"}},
+    "inputSrcs": [], "inputDrvs": {"/nix/store/yhfk2f2pz97kxlah1j7dvf2rbvld55ps-src.drv": ["out"]},
+    "system": "x86_64-linux", "builder": "/bin/sh", "args": ["-c", "echo /nix/store/2qgpd47jrm1g5pyj4s1dacj3hnkrfzvw-src"],
+    "env": {"builder": "/bin/sh", "dev": "/nix/store/6a20jg0ixr78i10ql34jgagcf01pw7vi-build-dev", "name": "build", "out": "/nix/store/kxw3pl42mdb1mmj60iwc1gsqv86r4hsi-build", "outputs": "out dev", "system": "x86_64-linux"}
+  },
+  "/nix/store/yhfk2f2pz97kxlah1j7dvf2rbvld55ps-src.drv": {
+    "outputs": {"out": {"path": "/nix/store/2qgpd47jrm1g5pyj4s1dacj3hnkrfzvw-src", "hashAlgo": "sha256", "hash": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}},
+    "inputSrcs": [], "inputDrvs": {}, "system": "x86_64-linux", "builder": "/bin/sh", "args": ["-c", "echo"],
+    "env": {"builder": "/bin/sh", "name": "src", "out": "/nix/store/2qgpd47jrm1g5pyj4s1dacj3hnkrfzvw-src", "outputHash": "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73", "outputHashAlgo": "sha256", "outputHashMode": "flat", "system": "x86_64-linux"}
+  }
+}"#;
+
+    #[test]
+    fn lifted_graph_evaluates_to_the_imported_paths() {
+        let imp = import_json(NIX_JSON, "/nix/store").unwrap();
+        let res = resolve(&imp.graph, &Options::default()).unwrap();
+        let lifted = lift(&imp.graph, &res);
+        assert_eq!(lifted.specs["build"].args[1], "echo ${src}");
+        let ev = evaluate(&lifted.specs, &Options::default());
+        assert!(ev.errors.is_empty(), "{:?}", ev.errors);
+        for (orig, key) in &lifted.keys {
+            assert_eq!(ev.resolution.entries[key].drv_path, res.entries[orig].drv_path);
+            assert_eq!(ev.resolution.entries[key].outputs, res.entries[orig].outputs);
+        }
+    }
+}
