@@ -484,6 +484,50 @@ pub fn account(change: &Change, computed: &Computed, specs: &SpecGraph) -> Vec<S
     lines
 }
 
+/// Parses `FIELD=VALUE` as `drvlab moves --set` spells it: `name`, `system`, `builder`,
+/// `args.N`, `env.KEY`, `outputs` (space-separated), `outputHash`, `outputHashMode`
+/// (`flat`/`recursive`), `outputHashAlgo`.
+pub fn parse_edit(spec: &DrvSpec, field: &str, value: &str) -> Result<SpecEdit, String> {
+    let v = value.to_string();
+    Ok(match field {
+        "name" => SpecEdit::Name(v),
+        "system" => SpecEdit::System(v),
+        "builder" => SpecEdit::Builder(v),
+        "outputs" => SpecEdit::Outputs(v),
+        "outputHash" if spec.fixed.is_some() => SpecEdit::FixedHash(v),
+        "outputHashMode" if spec.fixed.is_some() => match value {
+            "flat" => SpecEdit::FixedMode(FixedMode::Flat),
+            "recursive" => SpecEdit::FixedMode(FixedMode::Recursive),
+            _ => return Err(format!("outputHashMode {value:?}: use flat or recursive")),
+        },
+        "outputHashAlgo" if spec.fixed.is_some() => SpecEdit::FixedAlgo(if value.is_empty() {
+            None
+        } else {
+            Some(HashAlgo::parse(value).map_err(|e| e.to_string())?)
+        }),
+        f if f.starts_with("outputHash") => return Err(format!("{f}: this derivation is not fixed-output")),
+        f => {
+            if let Some(i) = f.strip_prefix("args.") {
+                let i: usize = i.parse().map_err(|_| format!("{f}: args.N needs a number"))?;
+                if i >= spec.args.len() {
+                    return Err(format!("{f}: there are {} args", spec.args.len()));
+                }
+                SpecEdit::Arg(i, v)
+            } else if let Some(k) = f.strip_prefix("env.") {
+                let i = spec.env.iter().position(|(e, _)| e == k).ok_or_else(|| {
+                    let have: Vec<&str> = spec.env.iter().map(|(e, _)| e.as_str()).collect();
+                    format!("{f}: no such attribute (it has {})", have.join(", "))
+                })?;
+                SpecEdit::EnvValue(i, v)
+            } else {
+                return Err(format!(
+                    "unknown field {f:?}; use name, system, builder, args.N, env.KEY, outputs, outputHash, outputHashMode or outputHashAlgo"
+                ));
+            }
+        }
+    })
+}
+
 /// Fields of one spec that the matrix perturbs, with how to perturb each.
 pub fn spec_fields(spec: &DrvSpec) -> Vec<(String, SpecEdit)> {
     let mut f = vec![

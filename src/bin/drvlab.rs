@@ -12,7 +12,7 @@ fn main() {
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use clap::{Parser, Subcommand, ValueEnum};
-    use drvlab::explain::{self, Edit, Field};
+    use drvlab::explain;
     use drvlab::graph::{resolve, InputMerge, Options, Resolution};
     use drvlab::hash::{Hash, HashAlgo, HashFormat};
     use drvlab::import::{import_json, Imported};
@@ -83,10 +83,13 @@ mod cli {
             #[arg(long)]
             to: Option<String>,
         },
-        /// What moves when one field of one derivation is set: every path before and after.
+        /// What moves when one attribute of one derivation is set: every path before and after.
         ///
-        /// Fields: name, system, builder, args.N, env.KEY, outputs.OUT.hash, outputs.OUT.hashAlgo.
-        /// With --sweep, perturb every editable field of every derivation in turn instead.
+        /// Inputs' paths inside strings are treated as references (as in the Nix expression), so
+        /// an edit flows into its users. Keys are printed as identifiers derived from names; the
+        /// original key works too. Fields: name, system, builder, args.N, env.KEY, outputs,
+        /// outputHash, outputHashMode, outputHashAlgo. With --sweep, perturb every field of every
+        /// derivation in turn instead.
         Moves {
             #[arg(default_value = "-")]
             file: String,
@@ -209,14 +212,19 @@ mod cli {
                 }
             }
             Command::Moves { file, key, set, sweep, json } => {
-                let (imported, _) = load(cli, file, false)?;
+                // Edits are made to the derivations' attributes with every input path turned
+                // back into a reference (drvlab::lift), so a change flows into the derivations
+                // that use it, as re-evaluating the Nix expression would.
+                let (imported, res) = load(cli, file, false)?;
+                let lifted = drvlab::lift::lift(&imported.graph, &res);
                 let opts = options(cli, false);
+                let mapping: String = lifted.keys.iter().map(|(o, k)| format!("# {k} = {o}\n")).collect();
                 if *sweep {
-                    let sw = explain::sensitivity(&imported.graph, &opts).map_err(|e| e.to_string())?;
+                    let sw = drvlab::playground::sweep(&lifted.specs, &opts);
                     if *json {
-                        return Ok(pretty(&serde_json::to_value(&sw).map_err(|e| e.to_string())?));
+                        return Ok(pretty(&json!({"keys": lifted.keys, "sweep": sw})));
                     }
-                    let mut s = String::new();
+                    let mut s = mapping;
                     for row in &sw.rows {
                         s.push_str(&format!("{} {}:", row.key, row.field));
                         match &row.moved {
@@ -234,18 +242,33 @@ mod cli {
                     return Ok(s);
                 }
                 let (key, set) = (key.clone().unwrap_or_default(), set.clone().unwrap_or_default());
+                let key = lifted.keys.get(&key).cloned().unwrap_or(key);
+                let spec = lifted.specs.get(&key).ok_or_else(|| {
+                    format!(
+                        "--key {key:?}: no such derivation; keys are {}",
+                        lifted.specs.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )
+                })?;
                 let (field, value) = set.split_once('=').ok_or_else(|| format!("--set {set:?}: write FIELD=VALUE"))?;
-                let edit =
-                    Edit { key, field: Field::parse(field).map_err(|e| e.to_string())?, value: value.to_string() };
-                let changes = explain::what_moves(&imported.graph, &opts, &edit).map_err(|e| e.to_string())?;
+                let edit = drvlab::playground::parse_edit(spec, field, value).map_err(|e| format!("--set {e}"))?;
+                let before = drvlab::eval::evaluate(&lifted.specs, &opts);
+                let mut edited = lifted.specs.clone();
+                if let Some(s) = edited.get_mut(&key) {
+                    edit.apply(s);
+                }
+                let after = drvlab::eval::evaluate(&edited, &opts);
+                if let Some(e) = after.errors.first() {
+                    return Err(format!("after the edit: {e}"));
+                }
+                let changes = explain::compare(&before.resolution, &after.resolution);
                 if *json {
                     let v: Vec<Value> = changes
                         .iter()
                         .map(|c| json!({"key": c.id.key, "output": c.id.output, "before": c.before, "after": c.after, "moved": c.moved()}))
                         .collect();
-                    return Ok(pretty(&Value::Array(v)));
+                    return Ok(pretty(&json!({"keys": lifted.keys, "changes": v})));
                 }
-                let mut s = String::new();
+                let mut s = mapping;
                 for c in &changes {
                     let what = if c.moved() { "MOVES" } else { "stays" };
                     s.push_str(&format!(
