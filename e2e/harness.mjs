@@ -55,6 +55,7 @@ export async function launch({ width = 1280, height = 800 } = {}) {
     viewport: { width, height },
   });
   const page = ctx.pages()[0] ?? (await ctx.newPage());
+  page.setDefaultTimeout(10_000); // fail fast: the app renders in well under a second
   const errors = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message ?? e}`));
   page.on('console', (m) => {

@@ -33,7 +33,6 @@ run "setup" "$ROOT/scripts/setup.sh"
 # shellcheck disable=SC1090
 source "${DRVLAB_ENV_FILE:-$ROOT/.drvlab-env}"
 export CARGO_TERM_COLOR=never
-export RUST_BACKTRACE=1
 
 WASM=(--target wasm32-unknown-unknown)
 run "cargo fetch" cargo fetch -q
