@@ -16,6 +16,7 @@ pub mod lint;
 pub mod nar;
 pub mod playground;
 pub mod scenarios;
+pub mod share;
 pub mod store_path;
 pub mod trace;
 

@@ -178,6 +178,12 @@ pub enum Action {
         selected: String,
         label: String,
     },
+    /// Restore a shared link's state.
+    Restore(crate::share::Shared),
+    /// Perform the scenario's suggested edit.
+    TrySuggested,
+    /// Show (or clear) a message above the page, e.g. why a link could not be opened.
+    Notice(Option<String>),
 }
 
 /// The engine's answer for one spec graph, shared by every view of it.
@@ -231,6 +237,8 @@ pub struct Playground {
     /// current one has errors.
     pub last_good: Rc<Computed>,
     pub last_change: Option<Change>,
+    /// A message for the person (a corrupt link, an import summary).
+    pub notice: Option<String>,
     undo: Vec<Snapshot>,
     redo: Vec<Snapshot>,
 }
@@ -246,6 +254,17 @@ fn options(merge: InputMerge) -> Options {
 }
 
 impl Playground {
+    /// The state a shared link holds.
+    pub fn shared(&self) -> crate::share::Shared {
+        crate::share::Shared {
+            v: 1,
+            specs: self.specs.clone(),
+            selected: self.selected.clone(),
+            scenario: self.scenario.as_ref().map(|s| s.id.to_string()),
+            merge: self.merge,
+        }
+    }
+
     pub fn from_scenario(s: Scenario) -> Playground {
         let computed = Rc::new(Computed::new(&s.specs, &options(InputMerge::Merge)));
         Playground {
@@ -256,6 +275,7 @@ impl Playground {
             last_good: computed.clone(),
             computed,
             last_change: None,
+            notice: None,
             undo: vec![],
             redo: vec![],
         }
@@ -418,6 +438,34 @@ impl Playground {
                 let sel = p.selected.clone();
                 p.recompute(format!("Nix version: {}", m.describe()), sel);
             }
+            Action::Restore(shared) => {
+                let scenario = shared.scenario.as_deref().and_then(|id| scenarios().into_iter().find(|s| s.id == id));
+                let mut n = match scenario {
+                    Some(s) => Playground::from_scenario(s),
+                    None => Playground { scenario: None, ..Playground::default() },
+                };
+                n.merge = shared.merge;
+                n.selected = if shared.specs.contains_key(&shared.selected) {
+                    shared.selected
+                } else {
+                    shared.specs.keys().next().cloned()?
+                };
+                n.specs = shared.specs;
+                n.computed = Rc::new(Computed::new(&n.specs, &n.options()));
+                n.last_good = n.computed.clone();
+                return Some(n);
+            }
+            Action::TrySuggested => {
+                let (key, field, value) = p.scenario.as_ref()?.edit;
+                let edit = parse_edit(p.specs.get(key)?, field, value).ok()?;
+                return p.reduce(Action::Edit(key.to_string(), edit));
+            }
+            Action::Notice(n) => {
+                if n == p.notice {
+                    return None;
+                }
+                p.notice = n;
+            }
             Action::Load { specs, selected, label } => {
                 p.push_undo(String::new());
                 p.selected = if specs.contains_key(&selected) {
@@ -526,6 +574,97 @@ pub fn parse_edit(spec: &DrvSpec, field: &str, value: &str) -> Result<SpecEdit, 
             }
         }
     })
+}
+
+/// One imported derivation, verified: the path Nix wrote (its key, when it is a `.drv` path) and
+/// what the engine computes, with every difference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    pub key: String,
+    pub drv_path: String,
+    pub mismatches: Vec<crate::graph::Mismatch>,
+}
+
+/// What a paste or a dropped file turned into.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportReport {
+    pub format: String,
+    pub verified: Vec<Verified>,
+    /// The closure as editable attributes, when it is complete.
+    pub specs: Option<(SpecGraph, String)>,
+    pub note: Option<String>,
+}
+
+/// Reads a pasted `.drv` (ATerm) or `nix derivation show` JSON, verifies every path it can and
+/// lifts the closure to editable attributes. Errors say where (line and column) and what.
+pub fn import_text(text: &str, opts: &Options) -> Result<ImportReport, String> {
+    let trimmed = text.trim_start();
+    let (graph, format) = if trimmed.starts_with("Derive(") || trimmed.starts_with("DrvWithVersion(") {
+        let body = text.trim_end_matches('\n');
+        let probe = crate::aterm::parse_aterm(body.as_bytes(), "x").map_err(|e| format!(".drv text, {e}"))?;
+        let name = probe.env.get("name").cloned().ok_or(".drv text has no env.name, so its name is unknown")?;
+        let drv = crate::derivation::Derivation { name, ..probe };
+        if !drv.input_drvs.is_empty() {
+            // Without the inputs only the .drv path can be checked.
+            let mut refs: Vec<String> = drv.input_srcs.iter().cloned().collect();
+            refs.extend(drv.input_drvs.keys().cloned());
+            let path = crate::store_path::text_path(
+                &opts.store_dir,
+                &format!("{}.drv", drv.name),
+                body.as_bytes(),
+                &refs,
+                &mut crate::trace::Trace::off(),
+            );
+            return Ok(ImportReport {
+                format: "a .drv file (ATerm)".into(),
+                verified: vec![Verified { key: drv.name.clone(), drv_path: path, mismatches: vec![] }],
+                specs: None,
+                note: Some(format!(
+                    "Its .drv path is computed above. It has {} input derivation(s) that were not pasted, so its output paths cannot be verified or edited: paste `nix derivation show -r` JSON of it instead.",
+                    drv.input_drvs.len()
+                )),
+            });
+        }
+        (crate::graph::Graph::from([(drv.name.clone(), drv)]), "a .drv file (ATerm)".to_string())
+    } else {
+        let imp = crate::import::import_json(text, &opts.store_dir).map_err(|e| e.to_string())?;
+        (imp.graph, format!("nix derivation show JSON, {}", imp.shape.describe()))
+    };
+    let res = crate::graph::resolve(&graph, opts).map_err(|e| e.to_string())?;
+    let mut verified = Vec::new();
+    for key in &res.order {
+        let r = &res.entries[key];
+        let mut mismatches = r.mismatches.clone();
+        if let Some(given) = graph.get(key) {
+            if format.starts_with("a .drv") && given.to_aterm_bytes() != r.aterm {
+                mismatches.push(crate::graph::Mismatch {
+                    field: "the .drv text".into(),
+                    given: String::from_utf8_lossy(&given.to_aterm_bytes()).into_owned(),
+                    computed: String::from_utf8_lossy(&r.aterm).into_owned(),
+                });
+            }
+        }
+        verified.push(Verified { key: key.clone(), drv_path: r.drv_path.clone(), mismatches });
+    }
+    let lifted = crate::lift::lift(&graph, &res);
+    let selected = res.order.last().and_then(|k| lifted.keys.get(k)).cloned().unwrap_or_default();
+    Ok(ImportReport { format, verified, specs: Some((lifted.specs, selected)), note: None })
+}
+
+/// The graph, exported: the selected derivation's `.drv` text, the whole graph as
+/// `nix show-derivation` JSON (2.8 shape, keyed by `.drv` path), and as a `.nix` file.
+pub fn export(c: &Computed, specs: &SpecGraph, selected: &str) -> (String, String, String) {
+    let aterm = c
+        .eval
+        .resolution
+        .entries
+        .get(selected)
+        .map(|r| String::from_utf8_lossy(&r.aterm).into_owned())
+        .unwrap_or_default();
+    let by_path: BTreeMap<String, crate::derivation::Derivation> =
+        c.eval.resolution.entries.values().map(|r| (r.drv_path.clone(), r.drv.clone())).collect();
+    let json = serde_json::to_string_pretty(&crate::import::export_json_2_8(&by_path)).unwrap_or_default();
+    (aterm, json, crate::eval::to_nix_expression(specs))
 }
 
 /// Fields of one spec that the matrix perturbs, with how to perturb each.
@@ -668,6 +807,27 @@ mod tests {
         assert_eq!(moved, ["fetch .drv", "build .drv", "app .drv"]);
         let name = sw.rows.iter().find(|r| r.key == "fetch" && r.field == "name").unwrap();
         assert!(name.moved.as_ref().unwrap().iter().all(|m| *m), "a FOD's name moves everything downstream");
+    }
+
+    #[test]
+    fn export_then_import_round_trips() {
+        let p = Playground::default();
+        let (aterm, json, nix) = export(&p.computed, &p.specs, &p.selected);
+        assert!(aterm.starts_with("Derive(["));
+        assert!(nix.contains("derivation {"));
+        let rep = import_text(&json, &p.options()).unwrap();
+        assert!(rep.verified.iter().all(|v| v.mismatches.is_empty()), "{:?}", rep.verified);
+        let (specs, _) = rep.specs.unwrap();
+        let ev = evaluate(&specs, &p.options());
+        let mut a: Vec<String> = ev.resolution.entries.values().map(|r| r.drv_path.clone()).collect();
+        let mut b: Vec<String> = p.computed.eval.resolution.entries.values().map(|r| r.drv_path.clone()).collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+        let fetch = &p.computed.eval.resolution.entries["fetch"];
+        let one = import_text(&String::from_utf8_lossy(&fetch.aterm), &p.options()).unwrap();
+        assert_eq!(one.verified[0].drv_path, fetch.drv_path);
+        assert!(import_text("Derive([(", &p.options()).unwrap_err().contains("line 1, column"));
     }
 
     #[test]

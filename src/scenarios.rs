@@ -18,6 +18,9 @@ pub struct Scenario {
     pub seed: &'static str,
     pub specs: SpecGraph,
     pub selected: &'static str,
+    /// The suggested edit as `(key, field, value)`, fields spelled as `drvlab moves --set`
+    /// spells them; the embed's "try it" button and the exercises perform it.
+    pub edit: (&'static str, &'static str, &'static str),
 }
 
 const SYSTEM: &str = "x86_64-linux";
@@ -72,6 +75,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 ("app", spec("greeter", &["-c", "mkdir -p $out/bin && ln -s ${build}/bin/hello $out/bin/greet"], &[])),
             ]),
             selected: "build",
+            edit: ("fetch", "env.url", "https://ftp.gnu.org/gnu/hello/hello-2.12.2.tar.gz"),
         },
         Scenario {
             id: "pullimage-collapse",
@@ -91,6 +95,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 ("deploy", spec("deploy", &["-c", "load ${foo} ${bar}"], &[])),
             ]),
             selected: "bar",
+            edit: ("bar", "env.manifest", "third.json"),
         },
         Scenario {
             id: "input-derivations",
@@ -105,6 +110,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 ("app", spec("app", &["-c", "cp ${tool} $out"], &[("temp", "one")])),
             ]),
             selected: "tool",
+            edit: ("lib", "builder", "/bin/bash"),
         },
         Scenario {
             id: "garbage-builder",
@@ -117,6 +123,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 fixed(spec("myfetch", &["-c", "Garbage. This should be a script executable by bash calling curl. It isn't."], &[]), FixedMode::Flat, "04jnq6arig0amz0scadavbzn9bg9k4zphmrm1562n6ygfj1dnj45"),
             )]),
             selected: "myfetch",
+            edit: ("myfetch", "args.1", "curl -L https://example.org/real-source.tar.gz -o $out"),
         },
         Scenario {
             id: "url-changed",
@@ -129,6 +136,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 ("hello", spec("hello", &["-c", "tar xf ${src} && make install"], &[])),
             ]),
             selected: "src",
+            edit: ("src", "env.url", "https://ftp.gnu.org/gnu/hello/hello-2.13.tar.gz"),
         },
         Scenario {
             id: "rerun-on-change",
@@ -145,6 +153,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 ("pkg", spec("pkg", &["-c", "tar xf ${src}"], &[])),
             ]),
             selected: "src",
+            edit: ("src", "name", "source-recipe-9c1e"),
         },
         Scenario {
             id: "font-fod",
@@ -158,6 +167,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 ("theme", spec("ant-theme", &["-c", "cp -r . $out"], &[("propagatedUserEnvPkgs", "${font}")])),
             ]),
             selected: "font",
+            edit: ("font", "args.1", "unzip ${zip} -d $out/share/fonts/truetype"),
         },
         Scenario {
             id: "multiple-outputs",
@@ -174,6 +184,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 ("consumer", spec("consumer", &["-c", "cc -I${lib.dev}/include -L${lib}/lib main.c -o $out"], &[])),
             ]),
             selected: "consumer",
+            edit: ("lib", "outputs", "out dev doc man"),
         },
         Scenario {
             id: "content-addressed",
@@ -190,6 +201,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 ("user", spec("user", &["-c", "cat ${gen} > $out"], &[])),
             ]),
             selected: "user",
+            edit: ("gen", "args.1", "echo bye > $out"),
         },
     ]
 }
@@ -206,6 +218,19 @@ mod tests {
             let ev = evaluate(&s.specs, &Options::default());
             assert!(ev.errors.is_empty(), "{}: {:?}", s.id, ev.errors);
             assert!(s.specs.contains_key(s.selected), "{}", s.id);
+        }
+    }
+
+    #[test]
+    fn every_suggested_edit_applies_and_moves_something() {
+        for s in scenarios() {
+            let (key, field, value) = s.edit;
+            let edit =
+                crate::playground::parse_edit(&s.specs[key], field, value).unwrap_or_else(|e| panic!("{}: {e}", s.id));
+            let p = crate::playground::Playground::from_scenario(s.clone());
+            let q = p.reduce(crate::playground::Action::Edit(key.into(), edit)).expect("the edit changes something");
+            let ch = q.last_change.as_ref().expect("a change is reported");
+            assert!(ch.changes.iter().any(|c| c.moved()), "{}", s.id);
         }
     }
 

@@ -4,9 +4,12 @@
 mod change;
 mod dag;
 mod editor;
+mod embed;
+mod io;
 mod matrix;
 mod paths;
 mod pipeline;
+mod share;
 mod toolbar;
 
 use crate::playground::{Action, Computed, Playground};
@@ -61,7 +64,7 @@ pub fn now_ms() -> f64 {
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(Store::default);
+    let state = use_reducer(|| Store(share::initial()));
     let ctx = Ctx { state };
     let p = ctx.p();
     let ready = use_state(|| false);
@@ -84,6 +87,26 @@ pub fn app() -> Html {
             }
         });
     }
+    {
+        // The fragment follows the state (replaceState: no history entry per keystroke).
+        let p = p.clone();
+        use_effect(move || share::sync_fragment(&p));
+    }
+    let notice = p.notice.clone().map(|n| {
+        let ctx = ctx.clone();
+        let close = Callback::from(move |_| ctx.dispatch(Action::Notice(None)));
+        html! { <div class="notice" role="alert">{n}<button class="small" onclick={close} aria-label="dismiss">{"×"}</button></div> }
+    });
+    if share::is_embed() {
+        return html! {
+            <ContextProvider<Ctx> context={ctx.clone()}>
+                <div id="app" class="embedded" data-ready={(*ready).to_string()}>
+                    { for notice }
+                    <embed::EmbedPanel />
+                </div>
+            </ContextProvider<Ctx>>
+        };
+    }
     let scenario = p.scenario.clone();
     html! {
         <ContextProvider<Ctx> context={ctx.clone()}>
@@ -92,6 +115,7 @@ pub fn app() -> Html {
                     <h1>{"drvlab"}<span class="tag">{" how Nix computes store paths, exactly"}</span></h1>
                     <Toolbar />
                 </header>
+                { for notice }
                 if let Some(s) = scenario {
                     <section class="story" aria-label="scenario">
                         <h2>{s.title}</h2>
@@ -112,6 +136,8 @@ pub fn app() -> Html {
                     </div>
                 </main>
                 <MovesMatrix />
+                <io::ImportExport />
+                <share::SharePanel />
                 <footer class="foot">
                     {"Every path on this page is computed in your browser by the same engine as the drvlab CLI, and tested bit for bit against real Nix."}
                 </footer>

@@ -1,0 +1,140 @@
+//! The whole playground state in a URL fragment: versioned JSON, deflated, base64url.
+//!
+//! A link is untrusted input. Decoding checks its size before and after inflating, its version,
+//! and that every derivation key is an identifier; any failure is a [`ShareError`] that says
+//! what is wrong, and the page falls back to the default scenario.
+
+use crate::eval::SpecGraph;
+use crate::graph::InputMerge;
+use base64::Engine as _;
+
+/// The fragment's prefix and format version.
+pub const PREFIX: &str = "s1.";
+/// Longest fragment accepted (characters), and the most it may inflate to (bytes).
+pub const MAX_FRAGMENT: usize = 64 * 1024;
+pub const MAX_INFLATED: usize = 1024 * 1024;
+
+/// What a link holds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Shared {
+    pub v: u32,
+    pub specs: SpecGraph,
+    pub selected: String,
+    #[serde(default)]
+    pub scenario: Option<String>,
+    #[serde(default)]
+    pub merge: InputMerge,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShareError {
+    #[error("the link's state does not start with {PREFIX:?}; it may be cut short or from another tool")]
+    Prefix,
+    #[error("the link's state is {0} characters; links are limited to {MAX_FRAGMENT}")]
+    TooLong(usize),
+    #[error("the link's state has a character base64url does not use, at position {0}")]
+    BadChar(usize),
+    #[error(
+        "the link's state is not valid base64url (its length or last character is wrong); it may have been cut short"
+    )]
+    Base64,
+    #[error("the link's state does not inflate: {0} (truncated or corrupted)")]
+    Inflate(String),
+    #[error("the link's state inflates past {MAX_INFLATED} bytes and was refused")]
+    TooBig,
+    #[error("the link's state is not a drvlab state: {0}")]
+    Json(String),
+    #[error("the link was made by a newer drvlab (state version {0}); this page reads version 1")]
+    Version(u32),
+    #[error("the link's state has a derivation key {0:?} that is not an identifier")]
+    BadKey(String),
+    #[error("the link's state has no derivations")]
+    Empty,
+}
+
+pub fn encode(s: &Shared) -> String {
+    let json = serde_json::to_vec(s).unwrap_or_default();
+    let deflated = miniz_oxide::deflate::compress_to_vec(&json, 9);
+    format!("{PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(deflated))
+}
+
+pub fn decode(fragment: &str) -> Result<Shared, ShareError> {
+    let body = fragment.trim_start_matches('#').strip_prefix(PREFIX).ok_or(ShareError::Prefix)?;
+    if body.len() > MAX_FRAGMENT {
+        return Err(ShareError::TooLong(body.len()));
+    }
+    if let Some(pos) = body.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
+        return Err(ShareError::BadChar(pos));
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(body).map_err(|_| ShareError::Base64)?;
+    let json =
+        miniz_oxide::inflate::decompress_to_vec_with_limit(&bytes, MAX_INFLATED).map_err(|e| match e.status {
+            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => ShareError::TooBig,
+            s => ShareError::Inflate(format!("{s:?}")),
+        })?;
+    let v: serde_json::Value = serde_json::from_slice(&json).map_err(|e| ShareError::Json(e.to_string()))?;
+    if let Some(n) = v.get("v").and_then(|n| n.as_u64()) {
+        if n != 1 {
+            return Err(ShareError::Version(n.min(u32::MAX as u64) as u32));
+        }
+    }
+    let s: Shared = serde_json::from_value(v).map_err(|e| ShareError::Json(e.to_string()))?;
+    if s.specs.is_empty() {
+        return Err(ShareError::Empty);
+    }
+    if let Some(k) = s.specs.keys().find(|k| !crate::playground::valid_key(k)) {
+        return Err(ShareError::BadKey(k.clone()));
+    }
+    Ok(s)
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::scenarios::scenarios;
+
+    fn sample() -> Shared {
+        let s = scenarios().remove(0);
+        Shared {
+            v: 1,
+            specs: s.specs,
+            selected: s.selected.into(),
+            scenario: Some(s.id.into()),
+            merge: InputMerge::Merge,
+        }
+    }
+
+    #[test]
+    fn round_trips_and_is_short() {
+        let s = sample();
+        let f = encode(&s);
+        assert!(f.len() < 1500, "{}", f.len());
+        assert_eq!(decode(&format!("#{f}")).unwrap(), s);
+    }
+
+    #[test]
+    fn corrupt_links_say_what_is_wrong() {
+        let f = encode(&sample());
+        assert_eq!(decode("#hello"), Err(ShareError::Prefix));
+        // Cut at a whole base64 quantum: decodes, then fails to inflate.
+        let cut = PREFIX.len() + (f.len() - PREFIX.len()) / 2 / 4 * 4;
+        assert!(matches!(decode(&f[..cut]), Err(ShareError::Inflate(_))), "{:?}", decode(&f[..cut]));
+        // Cut anywhere: still a clear error, never a panic.
+        for i in 0..f.len() {
+            assert!(decode(&f[..i]).is_err());
+        }
+        assert!(matches!(decode(&format!("{f}!")), Err(ShareError::BadChar(_))));
+        assert_eq!(decode("#s1.garbage"), Err(ShareError::Base64));
+        let bomb = Shared { specs: SpecGraph::new(), ..sample() };
+        assert_eq!(decode(&encode(&bomb)), Err(ShareError::Empty));
+        let mut v = serde_json::to_value(sample()).unwrap();
+        v["v"] = 2.into();
+        let raw = miniz_oxide::deflate::compress_to_vec(v.to_string().as_bytes(), 9);
+        let f2 = format!("{PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw));
+        assert_eq!(decode(&f2), Err(ShareError::Version(2)));
+        // A highly compressible 2 MB payload is refused after inflating 1 MB.
+        let big = miniz_oxide::deflate::compress_to_vec(&vec![b' '; 2 * 1024 * 1024], 9);
+        let f3 = format!("{PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(big));
+        assert_eq!(decode(&f3), Err(ShareError::TooBig));
+    }
+}
