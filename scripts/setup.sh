@@ -233,8 +233,10 @@ write_env() {
       command -v rustup >/dev/null && echo "export RUSTUP_TOOLCHAIN=$DEBIAN_TOOLCHAIN_NAME"
       echo "export DRVLAB_WASM_SYSROOT=\"$WASM_SYSROOT\""
       echo "export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS=\"--sysroot=$WASM_SYSROOT\""
+      # cargo >= 1.89 also runs wasm32 doctests: rustdoc needs the sysroot too
+      echo "export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTDOCFLAGS=\"--sysroot=$WASM_SYSROOT\""
     else
-      echo "unset RUSTUP_TOOLCHAIN CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS"
+      echo "unset RUSTUP_TOOLCHAIN CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTDOCFLAGS"
     fi
     echo "export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner"
     echo "export CHROMEDRIVER=/usr/bin/chromedriver"
