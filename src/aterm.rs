@@ -269,7 +269,7 @@ impl<'a> Parser<'a> {
 
     fn sorted_set(&mut self, what: &str, items: Vec<(usize, String)>) -> Result<BTreeSet<String>, ParseError> {
         let m = self.sorted_map(what, items.into_iter().map(|(a, k)| (a, k, ())).collect())?;
-        Ok(m.into_keys().collect())
+        Ok(crate::collect::set(m.into_keys()))
     }
 }
 

@@ -252,7 +252,7 @@ pub fn to_derivation(
             return Err(err(&format!("env.{i}.key"), format!("attribute {k:?} is set twice")));
         }
     }
-    let mut input_srcs: BTreeSet<String> = spec.store_srcs.iter().cloned().collect();
+    let mut input_srcs: BTreeSet<String> = crate::collect::set(spec.store_srcs.iter().cloned());
     for (i, src) in spec.sources.iter().enumerate() {
         if RESERVED.contains(&src.attr.as_str()) || env.contains_key(&src.attr) || src.attr.is_empty() {
             return Err(err(
@@ -321,7 +321,7 @@ pub fn spec_order(specs: &SpecGraph) -> (Vec<String>, Vec<EvalError>) {
         .iter()
         .map(|(k, s)| {
             let d = Derivation {
-                input_drvs: references(s, specs).into_iter().map(|r| (r, BTreeSet::new())).collect(),
+                input_drvs: crate::collect::map(references(s, specs).into_iter().map(|r| (r, BTreeSet::new()))),
                 ..Default::default()
             };
             (k.clone(), d)
@@ -330,7 +330,7 @@ pub fn spec_order(specs: &SpecGraph) -> (Vec<String>, Vec<EvalError>) {
     match crate::graph::dependency_order(&graph) {
         Ok(o) => (o, vec![]),
         Err(GraphError::Cycle(c)) => {
-            let in_cycle: BTreeSet<String> = c.iter().cloned().collect();
+            let in_cycle: BTreeSet<String> = crate::collect::set(c.iter().cloned());
             let msg = format!("refers back to itself through {}", c.join(" → "));
             let errors = in_cycle
                 .iter()
@@ -348,7 +348,7 @@ pub fn spec_order(specs: &SpecGraph) -> (Vec<String>, Vec<EvalError>) {
 /// resolution and reported in `errors`.
 pub fn evaluate(specs: &SpecGraph, opts: &Options) -> Evaluated {
     let (order, mut errors) = spec_order(specs);
-    let failed: BTreeSet<String> = errors.iter().map(|e| e.key.clone()).collect();
+    let failed: BTreeSet<String> = crate::collect::set(errors.iter().map(|e| e.key.clone()));
     let mut done: BTreeMap<String, Resolved> = BTreeMap::new();
     let mut graph = crate::graph::Graph::new();
     let mut resolved_order = Vec::new();

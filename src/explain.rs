@@ -197,7 +197,7 @@ pub fn all_paths(res: &Resolution) -> Vec<(PathId, Option<String>)> {
 /// Compares two resolutions path by path (paths that exist in only one side count as moved).
 pub fn compare(before: &Resolution, after: &Resolution) -> Vec<PathChange> {
     let b = all_paths(before);
-    let a: std::collections::BTreeMap<PathId, Option<String>> = all_paths(after).into_iter().collect();
+    let a = crate::collect::map(all_paths(after));
     let mut seen = std::collections::BTreeSet::new();
     let mut out = Vec::new();
     for (id, p) in b {

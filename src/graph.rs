@@ -135,7 +135,7 @@ pub fn dependency_order(graph: &Graph) -> Result<Vec<String>, GraphError> {
             dependents.entry(input.as_str()).or_default().push(key);
         }
     }
-    let mut ready: BTreeSet<&str> = missing_deps.iter().filter(|(_, &n)| n == 0).map(|(k, _)| *k).collect();
+    let mut ready: BTreeSet<&str> = crate::collect::set(missing_deps.iter().filter(|(_, &n)| n == 0).map(|(k, _)| *k));
     let mut order = Vec::with_capacity(graph.len());
     while let Some(k) = ready.pop_first() {
         order.push(k.to_string());
@@ -151,7 +151,7 @@ pub fn dependency_order(graph: &Graph) -> Result<Vec<String>, GraphError> {
         return Ok(order);
     }
     // Walk inputs from an unresolved entry until one repeats: that is a cycle.
-    let stuck: BTreeSet<&str> = missing_deps.iter().filter(|(_, &n)| n > 0).map(|(k, _)| *k).collect();
+    let stuck: BTreeSet<&str> = crate::collect::set(missing_deps.iter().filter(|(_, &n)| n > 0).map(|(k, _)| *k));
     let mut path: Vec<&str> = vec![stuck.first().expect("some entry is stuck")];
     loop {
         let cur = *path.last().expect("non-empty");
@@ -234,7 +234,7 @@ pub fn resolve_one(
         by_path.push((res.drv_path.as_str(), res, wanted, input.as_str()));
     }
     // Nix walks inputDrvs in `.drv` path order; with `Overwrite` that order decides who wins.
-    by_path.sort_by(|a, b| a.0.cmp(b.0));
+    by_path.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut modulo_inputs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (_, res, wanted, _) in &by_path {
         let mut per_hash: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -375,7 +375,7 @@ pub fn resolve_one(
             t.step_with("ATerm (inputs replaced)", || String::from_utf8_lossy(&buf).into_owned());
             t.step_with("sha256 = hashDerivationModulo", || h.to_base16());
             let deferred = !matches!(kind, DrvKind::InputAddressed);
-            HashModulo { hashes: drv.outputs.keys().map(|o| (o.clone(), h.clone())).collect(), deferred }
+            HashModulo { hashes: crate::collect::map(drv.outputs.keys().map(|o| (o.clone(), h.clone()))), deferred }
         }
     };
 
@@ -387,7 +387,7 @@ pub fn resolve_one(
     refs.extend(drv.input_drvs.keys().cloned());
     t.step_with("references", || {
         let mut r = refs.clone();
-        r.sort();
+        r.sort_unstable();
         r.join("\n")
     });
     t.step_with("ATerm", || String::from_utf8_lossy(&aterm).into_owned());
@@ -403,7 +403,7 @@ fn record_replacements(t: &mut Trace, by_path: &[(&str, &Resolved, &BTreeSet<Str
     for (path, res, wanted, key) in by_path {
         t.step_with(&format!("input {key}"), || {
             let outs: Vec<&str> = wanted.iter().map(String::as_str).collect();
-            let hex: BTreeSet<String> = wanted.iter().map(|o| res.modulo.hashes[o].to_base16()).collect();
+            let hex: BTreeSet<String> = crate::collect::set(wanted.iter().map(|o| res.modulo.hashes[o].to_base16()));
             format!("{path} [{}] → {}", outs.join(","), hex.into_iter().collect::<Vec<_>>().join(", "))
         });
     }

@@ -163,7 +163,7 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
     }
     // Resolve inputDrvs keys: exactly, or by basename (2.32+ prints basenames everywhere, but a
     // hand-edited file may mix them).
-    let by_base: BTreeMap<&str, &str> = entries.keys().map(|k| (basename(k), k.as_str())).collect();
+    let by_base: BTreeMap<&str, &str> = crate::collect::map(entries.keys().map(|k| (basename(k), k.as_str())));
     let mut graph = Graph::new();
     for (key, value) in entries {
         let cx = Ctx { entry: key, store_dir };
@@ -305,7 +305,8 @@ fn import_entry(
     } else {
         (obj.get("inputSrcs"), obj.get("inputDrvs"), "inputSrcs", "inputDrvs")
     };
-    let input_srcs: BTreeSet<String> = cx.strings(srcs_v, srcs_field)?.iter().map(|s| cx.store_path(s)).collect();
+    let input_srcs: BTreeSet<String> =
+        crate::collect::set(cx.strings(srcs_v, srcs_field)?.iter().map(|s| cx.store_path(s)));
     let mut input_drvs = BTreeMap::new();
     for (k, v) in cx.object(drvs_v, drvs_field)? {
         let field = format!("{drvs_field}.{k:?}");
@@ -337,7 +338,7 @@ fn import_entry(
                 "names a derivation that is not in this document (use `nix derivation show -r` to include inputs)",
             ));
         };
-        input_drvs.insert(target, wanted.into_iter().collect());
+        input_drvs.insert(target, crate::collect::set(wanted));
     }
     let system = cx.string(obj.get("system"), "system")?;
     let builder = cx.string(obj.get("builder"), "builder")?;
@@ -369,14 +370,26 @@ pub fn export_json_2_8(drvs: &BTreeMap<String, Derivation>) -> Value {
         e.insert("inputSrcs".into(), d.input_srcs.iter().cloned().collect());
         e.insert(
             "inputDrvs".into(),
-            Value::Object(d.input_drvs.iter().map(|(k, v)| (k.clone(), v.iter().cloned().collect())).collect()),
+            Value::Object({
+                let mut m = Map::new();
+                for (k, v) in &d.input_drvs {
+                    m.insert(k.clone(), v.iter().cloned().collect());
+                }
+                m
+            }),
         );
         e.insert("system".into(), Value::String(d.system.clone()));
         e.insert("builder".into(), Value::String(d.builder.clone()));
         e.insert("args".into(), d.args.iter().cloned().collect());
         e.insert(
             "env".into(),
-            Value::Object(d.env.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect()),
+            Value::Object({
+                let mut m = Map::new();
+                for (k, v) in &d.env {
+                    m.insert(k.clone(), Value::String(v.clone()));
+                }
+                m
+            }),
         );
         top.insert(key.clone(), Value::Object(e));
     }

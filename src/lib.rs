@@ -5,6 +5,7 @@
 //! faces of drvlab only display those traces.
 
 pub mod aterm;
+pub mod collect;
 pub mod derivation;
 pub mod eval;
 pub mod explain;

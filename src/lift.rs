@@ -65,7 +65,7 @@ pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
             }
         }
         // Longest first, so a path that is a prefix of another is not replaced inside it.
-        replacements.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
+        replacements.sort_unstable_by_key(|r| std::cmp::Reverse(r.0.len()));
         let relink = |s: &str| {
             let mut out = s.to_string();
             for (from, to) in &replacements {

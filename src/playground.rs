@@ -662,7 +662,7 @@ pub fn export(c: &Computed, specs: &SpecGraph, selected: &str) -> (String, Strin
         .map(|r| String::from_utf8_lossy(&r.aterm).into_owned())
         .unwrap_or_default();
     let by_path: BTreeMap<String, crate::derivation::Derivation> =
-        c.eval.resolution.entries.values().map(|r| (r.drv_path.clone(), r.drv.clone())).collect();
+        crate::collect::map(c.eval.resolution.entries.values().map(|r| (r.drv_path.clone(), r.drv.clone())));
     let json = serde_json::to_string_pretty(&crate::import::export_json_2_8(&by_path)).unwrap_or_default();
     (aterm, json, crate::eval::to_nix_expression(specs))
 }
@@ -746,7 +746,7 @@ pub fn flipped(specs: &SpecGraph, key: &str, opts: &Options) -> Option<(SpecGrap
 
 /// Paths of the last good computation, by id, for greyed display while there are errors.
 pub fn path_map(c: &Computed) -> BTreeMap<PathId, Option<String>> {
-    c.paths().into_iter().collect()
+    crate::collect::map(c.paths())
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

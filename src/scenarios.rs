@@ -49,7 +49,7 @@ fn fixed(mut s: DrvSpec, mode: FixedMode, hash: &str) -> DrvSpec {
 }
 
 fn graph(items: Vec<(&str, DrvSpec)>) -> SpecGraph {
-    items.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    crate::collect::map(items.into_iter().map(|(k, v)| (k.to_string(), v)))
 }
 
 /// The default: a fetch (fixed-output) feeding a build feeding an app.

@@ -72,13 +72,15 @@ pub fn decode(fragment: &str) -> Result<Shared, ShareError> {
             miniz_oxide::inflate::TINFLStatus::HasMoreOutput => ShareError::TooBig,
             s => ShareError::Inflate(format!("{s:?}")),
         })?;
-    let v: serde_json::Value = serde_json::from_slice(&json).map_err(|e| ShareError::Json(e.to_string()))?;
-    if let Some(n) = v.get("v").and_then(|n| n.as_u64()) {
-        if n != 1 {
-            return Err(ShareError::Version(n.min(u32::MAX as u64) as u32));
-        }
+    #[derive(serde::Deserialize)]
+    struct Version {
+        v: u32,
     }
-    let s: Shared = serde_json::from_value(v).map_err(|e| ShareError::Json(e.to_string()))?;
+    let version: Version = serde_json::from_slice(&json).map_err(|e| ShareError::Json(e.to_string()))?;
+    if version.v != 1 {
+        return Err(ShareError::Version(version.v));
+    }
+    let s: Shared = serde_json::from_slice(&json).map_err(|e| ShareError::Json(e.to_string()))?;
     if s.specs.is_empty() {
         return Err(ShareError::Empty);
     }

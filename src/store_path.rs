@@ -78,7 +78,7 @@ pub fn make_store_path(store_dir: &str, path_type: &str, inner: &Hash, name: &st
 /// `makeType`: the type string with each reference appended, sorted (a `StorePathSet`).
 pub fn type_with_references(base: &str, references: &[String]) -> String {
     let mut refs: Vec<&String> = references.iter().collect();
-    refs.sort();
+    refs.sort_unstable();
     refs.dedup();
     let mut t = base.to_string();
     for r in refs {

@@ -18,15 +18,12 @@ fn layers(ctx: &Ctx) -> BTreeMap<String, (usize, usize)> {
         }
     }
     let mut rows: BTreeMap<usize, usize> = BTreeMap::new();
-    depth
-        .into_iter()
-        .map(|(k, d)| {
-            let r = rows.entry(d).or_default();
-            let pos = (d, *r);
-            *r += 1;
-            (k, pos)
-        })
-        .collect()
+    crate::collect::map(depth.into_iter().map(|(k, d)| {
+        let r = rows.entry(d).or_default();
+        let pos = (d, *r);
+        *r += 1;
+        (k, pos)
+    }))
 }
 
 #[function_component(DagPanel)]
@@ -46,15 +43,15 @@ pub fn dag_panel() -> Html {
         .map(|c| c.changes.iter().filter(|x| x.moved() && x.id.output.is_some()).map(|x| x.id.key.clone()).collect())
         .unwrap_or_default();
     // Layers run top to bottom (inputs above their users), so the drawing fits a narrow column.
-    let (w, h) = (128.0, 44.0);
-    let (gx, gy) = (14.0, 30.0);
+    let (w, h) = (128i32, 44i32);
+    let (gx, gy) = (14i32, 30i32);
     let layers_n = pos.values().map(|(d, _)| d + 1).max().unwrap_or(1);
     let per_layer = pos.values().map(|(_, r)| r + 1).max().unwrap_or(1);
-    let width = per_layer as f64 * (w + gx) + 10.0;
-    let height = layers_n as f64 * (h + gy) + 10.0;
+    let width = per_layer as i32 * (w + gx) + 10;
+    let height = layers_n as i32 * (h + gy) + 10;
     let xy = |k: &str| {
         let (d, r) = pos.get(k).copied().unwrap_or((0, 0));
-        (5.0 + r as f64 * (w + gx), 5.0 + d as f64 * (h + gy))
+        (5 + r as i32 * (w + gx), 5 + d as i32 * (h + gy))
     };
     let mut edges = Vec::new();
     for (k, s) in &p.specs {
@@ -62,7 +59,7 @@ pub fn dag_panel() -> Html {
             let (x1, y1) = xy(&r);
             let (x2, y2) = xy(k);
             edges.push(html! {
-                <path class="edge" d={format!("M{} {} C{} {} {} {} {} {}", x1 + w / 2.0, y1 + h, x1 + w / 2.0, y1 + h + gy / 2.0, x2 + w / 2.0, y2 - gy / 2.0, x2 + w / 2.0, y2)} marker-end="url(#arrow)" />
+                <path class="edge" d={format!("M{} {} C{} {} {} {} {} {}", x1 + w / 2, y1 + h, x1 + w / 2, y1 + h + gy / 2, x2 + w / 2, y2 - gy / 2, x2 + w / 2, y2)} marker-end="url(#arrow)" />
             });
         }
     }
