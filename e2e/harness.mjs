@@ -15,7 +15,7 @@ export const BASE_URL = process.env.DRVLAB_URL ?? 'http://127.0.0.1:8080/';
 export const SHOTS = process.env.DRVLAB_SHOTS ?? path.join(ROOT, 'shots');
 
 /** Nix's base32 alphabet (no e, o, u, t). */
-export const NIX32 = '0123456789abcdfghijklnpqrsvwxyz';
+export const NIX32 = '0123456789abcdfghijklmnpqrsvwxyz'; // 32 symbols
 /** /nix/store/<32 nix32 chars>-<name>; group 1 = hash, group 2 = name. */
 export const STORE_PATH_RE = new RegExp(`^/nix/store/([${NIX32}]{32})-([A-Za-z0-9+\\-._?=]+)$`);
 

@@ -62,12 +62,19 @@ describe('drvlab first page (default scenario)', () => {
   test("editing build's builder moves build's paths, not fetch's (and undoing restores them)", async () => {
     assert.ok(loaded, 'page did not load');
     const p = b.page;
-    const outId = (await p.locator('[data-testid^="out-path-build-"]').first().getAttribute('data-testid')) ?? 'out-path-build-out';
+    // the `out` output if build has one, else its first output
+    const outId = (await p.getByTestId('out-path-build-out').count())
+      ? 'out-path-build-out'
+      : await p.locator('[data-testid^="out-path-build-"]').first().getAttribute('data-testid');
     const before = {
       buildOut: await textOf(p, outId),
       buildDrv: await textOf(p, 'drv-path-build'),
       fetchDrv: await textOf(p, 'drv-path-fetch'),
-      fetchOut: await textOf(p, (await p.locator('[data-testid^="out-path-fetch-"]').first().getAttribute('data-testid')) ?? 'out-path-fetch-out'),
+      fetchOuts: Object.fromEntries(
+        await p.locator('[data-testid^="out-path-fetch-"]').evaluateAll((els) =>
+          els.map((e) => [e.getAttribute('data-testid'), e.textContent.trim()]),
+        ),
+      ),
     };
     const region = p.getByRole('region', { name: /^build$/i });
     const builder = region.getByRole('textbox', { name: /^builder$/i });
@@ -82,6 +89,9 @@ describe('drvlab first page (default scenario)', () => {
     assert.notEqual(newOut, before.buildOut);
     assert.notEqual(await textOf(p, 'drv-path-build'), before.buildDrv, "build's .drv path did not move");
     assert.equal(await textOf(p, 'drv-path-fetch'), before.fetchDrv, "editing build moved fetch's .drv path");
+    for (const [id, text] of Object.entries(before.fetchOuts)) {
+      assert.equal(await textOf(p, id), text, `editing build moved ${id}`);
+    }
     console.log(`  builder ${JSON.stringify(old)} -> ${JSON.stringify(edited)}: ${before.buildOut} -> ${newOut}`);
 
     await builder.fill(old);

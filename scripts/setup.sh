@@ -56,7 +56,7 @@ apt_install() { # apt_install pkg... : install those not installed; apt-get upda
   DID=1
   say "apt-get install ${missing[*]}"
   if [[ "$APT_UPDATED" == 0 ]]; then apt-get update -qq; APT_UPDATED=1; fi
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2> >(grep -v "^debconf: " >&2)
 }
 
 # ------------------------------------------------------------------ apt (always needed)
