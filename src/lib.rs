@@ -8,6 +8,7 @@ pub mod aterm;
 pub mod collect;
 pub mod derivation;
 pub mod eval;
+pub mod exercises;
 pub mod explain;
 pub mod graph;
 pub mod hash;
@@ -18,6 +19,7 @@ pub mod nar;
 pub mod playground;
 pub mod scenarios;
 pub mod share;
+pub mod simulator;
 pub mod store_path;
 pub mod trace;
 

@@ -184,6 +184,20 @@ pub enum Action {
     TrySuggested,
     /// Show (or clear) a message above the page, e.g. why a link could not be opened.
     Notice(Option<String>),
+    /// Act in the toy store / cache / network.
+    Sim(SimAction),
+}
+
+/// What the simulator panel can do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SimAction {
+    /// Build the selected derivation; with `true`, as `nix-build --check`.
+    Build(bool),
+    PushToCache,
+    ClearStore,
+    ClearCache,
+    /// Serve `contents` at `url` on the toy network (empty contents removes it).
+    Serve(String, String),
 }
 
 /// The engine's answer for one spec graph, shared by every view of it.
@@ -239,6 +253,10 @@ pub struct Playground {
     pub last_change: Option<Change>,
     /// A message for the person (a corrupt link, an import summary).
     pub notice: Option<String>,
+    /// The toy store, cache and network, and the last build's log. Not part of undo: it is the
+    /// world the derivations are built in.
+    pub sim: crate::simulator::Simulator,
+    pub sim_log: Vec<crate::simulator::LogLine>,
     undo: Vec<Snapshot>,
     redo: Vec<Snapshot>,
 }
@@ -276,6 +294,8 @@ impl Playground {
             computed,
             last_change: None,
             notice: None,
+            sim: crate::simulator::Simulator::default(),
+            sim_log: vec![],
             undo: vec![],
             redo: vec![],
         }
@@ -460,6 +480,23 @@ impl Playground {
                 let edit = parse_edit(p.specs.get(key)?, field, value).ok()?;
                 return p.reduce(Action::Edit(key.to_string(), edit));
             }
+            Action::Sim(a) => match a {
+                SimAction::Build(check) => {
+                    let sel = p.selected.clone();
+                    let res = p.computed.eval.resolution.clone();
+                    p.sim_log = p.sim.build(&res, &sel, check);
+                }
+                SimAction::PushToCache => p.sim.push_to_cache(),
+                SimAction::ClearStore => p.sim.store.clear(),
+                SimAction::ClearCache => p.sim.cache.clear(),
+                SimAction::Serve(url, contents) => {
+                    if contents.is_empty() {
+                        p.sim.network.remove(&url);
+                    } else {
+                        p.sim.network.insert(url, contents);
+                    }
+                }
+            },
             Action::Notice(n) => {
                 if n == p.notice {
                     return None;

@@ -5,11 +5,13 @@ mod change;
 mod dag;
 mod editor;
 mod embed;
+mod exercises;
 mod io;
 mod matrix;
 mod paths;
 mod pipeline;
 mod share;
+mod sim;
 mod toolbar;
 
 use crate::playground::{Action, Computed, Playground};
@@ -108,6 +110,7 @@ pub fn app() -> Html {
         };
     }
     let scenario = p.scenario.clone();
+    let exercise_mode = share::has_param("exercises");
     html! {
         <ContextProvider<Ctx> context={ctx.clone()}>
             <div id="app" data-ready={(*ready).to_string()}>
@@ -116,6 +119,7 @@ pub fn app() -> Html {
                     <Toolbar />
                 </header>
                 { for notice }
+                if exercise_mode { <exercises::ExercisesPanel /> }
                 if let Some(s) = scenario {
                     <section class="story" aria-label="scenario">
                         <h2>{s.title}</h2>
@@ -136,9 +140,11 @@ pub fn app() -> Html {
                     </div>
                 </main>
                 <MovesMatrix />
+                <sim::SimulatorPanel />
                 <io::ImportExport />
                 <share::SharePanel />
                 <footer class="foot">
+                    <p><a href="?exercises">{"Exercises: predict, then reveal"}</a>{" · "}<a href="?embed">{"embed view"}</a></p>
                     {"Every path on this page is computed in your browser by the same engine as the drvlab CLI, and tested bit for bit against real Nix."}
                 </footer>
             </div>

@@ -10,9 +10,18 @@ fn location() -> Option<web_sys::Location> {
     web_sys::window().map(|w| w.location())
 }
 
+/// Whether the query has `name` or `name=…`.
+pub fn has_param(name: &str) -> bool {
+    location().and_then(|l| l.search().ok()).is_some_and(|s| {
+        s.trim_start_matches('?')
+            .split('&')
+            .any(|p| p == name || p.strip_prefix(name).is_some_and(|r| r.starts_with('=')))
+    })
+}
+
 /// Whether the page was opened as an embed (`?embed`).
 pub fn is_embed() -> bool {
-    location().and_then(|l| l.search().ok()).is_some_and(|s| s.trim_start_matches('?').split('&').any(|p| p == "embed"))
+    has_param("embed")
 }
 
 /// The first state: the link's, or the default scenario with a message saying why the link

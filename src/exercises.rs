@@ -1,0 +1,194 @@
+//! "Predict, then reveal" questions for workshops, built on the scenarios.
+//!
+//! A question names a scenario, an edit, and some paths; the person predicts for each whether it
+//! moves; the answer is computed by performing the edit with the engine — never stored in the
+//! question. Teachers can write their own sets as JSON ([`ExerciseSet`]) and load them by URL.
+
+use crate::explain::PathChange;
+use crate::playground::{parse_edit, Action, Playground};
+use crate::scenarios::scenarios;
+
+/// One path a question asks about: `.drv` path when `output` is absent.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Ask {
+    pub key: String,
+    #[serde(default)]
+    pub output: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Question {
+    pub scenario: String,
+    /// The edit, as `drvlab moves --set` spells it.
+    pub key: String,
+    pub field: String,
+    pub value: String,
+    pub prompt: String,
+    pub asks: Vec<Ask>,
+    /// Shown after the reveal, beside the engine's account of the change.
+    #[serde(default)]
+    pub explanation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ExerciseSet {
+    pub title: String,
+    pub questions: Vec<Question>,
+}
+
+/// The engine's answer to one question: each asked path, before and after the edit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revealed {
+    pub answers: Vec<PathChange>,
+    pub account: Vec<String>,
+}
+
+/// Performs the question's edit on its scenario and reads off the asked paths.
+pub fn reveal(q: &Question) -> Result<Revealed, String> {
+    let s = scenarios()
+        .into_iter()
+        .find(|s| s.id == q.scenario)
+        .ok_or_else(|| format!("unknown scenario {:?}", q.scenario))?;
+    let spec = s.specs.get(&q.key).ok_or_else(|| format!("scenario {} has no derivation {:?}", q.scenario, q.key))?;
+    let edit = parse_edit(spec, &q.field, &q.value)?;
+    let p = Playground::from_scenario(s);
+    let after = p.reduce(Action::Edit(q.key.clone(), edit)).ok_or("the edit changes nothing")?;
+    let change = after.last_change.as_ref().ok_or_else(|| {
+        after.computed.eval.errors.first().map(|e| e.to_string()).unwrap_or_else(|| "no change".into())
+    })?;
+    let mut answers = Vec::new();
+    for a in &q.asks {
+        let c = change
+            .changes
+            .iter()
+            .find(|c| c.id.key == a.key && c.id.output == a.output)
+            .ok_or_else(|| format!("no path {} {:?} in scenario {}", a.key, a.output, q.scenario))?;
+        answers.push(c.clone());
+    }
+    Ok(Revealed { answers, account: crate::playground::account(change, &after.computed, &after.specs) })
+}
+
+/// Reads a teacher's set; every question is checked by revealing it once.
+pub fn parse_set(json: &str) -> Result<ExerciseSet, String> {
+    let set: ExerciseSet = serde_json::from_str(json).map_err(|e| format!("exercise set: {e}"))?;
+    if set.questions.is_empty() {
+        return Err("exercise set has no questions".into());
+    }
+    for (i, q) in set.questions.iter().enumerate() {
+        reveal(q).map_err(|e| format!("question {}: {e}", i + 1))?;
+    }
+    Ok(set)
+}
+
+fn q(
+    scenario: &str,
+    edit: (&str, &str, &str),
+    prompt: &str,
+    asks: &[(&str, Option<&str>)],
+    explanation: &str,
+) -> Question {
+    Question {
+        scenario: scenario.into(),
+        key: edit.0.into(),
+        field: edit.1.into(),
+        value: edit.2.into(),
+        prompt: prompt.into(),
+        asks: asks.iter().map(|(k, o)| Ask { key: k.to_string(), output: o.map(str::to_string) }).collect(),
+        explanation: explanation.into(),
+    }
+}
+
+/// The built-in set: at least one question per seed.
+pub fn builtin() -> ExerciseSet {
+    ExerciseSet {
+        title: "Fixed-output derivations and what moves".into(),
+        questions: vec![
+            q("url-changed", ("src", "env.url", "https://ftp.gnu.org/gnu/hello/hello-2.13.tar.gz"),
+              "You change the URL of this fetchurl but not its hash. Does the fetch's output path move? Its .drv path? Does hello (which uses it) get a new output path?",
+              &[("src", Some("out")), ("src", None), ("hello", Some("out"))],
+              "A fixed output is named by its name and declared hash only. The URL is in the .drv (env), so the .drv moves — and hello's .drv names it — but no output path moves: nothing rebuilds."),
+            q("url-changed", ("src", "name", "hello-2.13.tar.gz"),
+              "Now you also rename the fetch (its name follows the version). Does its output path move? Does hello's?",
+              &[("src", Some("out")), ("hello", Some("out"))],
+              "The name is part of the fixed output path, and that path enters hello's hash modulo: everything downstream moves, so Nix really fetches — and checks the hash."),
+            q("garbage-builder", ("myfetch", "args.1", "curl -L https://example.org/real-source.tar.gz -o $out"),
+              "The builder was garbage and you replace it with a working script. Does the output path move?",
+              &[("myfetch", Some("out")), ("myfetch", None)],
+              "If the old output is already in your store or a cache, Nix never runs either script. `nix-build --check` is the way to rerun it."),
+            q("pullimage-collapse", ("bar", "env.manifest", "third.json"),
+              "Two image pulls share name and hash but differ in their script. You change bar's script again. Does bar's output move? foo's?",
+              &[("bar", Some("out")), ("foo", Some("out")), ("bar", None)],
+              "Both outputs are one store path, named by name and hash; whichever was built first answers for both."),
+            q("pullimage-collapse", ("bar", "outputHash", "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+              "You change bar's outputHash. Does bar's output move? Does deploy (which uses both) move?",
+              &[("bar", Some("out")), ("deploy", Some("out"))],
+              "A new hash is a new fixed output path, and deploy sees it through bar's hash modulo: it moves too."),
+            q("input-derivations", ("lib", "builder", "/bin/bash"),
+              "lib is input-addressed. You change its builder. Which outputs move: lib's, tool's, app's?",
+              &[("lib", Some("out")), ("tool", Some("out")), ("app", Some("out"))],
+              "An input-addressed derivation's hash modulo covers everything in it; each dependent includes that hash, so the change cascades."),
+            q("input-derivations", ("patch", "args.1", "curl -L $url | sed s/a/b/ > $out"),
+              "patch is fixed-output and lib uses it. You change patch's script. Does lib's output move?",
+              &[("patch", Some("out")), ("lib", Some("out")), ("lib", None)],
+              "lib sees patch only through its declared hash and output path: its output stays, though its .drv (which names patch's new .drv) moves."),
+            q("input-derivations", ("app", "env.temp", "two"),
+              "The trick from the forum: add or change an attribute such as temp = \"two\". Does app's output path move?",
+              &[("app", Some("out")), ("tool", Some("out"))],
+              "Every attribute lands in env, so it moves the derivation it is in — and nothing upstream."),
+            q("font-fod", ("font", "args.1", "unzip ${zip} -d $out/share/fonts/truetype"),
+              "The font package was made fixed-output. You change how it unpacks. Does its output move? Does theme's?",
+              &[("font", Some("out")), ("theme", Some("out"))],
+              "That is why it was made fixed-output: no rebuilds. The price: the new recipe never runs while the old output exists."),
+            q("font-fod", ("zip", "outputHash", "sha256-BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA="),
+              "A new font release: the zip's hash changes. Does the font package (fixed-output, using the zip) move?",
+              &[("zip", Some("out")), ("font", Some("out"))],
+              "The font's own output is fixed by its own declared hash: it stays, so its builder would not even run to pick up the new zip. Its hash has to be updated too."),
+            q("multiple-outputs", ("lib", "outputs", "out dev doc man"),
+              "You add a man output to lib. Do lib's existing outputs move? Does consumer move?",
+              &[("lib", Some("out")), ("lib", Some("dev")), ("consumer", Some("out"))],
+              "The output list is in lib's ATerm and env, so every lib path moves, and with it consumer."),
+            q("content-addressed", ("gen", "args.1", "echo bye > $out"),
+              "gen is content-addressed; user depends on it. You change gen's script. Which .drv paths move?",
+              &[("gen", None), ("user", None)],
+              "Both .drv files change; their output paths are unknown before building (gen's is the hash of what it builds; user is deferred), so there is nothing to move yet."),
+            q("rerun-on-change", ("src", "name", "source-recipe-9c1e"),
+              "The rerun-on-change trick: the recipe's hash is in the name. You update the name after changing the recipe. Does the output path move?",
+              &[("src", Some("out")), ("pkg", Some("out"))],
+              "A new name is a new fixed output path: Nix has to run the fetcher and verify the hash, instead of reusing the old output."),
+        ],
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_question_reveals_and_covers_every_seed() {
+        let set = builtin();
+        assert!(set.questions.len() >= 12);
+        for (i, q) in set.questions.iter().enumerate() {
+            let r = reveal(q).unwrap_or_else(|e| panic!("question {}: {e}", i + 1));
+            assert_eq!(r.answers.len(), q.asks.len());
+        }
+        let seeds: std::collections::BTreeSet<&str> =
+            set.questions.iter().map(|q| scenarios().into_iter().find(|s| s.id == q.scenario).unwrap().seed).collect();
+        assert_eq!(seeds.len(), 4, "{seeds:?}");
+    }
+
+    #[test]
+    fn url_change_answer_is_computed() {
+        let r = reveal(&builtin().questions[0]).unwrap();
+        let moved: Vec<bool> = r.answers.iter().map(PathChange::moved).collect();
+        assert_eq!(moved, [false, true, false]);
+    }
+
+    #[test]
+    fn teacher_sets_are_checked() {
+        let json = serde_json::to_string(&builtin()).unwrap();
+        assert_eq!(parse_set(&json).unwrap(), builtin());
+        assert!(parse_set(r#"{"title":"x","questions":[]}"#).unwrap_err().contains("no questions"));
+        let bad = r#"{"title":"x","questions":[{"scenario":"nope","key":"a","field":"name","value":"b","prompt":"?","asks":[]}]}"#;
+        assert!(parse_set(bad).unwrap_err().contains("question 1: unknown scenario"));
+    }
+}

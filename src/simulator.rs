@@ -1,0 +1,249 @@
+//! A toy store, a toy binary cache and a toy network, to *run* the consequences of paths.
+//!
+//! Building works as Nix's does in the one respect that matters here: a derivation whose output
+//! paths are already valid is not built at all. A fixed-output build "fetches" the bytes of its
+//! `url` from the toy network, hashes them (flat, or the NAR of a one-file output when
+//! recursive) and compares with the declared hash, failing with Nix's own wording. It goes one
+//! step past Nix: the store remembers which recipe (`.drv` path) produced each fixed output and
+//! warns when another recipe now claims it (NixOS/nix issues 969 and 2970).
+
+use crate::derivation::DrvKind;
+use crate::graph::Resolution;
+use crate::hash::Hash;
+use crate::nar::FileTree;
+use crate::store_path::FixedMode;
+use std::collections::BTreeMap;
+
+/// One valid store path: its content and the `.drv` that produced it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreObject {
+    pub contents: String,
+    pub recipe: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Simulator {
+    pub store: BTreeMap<String, StoreObject>,
+    pub cache: BTreeMap<String, StoreObject>,
+    /// URL → the bytes the toy network serves.
+    pub network: BTreeMap<String, String>,
+}
+
+/// How a log line should look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub level: Level,
+    pub text: String,
+}
+
+fn line(level: Level, text: impl Into<String>) -> LogLine {
+    LogLine { level, text: text.into() }
+}
+
+/// The content hash of a fixed output as Nix computes it for `mode`.
+fn content_hash(mode: FixedMode, algo: crate::hash::HashAlgo, contents: &str) -> Hash {
+    match mode {
+        FixedMode::Flat => algo.digest(contents.as_bytes()),
+        FixedMode::Recursive => algo.digest(&FileTree::file(contents).to_nar().unwrap_or_default()),
+    }
+}
+
+impl Simulator {
+    pub fn new() -> Simulator {
+        Simulator::default()
+    }
+
+    /// Builds `key` (after its inputs) as `nix-build` would. With `check`, rebuilds `key` even
+    /// if its outputs are valid and compares (`nix-build --check`).
+    pub fn build(&mut self, res: &Resolution, key: &str, check: bool) -> Vec<LogLine> {
+        let mut log = Vec::new();
+        self.build_one(res, key, check, &mut log, 0);
+        log
+    }
+
+    fn build_one(&mut self, res: &Resolution, key: &str, check: bool, log: &mut Vec<LogLine>, depth: usize) -> bool {
+        let Some(r) = res.entries.get(key) else {
+            log.push(line(Level::Error, format!("error: {key} has no valid derivation to build")));
+            return false;
+        };
+        if depth > 64 {
+            log.push(line(Level::Error, "error: inputs nested too deeply"));
+            return false;
+        }
+        let outputs: Vec<(String, String)> =
+            r.outputs.iter().filter_map(|(o, p)| p.clone().map(|p| (o.clone(), p))).collect();
+        if outputs.len() != r.outputs.len() {
+            log.push(line(
+                Level::Warn,
+                format!("{key}: its output paths are only known after building (content-addressed or deferred); the toy store cannot track them"),
+            ));
+            return false;
+        }
+        let all_valid = outputs.iter().all(|(_, p)| self.store.contains_key(p));
+        if all_valid && !check {
+            for (_, p) in &outputs {
+                let obj = &self.store[p];
+                if obj.recipe != r.drv_path {
+                    log.push(line(
+                        Level::Warn,
+                        format!(
+                            "warning: {p} is already valid, so {} is not built. It was produced by a different recipe, {}: your changes to the builder, args or env have never run (NixOS/nix#969, #2970). Use `nix-build --check` to rerun it, or change the hash or name.",
+                            r.drv_path, obj.recipe
+                        ),
+                    ));
+                } else {
+                    log.push(line(Level::Info, format!("{p} is already valid: nothing to build for {key}")));
+                }
+            }
+            return true;
+        }
+        // Substitute from the cache when every output is there (not for --check).
+        if !check && outputs.iter().all(|(_, p)| self.cache.contains_key(p)) {
+            for (_, p) in &outputs {
+                let obj = self.cache[p].clone();
+                log.push(line(Level::Info, format!("copying path '{p}' from the binary cache")));
+                if obj.recipe != r.drv_path && matches!(r.kind, DrvKind::Fixed { .. }) {
+                    log.push(line(
+                        Level::Warn,
+                        format!(
+                            "warning: the cached {p} was produced by {}, not by {}: your recipe is not what made it",
+                            obj.recipe, r.drv_path
+                        ),
+                    ));
+                }
+                self.store.insert(p.clone(), obj);
+            }
+            return true;
+        }
+        for input in r.drv.input_drvs.keys() {
+            let Some(ikey) = res.entries.iter().find(|(_, e)| &e.drv_path == input).map(|(k, _)| k.clone()) else {
+                continue;
+            };
+            if !self.build_one(res, &ikey, false, log, depth + 1) {
+                log.push(line(Level::Error, format!("error: 1 dependency of {} failed", r.drv_path)));
+                return false;
+            }
+        }
+        log.push(line(Level::Info, format!("building '{}'{}…", r.drv_path, if check { " (--check)" } else { "" })));
+        match &r.kind {
+            DrvKind::Fixed { mode, hash } => {
+                let url = r.drv.env.get("url").or_else(|| r.drv.env.get("urls")).cloned().unwrap_or_default();
+                let Some(contents) = self.network.get(&url).cloned() else {
+                    log.push(line(
+                        Level::Error,
+                        format!(
+                            "error: builder for '{}' failed: the toy network has nothing at {url:?} (add it below)",
+                            r.drv_path
+                        ),
+                    ));
+                    return false;
+                };
+                let got = content_hash(*mode, hash.algo, &contents);
+                if &got != hash {
+                    log.push(line(
+                        Level::Error,
+                        format!(
+                            "error: hash mismatch in fixed-output derivation '{}':\n         specified: {}\n            got:    {}",
+                            r.drv_path,
+                            hash.to_sri(),
+                            got.to_sri()
+                        ),
+                    ));
+                    return false;
+                }
+                let (_, p) = &outputs[0];
+                if check {
+                    if let Some(old) = self.store.get(p) {
+                        let same = old.contents == contents;
+                        log.push(line(
+                            if same { Level::Info } else { Level::Error },
+                            if same {
+                                format!("--check: rebuilt {p} and it is identical")
+                            } else {
+                                format!(
+                                    "error: derivation '{}' may not be deterministic: output '{p}' differs",
+                                    r.drv_path
+                                )
+                            },
+                        ));
+                    }
+                }
+                self.store.insert(p.clone(), StoreObject { contents, recipe: r.drv_path.clone() });
+                log.push(line(Level::Info, format!("{p}: fetched {url}, hash verified")));
+            }
+            _ => {
+                for (o, p) in &outputs {
+                    let contents = format!("{o} of {} built by {} {}", r.drv.name, r.drv.builder, r.drv.args.join(" "));
+                    if check && self.store.get(p).is_some_and(|old| old.contents == contents) {
+                        log.push(line(Level::Info, format!("--check: rebuilt {p} and it is identical")));
+                    }
+                    self.store.insert(p.clone(), StoreObject { contents, recipe: r.drv_path.clone() });
+                    log.push(line(Level::Info, format!("{p}: built")));
+                }
+            }
+        }
+        true
+    }
+
+    /// Puts every valid path of the store into the cache (as if it had been pushed).
+    pub fn push_to_cache(&mut self) {
+        for (p, o) in &self.store {
+            self.cache.insert(p.clone(), o.clone());
+        }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::hash::HashAlgo;
+    use crate::playground::{parse_edit, Action, Playground};
+    use crate::scenarios::scenarios;
+
+    fn url_changed() -> Playground {
+        Playground::from_scenario(scenarios().into_iter().find(|s| s.id == "url-changed").unwrap())
+    }
+
+    #[test]
+    fn stale_fixed_output_is_reused_and_flagged() {
+        let p = url_changed();
+        let mut sim = Simulator::new();
+        // Serve bytes whose hash is the declared one: make the scenario's hash match "hello".
+        let h = HashAlgo::Sha256.digest(b"hello source").to_sri();
+        let p = p.reduce(Action::Edit("src".into(), parse_edit(&p.specs["src"], "outputHash", &h).unwrap())).unwrap();
+        sim.network.insert("https://ftp.gnu.org/gnu/hello/hello-2.12.1.tar.gz".into(), "hello source".into());
+        let log = sim.build(&p.computed.eval.resolution, "hello", false);
+        assert!(log.iter().all(|l| l.level != Level::Error), "{log:?}");
+        // Change the URL but not the hash: nothing is built, and the recipe change is flagged.
+        let q = p
+            .reduce(Action::Edit(
+                "src".into(),
+                parse_edit(&p.specs["src"], "env.url", "https://example.org/new.tar.gz").unwrap(),
+            ))
+            .unwrap();
+        let log = sim.build(&q.computed.eval.resolution, "src", false);
+        assert!(log.iter().any(|l| l.level == Level::Warn && l.text.contains("different recipe")), "{log:?}");
+        // --check reruns it: the new URL is not on the toy network.
+        let log = sim.build(&q.computed.eval.resolution, "src", true);
+        assert!(log.iter().any(|l| l.text.contains("nothing at \"https://example.org/new.tar.gz\"")), "{log:?}");
+    }
+
+    #[test]
+    fn hash_mismatch_uses_nix_wording() {
+        let p = url_changed();
+        let mut sim = Simulator::new();
+        sim.network.insert("https://ftp.gnu.org/gnu/hello/hello-2.12.1.tar.gz".into(), "other bytes".into());
+        let log = sim.build(&p.computed.eval.resolution, "src", false);
+        let err = log.iter().find(|l| l.level == Level::Error).unwrap();
+        assert!(err.text.starts_with("error: hash mismatch in fixed-output derivation '/nix/store/"), "{}", err.text);
+        assert!(err.text.contains("specified: sha256-jZkUKv2SV28wsM18tCqNxoCZmLxdYH2Idh9RLibH2yA="));
+        assert!(err.text.contains(&format!("got:    {}", HashAlgo::Sha256.digest(b"other bytes").to_sri())));
+    }
+}
