@@ -7,6 +7,7 @@
 pub mod aterm;
 pub mod collect;
 pub mod derivation;
+pub mod diff;
 pub mod eval;
 pub mod exercises;
 pub mod explain;

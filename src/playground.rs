@@ -243,6 +243,8 @@ struct Snapshot {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Playground {
     pub scenario: Option<Scenario>,
+    /// What "compare with the original" compares against: the scenario or import as loaded.
+    pub base: SpecGraph,
     pub specs: SpecGraph,
     pub selected: String,
     pub merge: InputMerge,
@@ -287,6 +289,7 @@ impl Playground {
         let computed = Rc::new(Computed::new(&s.specs, &options(InputMerge::Merge)));
         Playground {
             specs: s.specs.clone(),
+            base: s.specs.clone(),
             selected: s.selected.to_string(),
             scenario: Some(s),
             merge: InputMerge::Merge,
@@ -471,6 +474,9 @@ impl Playground {
                     shared.specs.keys().next().cloned()?
                 };
                 n.specs = shared.specs;
+                if n.scenario.is_none() {
+                    n.base = n.specs.clone();
+                }
                 n.computed = Rc::new(Computed::new(&n.specs, &n.options()));
                 n.last_good = n.computed.clone();
                 return Some(n);
@@ -511,6 +517,7 @@ impl Playground {
                     specs.keys().next().cloned().unwrap_or_default()
                 };
                 p.specs = specs;
+                p.base = p.specs.clone();
                 p.scenario = None;
                 p.computed = Rc::new(Computed::new(&p.specs, &p.options()));
                 p.last_good = p.computed.clone();
@@ -702,6 +709,21 @@ pub fn export(c: &Computed, specs: &SpecGraph, selected: &str) -> (String, Strin
         crate::collect::map(c.eval.resolution.entries.values().map(|r| (r.drv_path.clone(), r.drv.clone())));
     let json = serde_json::to_string_pretty(&crate::import::export_json_2_8(&by_path)).unwrap_or_default();
     (aterm, json, crate::eval::to_nix_expression(specs))
+}
+
+/// One derivation from a paste: `.drv` text, or JSON holding exactly one derivation (or the
+/// last one in dependency order).
+pub fn parse_one(text: &str, opts: &Options) -> Result<crate::derivation::Derivation, String> {
+    let t = text.trim();
+    if t.starts_with("Derive(") {
+        let d = crate::aterm::parse_aterm(t.as_bytes(), "x").map_err(|e| format!(".drv text, {e}"))?;
+        let name = d.env.get("name").cloned().ok_or(".drv text has no env.name")?;
+        return Ok(crate::derivation::Derivation { name, ..d });
+    }
+    let imp = crate::import::import_json(t, &opts.store_dir).map_err(|e| e.to_string())?;
+    let order = crate::graph::dependency_order(&imp.graph).map_err(|e| e.to_string())?;
+    let last = order.last().ok_or("no derivation")?;
+    Ok(imp.graph[last].clone())
 }
 
 /// Fields of one spec that the matrix perturbs, with how to perturb each.

@@ -2,6 +2,7 @@
 //! "how" view is open) and render the engine's results and traces; the reducer calls the engine.
 
 mod change;
+mod compare;
 mod dag;
 mod editor;
 mod embed;
@@ -140,6 +141,7 @@ pub fn app() -> Html {
                     </div>
                 </main>
                 <MovesMatrix />
+                <compare::ComparePanel />
                 <sim::SimulatorPanel />
                 <io::ImportExport />
                 <share::SharePanel />
