@@ -27,6 +27,8 @@ pub enum SpecEdit {
     EnvValue(usize, String),
     AddEnv,
     RemoveEnv(usize),
+    /// Use another derivation's output: a new attribute `name = "${key.output}"`.
+    AddInput(String, Option<String>),
     /// Space-separated output names; empty for the default (`out`).
     Outputs(String),
     Fixed(bool),
@@ -89,6 +91,21 @@ impl SpecEdit {
                 let n =
                     (1..).map(|i| format!("attr{i}")).find(|k| s.env.iter().all(|(e, _)| e != k)).unwrap_or_default();
                 s.env.push((n, String::new()))
+            }
+            SpecEdit::AddInput(key, output) => {
+                let base = match &output {
+                    Some(o) => format!("{key}_{o}"),
+                    None => key.clone(),
+                };
+                let name = std::iter::once(base.clone())
+                    .chain((2..).map(|i| format!("{base}{i}")))
+                    .find(|k| s.env.iter().all(|(e, _)| e != k))
+                    .unwrap_or_default();
+                let reference = match output {
+                    Some(o) => format!("${{{key}.{o}}}"),
+                    None => format!("${{{key}}}"),
+                };
+                s.env.push((name, reference));
             }
             SpecEdit::RemoveEnv(i) => {
                 if i < s.env.len() {
