@@ -76,6 +76,9 @@ pub enum GraphError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HashModulo {
     pub hashes: BTreeMap<String, Hash>,
+    /// Every output of one derivation has the same hash modulo (a fixed-output derivation has
+    /// one output; otherwise one ATerm is hashed for all), so its hex is kept once.
+    pub hex: String,
     pub deferred: bool,
 }
 
@@ -124,25 +127,28 @@ pub struct Resolution {
 /// Orders the keys so that every derivation comes after its inputs (Kahn's algorithm, ties
 /// broken by key so the order is stable), or names a cycle.
 pub fn dependency_order(graph: &Graph) -> Result<Vec<String>, GraphError> {
-    let mut missing_deps: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut dependents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (key, drv) in graph {
-        missing_deps.insert(key, drv.input_drvs.len());
+    // Keys are numbered in key order; the graph's BTreeMap gives each its index.
+    let keys: Vec<&String> = graph.keys().collect();
+    let index = |k: &str| keys.binary_search_by(|x| x.as_str().cmp(k)).ok();
+    let mut missing_deps: Vec<usize> = Vec::with_capacity(keys.len());
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
+    for (i, (key, drv)) in graph.iter().enumerate() {
+        missing_deps.push(drv.input_drvs.len());
         for input in drv.input_drvs.keys() {
-            if !graph.contains_key(input) {
+            let Some(j) = index(input) else {
                 return Err(GraphError::MissingInput { key: key.clone(), input: input.clone() });
-            }
-            dependents.entry(input.as_str()).or_default().push(key);
+            };
+            dependents[j].push(i);
         }
     }
-    let mut ready: BTreeSet<&str> = crate::collect::set(missing_deps.iter().filter(|(_, &n)| n == 0).map(|(k, _)| *k));
+    // Ready entries, smallest key first, so the order is stable.
+    let mut ready: BTreeSet<usize> = crate::collect::set((0..keys.len()).filter(|&i| missing_deps[i] == 0));
     let mut order = Vec::with_capacity(graph.len());
-    while let Some(k) = ready.pop_first() {
-        order.push(k.to_string());
-        for d in dependents.get(k).into_iter().flatten() {
-            let n = missing_deps.get_mut(d).expect("every key counted");
-            *n -= 1;
-            if *n == 0 {
+    while let Some(i) = ready.pop_first() {
+        order.push(keys[i].clone());
+        for &d in &dependents[i] {
+            missing_deps[d] -= 1;
+            if missing_deps[d] == 0 {
                 ready.insert(d);
             }
         }
@@ -151,7 +157,8 @@ pub fn dependency_order(graph: &Graph) -> Result<Vec<String>, GraphError> {
         return Ok(order);
     }
     // Walk inputs from an unresolved entry until one repeats: that is a cycle.
-    let stuck: BTreeSet<&str> = crate::collect::set(missing_deps.iter().filter(|(_, &n)| n > 0).map(|(k, _)| *k));
+    let stuck: BTreeSet<&str> =
+        crate::collect::set((0..keys.len()).filter(|&i| missing_deps[i] > 0).map(|i| keys[i].as_str()));
     let mut path: Vec<&str> = vec![stuck.first().expect("some entry is stuck")];
     loop {
         let cur = *path.last().expect("non-empty");
@@ -200,11 +207,9 @@ pub fn resolve_one(
     check_name(&given.name).map_err(|source| GraphError::Name { key: key.to_string(), source })?;
     let given_kind = given.kind().map_err(|source| GraphError::Kind { key: key.to_string(), source })?;
     for output in given.outputs.keys() {
-        check_name(&store_path::output_path_name(&given.name, output)).map_err(|source| GraphError::OutputName {
-            key: key.to_string(),
-            output: output.clone(),
-            source,
-        })?;
+        let checked =
+            if output == "out" { Ok(()) } else { check_name(&store_path::output_path_name(&given.name, output)) };
+        checked.map_err(|source| GraphError::OutputName { key: key.to_string(), output: output.clone(), source })?;
     }
 
     // Inputs, twice: by real `.drv` path for the file, by hash modulo for hashing.
@@ -237,16 +242,15 @@ pub fn resolve_one(
     by_path.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut modulo_inputs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (_, res, wanted, _) in &by_path {
-        let mut per_hash: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for o in *wanted {
-            per_hash.entry(res.modulo.hashes[o].to_base16()).or_default().insert(o.clone());
-        }
-        for (hex, outs) in per_hash {
-            match opts.merge {
-                InputMerge::Merge => modulo_inputs.entry(hex).or_default().extend(outs),
-                InputMerge::Overwrite => {
-                    modulo_inputs.insert(hex, outs);
+        match opts.merge {
+            InputMerge::Merge => match modulo_inputs.get_mut(&res.modulo.hex) {
+                Some(outs) => outs.extend(wanted.iter().cloned()),
+                None => {
+                    modulo_inputs.insert(res.modulo.hex.clone(), (*wanted).clone());
                 }
+            },
+            InputMerge::Overwrite => {
+                modulo_inputs.insert(res.modulo.hex.clone(), (*wanted).clone());
             }
         }
     }
@@ -267,7 +271,9 @@ pub fn resolve_one(
             t.step("name", &drv.name);
             t.step("declared hash", format!("{}{}:{}", mode.prefix(), hash.algo, hash.to_base16()));
             let path = store_path::fixed_output_path(sd, &drv.name, *mode, hash, &mut t);
-            traces.outputs.insert("out".to_string(), t);
+            if opts.trace {
+                traces.outputs.insert("out".to_string(), t);
+            }
             outputs.insert("out".to_string(), Some(path));
         }
         DrvKind::InputAddressed => {
@@ -290,7 +296,9 @@ pub fn resolve_one(
             for name in given.outputs.keys() {
                 let mut t = shared.clone();
                 let path = store_path::output_path(sd, &drv.name, name, &h, &mut t);
-                traces.outputs.insert(name.clone(), t);
+                if opts.trace {
+                    traces.outputs.insert(name.clone(), t);
+                }
                 outputs.insert(name.clone(), Some(path));
             }
         }
@@ -300,7 +308,9 @@ pub fn resolve_one(
                 t.step("kind", "content-addressed (floating): the path is the hash of what the build produces");
                 t.step("env placeholder", hash_placeholder(name));
                 t.step("path", "unknown until built");
-                traces.outputs.insert(name.clone(), t);
+                if opts.trace {
+                    traces.outputs.insert(name.clone(), t);
+                }
                 outputs.insert(name.clone(), None);
             }
         }
@@ -310,7 +320,9 @@ pub fn resolve_one(
                 t.step("kind", "deferred: an input is content-addressed, so this derivation's hash modulo (and paths) wait for it to be built");
                 record_replacements(&mut t, &by_path);
                 t.step("path", "unknown until the content-addressed inputs are built");
-                traces.outputs.insert(name.clone(), t);
+                if opts.trace {
+                    traces.outputs.insert(name.clone(), t);
+                }
                 outputs.insert(name.clone(), None);
             }
         }
@@ -346,6 +358,10 @@ pub fn resolve_one(
         drv.env.insert(name.clone(), env_value);
     }
 
+    // The `.drv` file; its hash is also the hash modulo when there are no inputs to replace.
+    let aterm = drv.to_aterm_bytes();
+    let mut aterm_hash: Option<Hash> = None;
+
     // The hash modulo that dependents see.
     let modulo = match &kind {
         DrvKind::Fixed { mode, hash } => {
@@ -364,23 +380,36 @@ pub fn resolve_one(
             t.step("string", &s);
             let h = Hash::sha256(s.as_bytes());
             t.step_with("sha256(string) = hashDerivationModulo", || h.to_base16());
-            HashModulo { hashes: BTreeMap::from([("out".to_string(), h)]), deferred: false }
+            let hex = h.to_base16();
+            HashModulo { hashes: BTreeMap::from([("out".to_string(), h)]), hex, deferred: false }
         }
         _ => {
             let t = &mut traces.modulo;
             t.step("rule", "the ATerm with output paths filled in and inputs replaced by their hash modulo");
-            let mut buf = Vec::with_capacity(1024);
-            write_aterm(&mut buf, &drv, false, &modulo_inputs);
-            let h = Hash::sha256(&buf);
-            t.step_with("ATerm (inputs replaced)", || String::from_utf8_lossy(&buf).into_owned());
+            let h = if drv.input_drvs.is_empty() {
+                // Nothing to replace: this is the .drv file's own text.
+                let h = Hash::sha256(&aterm);
+                t.step_with("ATerm (no inputs to replace)", || String::from_utf8_lossy(&aterm).into_owned());
+                aterm_hash = Some(h.clone());
+                h
+            } else {
+                let mut buf = Vec::with_capacity(aterm.len());
+                write_aterm(&mut buf, &drv, false, &modulo_inputs);
+                t.step_with("ATerm (inputs replaced)", || String::from_utf8_lossy(&buf).into_owned());
+                Hash::sha256(&buf)
+            };
             t.step_with("sha256 = hashDerivationModulo", || h.to_base16());
             let deferred = !matches!(kind, DrvKind::InputAddressed);
-            HashModulo { hashes: crate::collect::map(drv.outputs.keys().map(|o| (o.clone(), h.clone()))), deferred }
+            let hex = h.to_base16();
+            HashModulo {
+                hashes: crate::collect::map(drv.outputs.keys().map(|o| (o.clone(), h.clone()))),
+                hex,
+                deferred,
+            }
         }
     };
 
-    // The `.drv` file and its path.
-    let aterm = drv.to_aterm_bytes();
+    // The `.drv` path.
     let t = &mut traces.drv_path;
     t.step("rule", "a text path over the full ATerm; references are the input sources and input derivations");
     let mut refs: Vec<String> = drv.input_srcs.iter().cloned().collect();
@@ -391,7 +420,8 @@ pub fn resolve_one(
         r.join("\n")
     });
     t.step_with("ATerm", || String::from_utf8_lossy(&aterm).into_owned());
-    let drv_path = store_path::text_path(sd, &format!("{}.drv", drv.name), &aterm, &refs, t);
+    let aterm_hash = aterm_hash.unwrap_or_else(|| Hash::sha256(&aterm));
+    let drv_path = store_path::text_path_of_hash(sd, &format!("{}.drv", drv.name), &aterm_hash, &refs, t);
     if key.starts_with(sd) && key.ends_with(".drv") && key != drv_path {
         mismatches.push(Mismatch { field: "drvPath".to_string(), given: key.to_string(), computed: drv_path.clone() });
     }
@@ -403,8 +433,7 @@ fn record_replacements(t: &mut Trace, by_path: &[(&str, &Resolved, &BTreeSet<Str
     for (path, res, wanted, key) in by_path {
         t.step_with(&format!("input {key}"), || {
             let outs: Vec<&str> = wanted.iter().map(String::as_str).collect();
-            let hex: BTreeSet<String> = crate::collect::set(wanted.iter().map(|o| res.modulo.hashes[o].to_base16()));
-            format!("{path} [{}] → {}", outs.join(","), hex.into_iter().collect::<Vec<_>>().join(", "))
+            format!("{path} [{}] → {}", outs.join(","), res.modulo.hex)
         });
     }
 }

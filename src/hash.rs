@@ -157,13 +157,13 @@ impl Hash {
     }
 
     pub fn to_base16(&self) -> String {
-        let mut s = String::with_capacity(self.bytes.len() * 2);
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut v = Vec::with_capacity(self.bytes.len() * 2);
         for b in &self.bytes {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            s.push(HEX[(b >> 4) as usize] as char);
-            s.push(HEX[(b & 15) as usize] as char);
+            v.push(HEX[(b >> 4) as usize]);
+            v.push(HEX[(b & 15) as usize]);
         }
-        s
+        String::from_utf8(v).unwrap_or_default()
     }
 
     pub fn to_nix32(&self) -> String {

@@ -22,6 +22,7 @@ pub mod scenarios;
 pub mod share;
 pub mod simulator;
 pub mod store_path;
+pub mod synth;
 pub mod trace;
 
 #[cfg(target_arch = "wasm32")]

@@ -91,9 +91,13 @@ pub fn type_with_references(base: &str, references: &[String]) -> String {
 /// `makeTextPath`: `builtins.toFile` results and `.drv` files; sha256 of the contents, with
 /// references in the type.
 pub fn text_path(store_dir: &str, name: &str, contents: &[u8], references: &[String], trace: &mut Trace) -> String {
-    let h = Hash::sha256(contents);
-    trace.step("sha256(contents)", h.to_base16());
-    make_store_path(store_dir, &type_with_references("text", references), &h, name, trace)
+    text_path_of_hash(store_dir, name, &Hash::sha256(contents), references, trace)
+}
+
+/// [`text_path`] when the sha256 of the contents is already known.
+pub fn text_path_of_hash(store_dir: &str, name: &str, h: &Hash, references: &[String], trace: &mut Trace) -> String {
+    trace.step_with("sha256(contents)", || h.to_base16());
+    make_store_path(store_dir, &type_with_references("text", references), h, name, trace)
 }
 
 /// A source path (`builtins.path`, path literals): sha256 of the NAR serialisation.

@@ -102,3 +102,52 @@ async fn app_renders_paths_and_an_edit_moves_them() {
     assert_eq!(fetch_before, text_of(&root, "out-path-fetch-out"), "fetch does not move");
     assert!(root.text_content().unwrap().contains("moved"), "the change panel reports it");
 }
+
+/// The engine's speed in the browser, printed (not asserted): the same figures as
+/// `cargo bench --bench engine` natively. Median of several runs.
+#[wasm_bindgen_test]
+fn bench_in_the_browser_prints_figures() {
+    use drvlab::graph::resolve;
+    let perf = web_sys::window().unwrap().performance().unwrap();
+    let opts = Options { trace: false, ..Options::default() };
+    let g = drvlab::synth::graph(1000, 42);
+    let median = |f: &mut dyn FnMut()| {
+        let mut t: Vec<f64> = (0..9)
+            .map(|_| {
+                let s = perf.now();
+                f();
+                perf.now() - s
+            })
+            .collect();
+        t.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        t[t.len() / 2]
+    };
+    let res = resolve(&g, &opts).unwrap();
+    let bytes: usize = res.entries.values().map(|r| r.aterm.len()).sum();
+    let engine = median(&mut || {
+        resolve(&g, &opts).unwrap();
+    });
+    let hashing = median(&mut || {
+        for r in res.entries.values() {
+            std::hint::black_box(drvlab::hash::Hash::sha256(&r.aterm));
+        }
+    });
+    let traced = median(&mut || {
+        resolve(&g, &Options::default()).unwrap();
+    });
+    let g50 = drvlab::synth::graph(50, 7);
+    let sweep = median(&mut || {
+        drvlab::explain::sensitivity(&g50, &opts).unwrap();
+    });
+    console_log!(
+        "BENCH wasm (Chromium): 1000 derivations ({} KB ATerm): resolve {:.2} ms ({:.2} µs/drv), with traces {:.2} ms; one SHA-256 pass {:.2} ms; ratio engine/hashing {:.2}; sweep of 50 derivations {:.1} ms",
+        bytes / 1024,
+        engine,
+        engine * 1000.0 / 1000.0,
+        traced,
+        hashing,
+        engine / hashing.max(0.001),
+        sweep
+    );
+    assert!(engine > 0.0);
+}
