@@ -43,6 +43,9 @@ if ! skipped clippy; then
 fi
 skipped native || run "cargo test (native: unit, integration, differential vs nix)" cargo test
 skipped wasm || run "cargo test --target wasm32 (headless Chromium)" cargo test "${WASM[@]}"
+# The engine's figures in the browser need an optimised build; they are printed, not asserted.
+skipped wasm || run "wasm benchmark in headless Chromium (release)" \
+  cargo test -q "${WASM[@]}" --release --test web bench_in_the_browser -- --nocapture
 skipped trunk || run "trunk build --release" trunk build --release
 
 if skipped e2e; then
