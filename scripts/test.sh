@@ -45,7 +45,7 @@ skipped native || run "cargo test (native: unit, integration, differential vs ni
 skipped wasm || run "cargo test --target wasm32 (headless Chromium)" cargo test "${WASM[@]}"
 # The engine's figures in the browser need an optimised build; they are printed, not asserted.
 skipped wasm || run "wasm benchmark in headless Chromium (release)" \
-  cargo test -q "${WASM[@]}" --release --test web bench_in_the_browser -- --nocapture
+  cargo test "${WASM[@]}" --release --test web -- --nocapture bench_in_the_browser
 skipped trunk || run "trunk build --release" trunk build --release
 
 if skipped e2e; then
