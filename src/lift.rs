@@ -64,12 +64,35 @@ pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
                 replacements.push((text, reference));
             }
         }
-        // Longest first, so a path that is a prefix of another is not replaced inside it.
-        replacements.sort_unstable_by_key(|r| std::cmp::Reverse(r.0.len()));
-        let relink = |s: &str| {
+        // Group the references by the text they stand for: two inputs can have the same output
+        // path (fixed-output derivations with one name and hash), and then successive
+        // occurrences of that path are given to each of them in turn, so every input stays an
+        // input. Longest text first, so a path that is a prefix of another is not split.
+        let mut by_text: Vec<(String, Vec<String>)> = Vec::new();
+        for (text, reference) in replacements {
+            match by_text.iter_mut().find(|(t, _)| *t == text) {
+                Some((_, refs)) => refs.push(reference),
+                None => by_text.push((text, vec![reference])),
+            }
+        }
+        by_text.sort_unstable_by_key(|r| std::cmp::Reverse(r.0.len()));
+        let mut used = vec![0usize; by_text.len()];
+        let mut relink = |s: &str| {
             let mut out = s.to_string();
-            for (from, to) in &replacements {
-                out = out.replace(from.as_str(), to.as_str());
+            for (i, (from, refs)) in by_text.iter().enumerate() {
+                if !out.contains(from.as_str()) {
+                    continue;
+                }
+                let mut next = String::with_capacity(out.len());
+                let mut rest = out.as_str();
+                while let Some(at) = rest.find(from.as_str()) {
+                    next.push_str(&rest[..at]);
+                    next.push_str(&refs[used[i].min(refs.len() - 1)]);
+                    used[i] += 1;
+                    rest = &rest[at + from.len()..];
+                }
+                next.push_str(rest);
+                out = next;
             }
             out
         };
@@ -98,6 +121,8 @@ pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
                 || ((fixed.is_some() || content_addressed)
                     && matches!(key, "outputHash" | "outputHashAlgo" | "outputHashMode"))
         };
+        let builder = relink(&d.builder);
+        let args: Vec<String> = d.args.iter().map(|a| relink(a)).collect();
         let env: Vec<(String, String)> =
             d.env.iter().filter(|(k, _)| !skip(k)).map(|(k, v)| (k.clone(), relink(v))).collect();
         let mut fixed = fixed;
@@ -110,8 +135,8 @@ pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
         let spec = DrvSpec {
             name: d.name.clone(),
             system: d.system.clone(),
-            builder: relink(&d.builder),
-            args: d.args.iter().map(|a| relink(a)).collect(),
+            builder,
+            args,
             env,
             outputs,
             fixed,
