@@ -383,7 +383,15 @@ impl Playground {
                 }
                 p.push_undo(format!("{key}:{}", edit.field_id()));
                 p.specs.insert(key.clone(), spec);
-                p.recompute(format!("{key}: {}", edit.field_id()), key);
+                let label = match &edit {
+                    SpecEdit::EnvValue(i, _) | SpecEdit::EnvKey(i, _) => {
+                        format!("env {}", p.specs[&key].env.get(*i).map(|(k, _)| k.as_str()).unwrap_or("?"))
+                    }
+                    SpecEdit::Arg(i, _) => format!("args {i}"),
+                    SpecEdit::FixedHash(_) => "outputHash".into(),
+                    e => e.field_id(),
+                };
+                p.recompute(format!("{key}: {label}"), key);
             }
             Action::Undo => {
                 let s = p.undo.pop()?;

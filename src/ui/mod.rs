@@ -134,9 +134,9 @@ pub fn app() -> Html {
                     </div>
                     <div class="col edit-col">
                         <Editor />
-                        <ChangePanel />
                     </div>
                     <div class="col paths-col">
+                        <ChangePanel />
                         <PathsPanel />
                     </div>
                 </main>
