@@ -241,7 +241,7 @@ impl Hash {
             if len != algo.text_len(HashFormat::Sri) {
                 return Err(bad_len());
             }
-            return Ok((Hash::new(algo, decode_base64(text, body)?), HashFormat::Sri));
+            return Ok((Hash::new(algo, decode_base64(text, body, algo)?), HashFormat::Sri));
         }
         if len == algo.text_len(HashFormat::Base16) {
             let mut bytes = Vec::with_capacity(algo.size());
@@ -263,7 +263,7 @@ impl Hash {
                 .ok_or(HashError::Nix32Overflow { text: text.to_string(), algo })?;
             Ok((Hash::new(algo, bytes), HashFormat::Nix32))
         } else if len == algo.text_len(HashFormat::Base64) {
-            Ok((Hash::new(algo, decode_base64(text, body)?), HashFormat::Base64))
+            Ok((Hash::new(algo, decode_base64(text, body, algo)?), HashFormat::Base64))
         } else {
             Err(bad_len())
         }
@@ -284,15 +284,23 @@ fn hex_digit(text: &str, body: &str, i: usize) -> Result<u8, HashError> {
     }
 }
 
-fn decode_base64(text: &str, body: &str) -> Result<Vec<u8>, HashError> {
+fn decode_base64(text: &str, body: &str, algo: HashAlgo) -> Result<Vec<u8>, HashError> {
     if let Some((pos, ch)) =
         body.char_indices().find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')))
     {
         return Err(HashError::BadChar { text: text.to_string(), format: "base64", ch, pos });
     }
-    base64::engine::general_purpose::STANDARD
+    let bytes = base64::engine::general_purpose::STANDARD
         .decode(body)
-        .map_err(|e| HashError::BadBase64 { text: text.to_string(), reason: e.to_string() })
+        .map_err(|e| HashError::BadBase64 { text: text.to_string(), reason: e.to_string() })?;
+    // Right length in characters is not enough: without padding, 44 characters hold 33 bytes.
+    if bytes.len() != algo.size() {
+        return Err(HashError::BadBase64 {
+            text: text.to_string(),
+            reason: format!("it decodes to {} bytes; {algo} has {}", bytes.len(), algo.size()),
+        });
+    }
+    Ok(bytes)
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -342,6 +350,11 @@ mod tests {
         // 52 nix32 characters hold 260 bits; a leading 'z' sets bits beyond the 256 of sha256.
         let overflow = format!("z{}", &EMPTY_SHA256_NIX32[1..]);
         assert!(matches!(Hash::parse(&overflow, Some(HashAlgo::Sha256)), Err(HashError::Nix32Overflow { .. })));
+        // Found by the json fuzz target: 44 base64 characters without padding are 33 bytes.
+        assert_eq!(
+            Hash::parse("e3b0c44298fc1c149ae4649b934ca495991b7852b855", Some(HashAlgo::Sha256)).unwrap_err().to_string(),
+            "hash \"e3b0c44298fc1c149ae4649b934ca495991b7852b855\" is not valid base64: it decodes to 33 bytes; sha256 has 32"
+        );
     }
 
     proptest! {
