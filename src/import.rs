@@ -233,18 +233,25 @@ fn import_entry(
             }
         };
         let method = match o.get("method") {
-            None => None,
+            None | Some(Value::Null) => None,
             Some(v) => {
                 *shape = (*shape).max(JsonShape::Nix2_23);
                 Some(cx.string(Some(v), &format!("{field}.method"))?)
             }
         };
         let algo_text = match o.get("hashAlgo") {
-            None => None,
+            None | Some(Value::Null) => None,
             Some(v) => Some(cx.string(Some(v), &format!("{field}.hashAlgo"))?),
         };
         let hash_text = match o.get("hash") {
-            None => None,
+            None | Some(Value::Null) => None,
+            // A structured hash, as newer JSON formats print them:
+            // {"algorithm": "sha256", "format": "base64", "hash": "…"}.
+            Some(Value::Object(h)) => {
+                let algo = cx.string(h.get("algorithm"), &format!("{field}.hash.algorithm"))?;
+                let body = cx.string(h.get("hash"), &format!("{field}.hash.hash"))?;
+                Some(if body.contains('-') || body.contains(':') { body } else { format!("{algo}:{body}") })
+            }
             Some(v) => Some(cx.string(Some(v), &format!("{field}.hash"))?),
         };
         let prefix = match method.as_deref() {
