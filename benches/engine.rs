@@ -1,1 +1,80 @@
-fn main() {}
+//! `cargo bench --bench engine`: prints figures, asserts nothing.
+//!
+//! - every path of a generated 1,000-derivation graph (~800 bytes of ATerm each), with and
+//!   without traces;
+//! - one raw SHA-256 pass over the same `.drv` bytes, and the ratio engine / hashing (each
+//!   derivation is hashed at least twice — masked, and as its `.drv` — so the floor is about 2);
+//! - the full sensitivity sweep of a 50-derivation graph;
+//! - a recompute of every scenario the page ships with (what a keystroke costs).
+//!
+//! The same graph is measured in headless Chromium by `tests/web.rs` (wasm build).
+
+use drvlab::graph::{resolve, Options};
+use std::hint::black_box;
+use std::time::Instant;
+
+/// Median and minimum of `runs` timings of `f`, in milliseconds, after a warm-up.
+fn time(runs: usize, mut f: impl FnMut()) -> (f64, f64) {
+    for _ in 0..3 {
+        f();
+    }
+    let mut t: Vec<f64> = (0..runs)
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    t.sort_by(|a, b| a.total_cmp(b));
+    (t[t.len() / 2], t[0])
+}
+
+fn main() {
+    let quiet = Options { trace: false, ..Options::default() };
+    let g = drvlab::synth::graph(1000, 42);
+    let res = resolve(&g, &quiet).expect("the generated graph resolves");
+    let bytes: usize = res.entries.values().map(|r| r.aterm.len()).sum();
+    let (engine, engine_min) = time(41, || {
+        black_box(resolve(&g, &quiet).unwrap());
+    });
+    let (traced, _) = time(21, || {
+        black_box(resolve(&g, &Options::default()).unwrap());
+    });
+    let (hashing, hashing_min) = time(41, || {
+        for r in res.entries.values() {
+            black_box(drvlab::hash::Hash::sha256(&r.aterm));
+        }
+    });
+    let g50 = drvlab::synth::graph(50, 7);
+    let (sweep, _) = time(5, || {
+        black_box(drvlab::explain::sensitivity(&g50, &quiet).unwrap());
+    });
+    let rows = drvlab::explain::sensitivity(&g50, &quiet).unwrap().rows.len();
+    println!(
+        "drvlab engine benchmark (native, {} derivations, {} KB of ATerm, avg {} B)",
+        g.len(),
+        bytes / 1024,
+        bytes / g.len()
+    );
+    println!(
+        "  {:<46} {:>9.3} ms  (min {:.3}; {:.2} µs per derivation)",
+        "all paths, traces off", engine, engine_min, engine
+    );
+    println!("  {:<46} {:>9.3} ms", "all paths, traces on", traced);
+    println!("  {:<46} {:>9.3} ms  (min {:.3})", "one SHA-256 pass over the .drv bytes", hashing, hashing_min);
+    println!("  {:<46} {:>9.2}", "ratio engine / hashing (floor ~2, target < 4)", engine / hashing);
+    println!(
+        "  {:<46} {:>9.1} ms  ({rows} perturbations, each a full recompute)",
+        "sensitivity sweep, 50 derivations", sweep
+    );
+    for s in drvlab::scenarios::scenarios() {
+        let opts = Options::default();
+        let (ms, _) = time(41, || {
+            black_box(drvlab::playground::Computed::new(&s.specs, &opts));
+        });
+        let (sw, _) = time(11, || {
+            black_box(drvlab::playground::sweep(&s.specs, &opts));
+        });
+        println!("  scenario {:<24} recompute {:>7.1} µs, matrix sweep {:>7.1} µs", s.id, ms * 1e3, sw * 1e3);
+    }
+}
