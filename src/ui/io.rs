@@ -11,7 +11,7 @@ pub fn import_export() -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
     let text = use_state(String::new);
     let report = use_state(|| None::<Result<ImportReport, String>>);
-    let exported = use_state(|| None::<(&'static str, String)>);
+    let exported = use_state(|| None::<&'static str>);
     let on_text = {
         let text = text.clone();
         Callback::from(move |e: InputEvent| text.set(e.target_unchecked_into::<HtmlTextAreaElement>().value()))
@@ -57,19 +57,20 @@ pub fn import_export() -> Html {
     };
     let on_dragover = Callback::from(|e: DragEvent| e.prevent_default());
     let do_export = |which: &'static str| {
-        let ctx = ctx.clone();
         let exported = exported.clone();
-        Callback::from(move |_: MouseEvent| {
-            let p = ctx.p();
-            let (aterm, json, nix) = export(&p.computed, &p.specs, &p.selected);
-            let body = match which {
-                "aterm" => aterm,
-                "json" => json,
-                _ => nix,
-            };
-            exported.set(Some((which, body)));
-        })
+        Callback::from(move |_: MouseEvent| exported.set(Some(which)))
     };
+    // Computed from the current state on every render, so it never shows a stale graph.
+    let export_body = exported.map(|which| {
+        let p = ctx.p();
+        let (aterm, json, nix) = export(&p.computed, &p.specs, &p.selected);
+        let body = match which {
+            "aterm" => aterm,
+            "json" => json,
+            _ => nix,
+        };
+        (which, body)
+    });
     html! {
         <details class="panel io" open={report.is_some()}>
             <summary>{"Import your own derivation, export this graph"}</summary>
@@ -99,7 +100,7 @@ pub fn import_export() -> Html {
                 <button onclick={do_export("json")}>{"Export JSON (nix show-derivation)"}</button>
                 <button onclick={do_export("nix")}>{"Export .nix"}</button>
             </div>
-            if let Some((which, body)) = &*exported {
+            if let Some((which, body)) = &export_body {
                 <textarea readonly=true rows="10" aria-label={format!("exported {which}")} value={body.clone()} />
             }
         </details>

@@ -24,6 +24,9 @@ pub fn moves_matrix() -> Html {
             <h2>{"What moves — every field against every path"}</h2>
             <p class="muted">{"Each row perturbs one field and recomputes the whole graph with the engine. ● moved, · stays."}
                 <label class="inline"><input type="checkbox" checked={*all} onclick={toggle} aria-label="show every derivation's fields" />{" all derivations"}</label></p>
+            if sw.rows.is_empty() {
+                <p class="muted" role="status">{"Nothing to sweep while the graph has errors: fix the marked fields."}</p>
+            }
             <div class="tablewrap">
             <table>
                 <thead><tr><th scope="col">{"field"}</th>
