@@ -45,7 +45,10 @@ export async function nixPathsOfPage(page) {
   if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
   await page.getByRole('button', { name: 'Export .nix' }).click();
   const nixText = await page.getByRole('textbox', { name: 'exported nix' }).inputValue();
-  const keys = [...nixText.matchAll(/^ {2}d_([A-Za-z0-9_]+) = derivation \{$/gm)].map((m) => m[1]);
+  // The export lists every derivation in key order (byte order), which is how JS sorts ASCII keys.
+  const keys = (
+    await page.evaluate(() => [...document.querySelectorAll('.drvlist [data-testid^="drv-path-"]')].map((e) => e.dataset.testid.slice('drv-path-'.length)))
+  ).sort();
   const drvs = instantiate(nixText);
   const shown = showDerivation(drvs);
   const out = {};

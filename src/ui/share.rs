@@ -19,6 +19,12 @@ pub fn has_param(name: &str) -> bool {
     })
 }
 
+/// The value of `name=…` in the query.
+pub fn param(name: &str) -> Option<String> {
+    let search = location()?.search().ok()?;
+    search.trim_start_matches('?').split('&').find_map(|p| p.strip_prefix(name)?.strip_prefix('=').map(str::to_string))
+}
+
 /// Whether the page was opened as an embed (`?embed`).
 pub fn is_embed() -> bool {
     has_param("embed")
@@ -28,7 +34,16 @@ pub fn is_embed() -> bool {
 /// could not be opened.
 pub fn initial() -> Playground {
     let hash = location().and_then(|l| l.hash().ok()).unwrap_or_default();
-    let p = Playground::default();
+    // `?scenario=<id>`: a readable link to one preset (documentation embeds use it).
+    let p = match param("scenario") {
+        Some(id) => match crate::scenarios::scenarios().into_iter().find(|s| s.id == id) {
+            Some(s) => Playground::from_scenario(s),
+            None => Playground::default()
+                .reduce(Action::Notice(Some(format!("There is no scenario {id:?}; showing the default one."))))
+                .unwrap_or_default(),
+        },
+        None => Playground::default(),
+    };
     if hash.trim_start_matches('#').is_empty() {
         return p;
     }
