@@ -11,8 +11,9 @@ pub fn embed_panel() -> Html {
     let p = ctx.p();
     let computed = ctx.computed();
     let full = super::share::link_for(p);
-    let key = p.selected.clone();
-    let res = computed.eval.resolution.entries.get(&key).or_else(|| p.last_good.eval.resolution.entries.get(&key));
+    // Every derivation, inputs first, so the embed shows what collapses and what moves.
+    let (mut order, _) = crate::eval::spec_order(&p.specs);
+    order.extend(p.specs.keys().filter(|k| !order.contains(k)).cloned().collect::<Vec<_>>());
     let try_it = {
         let ctx = ctx.clone();
         Callback::from(move |_| ctx.dispatch(Action::TrySuggested))
@@ -31,15 +32,22 @@ pub fn embed_panel() -> Html {
                     <button onclick={undo} disabled={!p.can_undo()}>{"Undo"}</button>
                 </div>
             }
-            if let Some(r) = res {
-                <div class="paths-compact" aria-label={format!("paths of {key}")}>
-                    <div class="pathline"><span class="lbl">{format!("{key} .drv")}</span><code data-testid={format!("drv-path-{key}")}>{r.drv_path.clone()}</code></div>
-                    { for r.outputs.iter().map(|(o, path)| html! {
-                        <div class="pathline"><span class="lbl">{format!("{key} {o}")}</span>
-                        <code data-testid={format!("out-path-{key}-{o}")}>{path.clone().unwrap_or_else(|| "unknown until built".into())}</code></div>
-                    }) }
-                </div>
-            }
+            <div class="paths-compact" aria-label="paths">
+            { for order.iter().map(|k| {
+                let r = computed.eval.resolution.entries.get(k).or_else(|| p.last_good.eval.resolution.entries.get(k));
+                let moved = |o: Option<&str>| p.last_change.as_ref().is_some_and(|c| c.changes.iter().any(|x| x.moved() && x.id.key == *k && x.id.output.as_deref() == o));
+                match r {
+                    None => html! {},
+                    Some(r) => html! { <>
+                        <div class={classes!("pathline", moved(None).then_some("moved"))}><span class="lbl">{format!("{k} .drv")}</span><code data-testid={format!("drv-path-{k}")}>{r.drv_path.clone()}</code></div>
+                        { for r.outputs.iter().map(|(o, path)| html! {
+                            <div class={classes!("pathline", moved(Some(o)).then_some("moved"))}><span class="lbl">{format!("{k} {o}")}</span>
+                            <code data-testid={format!("out-path-{k}-{o}")}>{path.clone().unwrap_or_else(|| "unknown until built".into())}</code></div>
+                        }) }
+                    </> },
+                }
+            }) }
+            </div>
             if let Some(c) = &p.last_change {
                 <div class="change" aria-live="polite">
                     { for account(c, &computed, &p.specs).into_iter().map(|l| html! { <p>{l}</p> }) }
