@@ -478,43 +478,46 @@ pub fn to_nix_expression(specs: &SpecGraph) -> String {
     s
 }
 
+/// The graph of `tests/golden/fetch-build.nix`: a flat sha256 fixed-output `fetch` (of empty
+/// content) feeding a two-output `build`. Real Nix 2.8 gives `build` the `.drv` path
+/// `vprly1096ibd5ky40qwjmlvxy4zilx37-build.drv`; the native and the browser tests both check it.
+pub fn reference_graph() -> SpecGraph {
+    let fetch = DrvSpec {
+        name: "src".into(),
+        system: "x86_64-linux".into(),
+        builder: "/bin/sh".into(),
+        args: vec!["-c".into(), "echo".into()],
+        env: vec![],
+        outputs: vec![],
+        fixed: Some(FixedSpec {
+            mode: FixedMode::Flat,
+            algo: Some(HashAlgo::Sha256),
+            hash: "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73".into(),
+            omit_mode: false,
+        }),
+        content_addressed: false,
+        sources: vec![],
+        store_srcs: vec![],
+    };
+    let build = DrvSpec {
+        name: "build".into(),
+        fixed: None,
+        args: vec!["-c".into(), "echo ${fetch}".into()],
+        outputs: vec!["out".into(), "dev".into()],
+        ..fetch.clone()
+    };
+    SpecGraph::from([("fetch".into(), fetch), ("build".into(), build)])
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-
-    pub(crate) fn fetch_build() -> SpecGraph {
-        let fetch = DrvSpec {
-            name: "src".into(),
-            system: "x86_64-linux".into(),
-            builder: "/bin/sh".into(),
-            args: vec!["-c".into(), "echo".into()],
-            env: vec![],
-            outputs: vec![],
-            fixed: Some(FixedSpec {
-                mode: FixedMode::Flat,
-                algo: Some(HashAlgo::Sha256),
-                hash: "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73".into(),
-                omit_mode: false,
-            }),
-            content_addressed: false,
-            sources: vec![],
-            store_srcs: vec![],
-        };
-        let build = DrvSpec {
-            name: "build".into(),
-            fixed: None,
-            args: vec!["-c".into(), "echo ${fetch}".into()],
-            outputs: vec!["out".into(), "dev".into()],
-            ..fetch.clone()
-        };
-        SpecGraph::from([("fetch".into(), fetch), ("build".into(), build)])
-    }
 
     /// The same graph instantiated by real Nix 2.8 (see the commit that added this test):
     /// build.drv = vprly1096ibd5ky40qwjmlvxy4zilx37, src = 2qgpd47jrm1g5pyj4s1dacj3hnkrfzvw.
     #[test]
     fn evaluates_like_nix() {
-        let ev = evaluate(&fetch_build(), &Options::default());
+        let ev = evaluate(&reference_graph(), &Options::default());
         assert!(ev.errors.is_empty(), "{:?}", ev.errors);
         let b = &ev.resolution.entries["build"];
         assert_eq!(b.drv_path, "/nix/store/vprly1096ibd5ky40qwjmlvxy4zilx37-build.drv");
@@ -535,7 +538,7 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        let mut g = fetch_build();
+        let mut g = reference_graph();
         g.get_mut("fetch").unwrap().fixed.as_mut().unwrap().hash = "abc".into();
         let ev = evaluate(&g, &Options::default());
         assert_eq!(ev.errors.len(), 2);
@@ -546,7 +549,7 @@ mod tests {
 
     #[test]
     fn literal_dollar_braces_stay_literal_and_export_escapes_them() {
-        let mut g = fetch_build();
+        let mut g = reference_graph();
         g.get_mut("build").unwrap().env.push(("x".into(), "${notakey} \"q\" \\ ${fetch.out}".into()));
         let nix = to_nix_expression(&g);
         assert!(nix.contains(r#""x" = "\${notakey} \"q\" \\ ${d_fetch.out}";"#), "{nix}");

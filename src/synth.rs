@@ -6,18 +6,18 @@ use crate::graph::Graph;
 use crate::hash::Hash;
 use crate::store_path::FixedMode;
 
-/// SplitMix64: small, fast, good enough to vary shapes.
-struct Rng(u64);
+/// SplitMix64: small, fast, good enough to vary shapes (also drives the differential tests).
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
 }

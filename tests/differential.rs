@@ -17,18 +17,18 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-struct Rng(u64);
+/// The library's SplitMix64, with the helpers the generator wants.
+struct Rng(drvlab::synth::Rng);
 
 impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(drvlab::synth::Rng(seed))
+    }
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next()
     }
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        self.0.below(n as u64) as usize
     }
     fn chance(&mut self, percent: usize) -> bool {
         self.below(100) < percent
@@ -264,7 +264,7 @@ fn random_graphs_match_real_nix() {
     }
     let seed: u64 = std::env::var("DRVLAB_DIFF_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261122);
     let graphs_n = 240;
-    let mut r = Rng(seed);
+    let mut r = Rng::new(seed);
     let mut graphs: Vec<SpecGraph> = (0..graphs_n).map(|g| random_graph(&mut r, g)).collect();
     graphs.extend(collision_graphs(graphs_n));
     let dir = tempdir("graphs");
@@ -471,7 +471,7 @@ fn file_and_directory_sources_match_real_nix() {
     if !require_nix() {
         return;
     }
-    let mut r = Rng(7);
+    let mut r = Rng::new(7);
     let dir = tempdir("sources");
     let mut exprs = Vec::new();
     let mut trees = Vec::new();

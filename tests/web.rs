@@ -3,49 +3,16 @@
 //! paths real Nix gives, and that the components render and react.
 #![cfg(target_arch = "wasm32")]
 
-use drvlab::eval::{evaluate, DrvSpec, FixedSpec, SpecGraph};
+use drvlab::eval::evaluate;
 use drvlab::graph::Options;
-use drvlab::hash::HashAlgo;
-use drvlab::store_path::FixedMode;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// The graph of `tests/golden` style: a flat sha256 FOD of empty content feeding a two-output
-/// build. Real Nix 2.8 instantiates it to these paths (see `eval::tests::evaluates_like_nix`,
-/// which checks the same values natively).
-fn fetch_build() -> SpecGraph {
-    let fetch = DrvSpec {
-        name: "src".into(),
-        system: "x86_64-linux".into(),
-        builder: "/bin/sh".into(),
-        args: vec!["-c".into(), "echo".into()],
-        env: vec![],
-        outputs: vec![],
-        fixed: Some(FixedSpec {
-            mode: FixedMode::Flat,
-            algo: Some(HashAlgo::Sha256),
-            hash: "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73".into(),
-            omit_mode: false,
-        }),
-        content_addressed: false,
-        sources: vec![],
-        store_srcs: vec![],
-    };
-    let build = DrvSpec {
-        name: "build".into(),
-        fixed: None,
-        args: vec!["-c".into(), "echo ${fetch}".into()],
-        outputs: vec!["out".into(), "dev".into()],
-        ..fetch.clone()
-    };
-    SpecGraph::from([("fetch".into(), fetch), ("build".into(), build)])
-}
-
 #[wasm_bindgen_test]
 fn engine_in_the_browser_gives_real_nix_paths() {
-    let ev = evaluate(&fetch_build(), &Options::default());
+    let ev = evaluate(&drvlab::eval::reference_graph(), &Options::default());
     assert!(ev.errors.is_empty());
     let b = &ev.resolution.entries["build"];
     assert_eq!(b.drv_path, "/nix/store/vprly1096ibd5ky40qwjmlvxy4zilx37-build.drv");
