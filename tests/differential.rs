@@ -25,7 +25,7 @@ impl Rng {
         Rng(drvlab::synth::Rng(seed))
     }
     fn next(&mut self) -> u64 {
-        self.0.next()
+        self.0.next_u64()
     }
     fn below(&mut self, n: usize) -> usize {
         self.0.below(n as u64) as usize
