@@ -253,6 +253,9 @@ pub fn to_derivation(
         }
     }
     let mut input_srcs: BTreeSet<String> = crate::collect::set(spec.store_srcs.iter().cloned());
+    // `builtins.toFile` sources; one may refer to an earlier one as `${attr}`, which makes it a
+    // text path with that path as a reference (toFile may refer to store paths, not to outputs).
+    let mut src_paths: Vec<(&str, String)> = Vec::new();
     for (i, src) in spec.sources.iter().enumerate() {
         if RESERVED.contains(&src.attr.as_str()) || env.contains_key(&src.attr) || src.attr.is_empty() {
             return Err(err(
@@ -261,9 +264,11 @@ pub fn to_derivation(
             ));
         }
         store_path::check_name(&src.name).map_err(|e| err(&format!("sources.{i}.name"), e.to_string()))?;
-        let path = store_path::text_path(&opts.store_dir, &src.name, src.contents.as_bytes(), &[], &mut Trace::off());
+        let (contents, refs) = substitute_sources(&src.contents, &src_paths);
+        let path = store_path::text_path(&opts.store_dir, &src.name, contents.as_bytes(), &refs, &mut Trace::off());
         env.insert(src.attr.clone(), path.clone());
-        input_srcs.insert(path);
+        input_srcs.insert(path.clone());
+        src_paths.push((src.attr.as_str(), path));
     }
     let mut outs = BTreeMap::new();
     if let Some(f) = &spec.fixed {
@@ -306,6 +311,20 @@ pub fn to_derivation(
         args,
         env,
     })
+}
+
+/// Replaces `${attr}` of earlier sources by their paths; returns the text and the references.
+fn substitute_sources(text: &str, earlier: &[(&str, String)]) -> (String, Vec<String>) {
+    let mut out = text.to_string();
+    let mut refs = Vec::new();
+    for (attr, path) in earlier {
+        let pattern = format!("${{{attr}}}");
+        if out.contains(&pattern) {
+            out = out.replace(&pattern, path);
+            refs.push(path.clone());
+        }
+    }
+    (out, refs)
 }
 
 fn mode_name(m: FixedMode) -> &'static str {
@@ -402,18 +421,7 @@ fn nix_string(s: &str, specs: &SpecGraph, binding: &dyn Fn(&str) -> String, stor
         escape_into(out, rest);
     };
     fn escape_into(out: &mut String, t: &str) {
-        let mut chars = t.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-                c => out.push(c),
-            }
-        }
+        escape_nix(out, t)
     }
     for r in refs {
         lit(&mut out, &s[last..r.start]);
@@ -429,6 +437,37 @@ fn nix_string(s: &str, specs: &SpecGraph, binding: &dyn Fn(&str) -> String, stor
     lit(&mut out, &s[last..]);
     out.push('"');
     out
+}
+
+/// `builtins.toFile name "contents"`, with `${attr}` of an earlier source written as that
+/// source's own `builtins.toFile` call, so the string carries its context as in Nix.
+fn to_file_expr(sources: &[SourceSpec], i: usize) -> String {
+    let src = &sources[i];
+    let mut lit = String::new();
+    escape_nix(&mut lit, &src.contents);
+    for (j, earlier) in sources[..i].iter().enumerate() {
+        let mut pattern = String::new();
+        escape_nix(&mut pattern, &format!("${{{}}}", earlier.attr));
+        lit = lit.replace(&pattern, &format!("${{{}}}", to_file_expr(sources, j)));
+    }
+    let mut name = String::new();
+    escape_nix(&mut name, &src.name);
+    format!("builtins.toFile \"{name}\" \"{lit}\"")
+}
+
+fn escape_nix(out: &mut String, t: &str) {
+    let mut chars = t.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// The graph as a `.nix` file of plain `derivation { … }` calls; it evaluates to a list of
@@ -468,8 +507,8 @@ pub fn to_nix_expression(specs: &SpecGraph) -> String {
         for (k, v) in &spec.env {
             s.push_str(&format!("    {} = {};\n", q(k), q(v)));
         }
-        for src in &spec.sources {
-            s.push_str(&format!("    {} = builtins.toFile {} {};\n", q(&src.attr), q(&src.name), q(&src.contents)));
+        for (i, src) in spec.sources.iter().enumerate() {
+            s.push_str(&format!("    {} = {};\n", q(&src.attr), to_file_expr(&spec.sources[..=i], i)));
         }
         s.push_str("  };\n");
     }

@@ -21,14 +21,16 @@ pub struct Lifted {
 }
 
 /// A Nix identifier for a derivation, from its name (`hello-2.12.1` → `hello-2_12_1`).
-fn ident_for(name: &str, taken: &BTreeMap<String, String>) -> String {
+fn ident_for(name: &str, taken: &BTreeMap<String, String>, literal: &std::collections::BTreeSet<String>) -> String {
     let mut base: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
     if !base.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
         base.insert(0, 'd');
     }
     base.truncate(36);
-    let used = |k: &str| taken.values().any(|v| v == k);
+    // A key that already appears as `${key}` in some string would turn that literal text into a
+    // reference, so such keys are avoided too.
+    let used = |k: &str| taken.values().any(|v| v == k) || literal.contains(k);
     if !used(&base) {
         return base;
     }
@@ -39,9 +41,19 @@ fn ident_for(name: &str, taken: &BTreeMap<String, String>) -> String {
 /// outputs, the output hash attributes, each output's own path) become fields again; the rest
 /// stay env rows, with input paths replaced by references.
 pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
+    let mut literal = std::collections::BTreeSet::new();
+    for d in graph.values() {
+        for text in d.args.iter().chain(d.env.values()).chain(std::iter::once(&d.builder)) {
+            for part in text.split("${").skip(1) {
+                let ident: String =
+                    part.chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '\'')).collect();
+                literal.insert(ident);
+            }
+        }
+    }
     let mut keys: BTreeMap<String, String> = BTreeMap::new();
     for k in &res.order {
-        let id = ident_for(&graph[k].name, &keys);
+        let id = ident_for(&graph[k].name, &keys, &literal);
         keys.insert(k.clone(), id);
     }
     // Every input output path (or placeholder) → its reference text.

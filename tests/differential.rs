@@ -135,6 +135,11 @@ fn random_graph(r: &mut Rng, g: usize) -> SpecGraph {
         if r.chance(20) {
             let contents = wild_string(r);
             s.sources.push(SourceSpec { attr: "src".into(), name: store_name(r), contents });
+            if r.chance(50) {
+                // A toFile that refers to the first: a text path with a reference.
+                let contents = format!("{} ${{src}} {}", wild_string(r), wild_string(r));
+                s.sources.push(SourceSpec { attr: "src2".into(), name: store_name(r), contents });
+            }
         }
         match kind {
             0..=2 => {
@@ -254,6 +259,7 @@ struct Counts {
     ca: usize,
     deferred: usize,
     sources: usize,
+    sources_with_refs: usize,
     multi_output: usize,
 }
 
@@ -316,6 +322,7 @@ fn random_graphs_match_real_nix() {
             counts.ca += spec.content_addressed as usize;
             counts.deferred += matches!(res.kind, drvlab::DrvKind::Deferred) as usize;
             counts.sources += spec.sources.len();
+            counts.sources_with_refs += spec.sources.iter().filter(|x| x.contents.contains("${src}")).count();
             counts.multi_output += (spec.outputs.len() > 1) as usize;
             if &res.drv_path != nix_path {
                 failures.push(format!("graph {gi} {key}: .drv path {} but Nix wrote {nix_path}", res.drv_path));
@@ -440,7 +447,7 @@ fn random_graphs_match_real_nix() {
     }
 
     println!(
-        "differential: {} graphs, {} derivations ({} in Nix's closure), fixed-output by mode/algo {:?}, {} content-addressed, {} deferred, {} toFile sources, {} multi-output; {} mismatches (seed {seed})",
+        "differential: {} graphs, {} derivations ({} in Nix's closure), fixed-output by mode/algo {:?}, {} content-addressed, {} deferred, {} toFile sources ({} with references), {} multi-output; {} mismatches (seed {seed})",
         counts.graphs,
         counts.drvs,
         keys.len(),
@@ -448,6 +455,7 @@ fn random_graphs_match_real_nix() {
         counts.ca,
         counts.deferred,
         counts.sources,
+        counts.sources_with_refs,
         counts.multi_output,
         failures.len()
     );
