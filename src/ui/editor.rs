@@ -215,7 +215,7 @@ pub fn editor() -> Html {
                 </select>
             </div>
             <fieldset>
-                <legend>{"Sources (builtins.toFile)"}</legend>
+                <legend>{"Sources (builtins.toFile; ${attr} of an earlier file makes a reference)"}</legend>
                 { for spec.sources.iter().enumerate().map(|(i, s)| html! {
                     <div class="source">
                         <TextField label={format!("source {} file name", s.attr)} value={s.name.clone()} on={edit_i(i, SpecEdit::SourceName)} error={err_for(&format!("sources.{i}.name"))} />
