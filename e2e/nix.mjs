@@ -36,26 +36,43 @@ export function showDerivation(drvPaths) {
   return JSON.parse(execFileSync('nix', ['show-derivation', '-r', ...drvPaths], { env, stdio: ['ignore', 'pipe', 'pipe'] }).toString());
 }
 
-/**
- * The page's graph as real Nix sees it: export .nix from the page, instantiate, and return
- * { key: { drv, outputs: { name: path|null } } } (keys in the export's order, which is key order).
- */
-export async function nixPathsOfPage(page) {
-  const details = page.locator('details.io');
+/** The name part of a store path: /nix/store/<hash>-<name>[.drv] -> <name>. */
+export const storeName = (p) => p.replace(/^\/nix\/store\/[^-]+-/, '').replace(/\.drv$/, '');
+
+/** Export the page's graph as .nix (the "Export .nix" button); returns the text. */
+export async function exportNix(page) {
+  const details = page.locator('details', { has: page.locator('summary', { hasText: 'Import your own derivation, export this graph' }) });
   if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
   await page.getByRole('button', { name: 'Export .nix' }).click();
-  const nixText = await page.getByRole('textbox', { name: 'exported nix' }).inputValue();
-  // The export lists every derivation in key order (byte order), which is how JS sorts ASCII keys.
-  const keys = (
-    await page.evaluate(() => [...document.querySelectorAll('.drvlist [data-testid^="drv-path-"]')].map((e) => e.dataset.testid.slice('drv-path-'.length)))
-  ).sort();
+  return page.getByRole('textbox', { name: 'exported nix' }).inputValue();
+}
+
+/**
+ * The page's graph as real Nix sees it: export .nix from the page, nix-instantiate it, read every
+ * derivation back with `nix show-derivation -r`, and pair each of the page's derivations with
+ * Nix's by derivation name (the name in the .drv path the page shows). Where two derivations
+ * share a name (pullimage-collapse), the export's order (one .drv per line, in key order)
+ * decides. Returns { key: { drv, outputs: { name: path|null } } }.
+ */
+export async function nixPathsOfPage(page) {
+  const nixText = await exportNix(page);
+  const shownDrv = await page.evaluate(() => Object.fromEntries(
+    [...document.querySelectorAll('.drvlist [data-testid^="drv-path-"]')].map((e) => [e.dataset.testid.slice('drv-path-'.length), e.textContent.trim()])));
+  const keys = Object.keys(shownDrv).sort(); // the export's order: byte order of keys
   const drvs = instantiate(nixText);
+  if (drvs.length !== keys.length) throw new Error(`the .nix export gave ${drvs.length} derivations, the page shows ${keys.length}`);
   const shown = showDerivation(drvs);
+  const byName = {};
+  for (const d of Object.keys(shown)) (byName[storeName(d)] ??= []).push(d);
   const out = {};
   keys.forEach((k, i) => {
+    const name = storeName(shownDrv[k]);
+    const candidates = byName[name] ?? [];
+    const drv = candidates.length === 1 ? candidates[0] : drvs[i];
+    if (!drv || storeName(drv) !== name) throw new Error(`no derivation named ${name} (${k}) in what Nix wrote: ${Object.keys(shown).join(' ')}`);
     const outputs = {};
-    for (const [o, v] of Object.entries(shown[drvs[i]].outputs)) outputs[o] = v.path ?? null;
-    out[k] = { drv: drvs[i], outputs };
+    for (const [o, v] of Object.entries(shown[drv].outputs)) outputs[o] = v.path ?? null;
+    out[k] = { drv, outputs };
   });
   return out;
 }
