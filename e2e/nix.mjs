@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import assert from 'node:assert/strict';
+import { pagePaths, UNKNOWN } from './ui.mjs';
 
 const env = { ...process.env, NIX_CONFIG: 'build-users-group =\nexperimental-features = nix-command ca-derivations' };
 
@@ -76,3 +78,22 @@ export async function nixPathsOfPage(page) {
   });
   return out;
 }
+
+/** Every .drv and output path the page shows must equal what real Nix writes for the page's own .nix export. */
+export async function assertMatchesNix(page, label) {
+  const nix = await nixPathsOfPage(page);
+  const shown = await pagePaths(page);
+  let n = 0;
+  for (const [key, v] of Object.entries(nix)) {
+    assert.equal(shown[`drv-path-${key}`], v.drv, `${label}: ${key} .drv path (page vs nix-instantiate)`);
+    n++;
+    for (const [o, p] of Object.entries(v.outputs)) {
+      assert.equal(shown[`out-path-${key}-${o}`], p === null ? UNKNOWN : p, `${label}: ${key} output ${o} (page vs nix show-derivation)`);
+      n++;
+    }
+  }
+  // …and the page shows nothing Nix did not write.
+  assert.equal(Object.keys(shown).length, n, `${label}: the page shows ${Object.keys(shown).length} paths, Nix wrote ${n}`);
+  return nix;
+}
+

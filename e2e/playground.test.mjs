@@ -4,54 +4,13 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, openApp, shot, textOf, STORE_PATH_RE, BASE_URL } from './harness.mjs';
-import { nixAvailable, nixPathsOfPage } from './nix.mjs';
+import { nixAvailable, assertMatchesNix } from './nix.mjs';
+import { pagePaths, loadScenario, selectedKey, UNKNOWN } from './ui.mjs';
 
-export const SCENARIOS = [
+const SCENARIOS = [
   'fetch-build-app', 'pullimage-collapse', 'input-derivations', 'garbage-builder', 'url-changed',
   'rerun-on-change', 'font-fod', 'multiple-outputs', 'content-addressed',
 ];
-const UNKNOWN = 'unknown until built';
-
-/** Every path the list shows: { 'drv-path-x': '/nix/store/…', 'out-path-x-out': … }. */
-export async function pagePaths(page) {
-  return page.evaluate(() => {
-    const m = {};
-    for (const el of document.querySelectorAll('.drvlist [data-testid]')) m[el.dataset.testid] = el.textContent.trim();
-    return m;
-  });
-}
-
-export async function loadScenario(page, id) {
-  await page.getByRole('combobox', { name: 'scenario' }).selectOption(id);
-  await page.waitForFunction((sid) => document.querySelector('select[aria-label="scenario"]').value === sid, id);
-}
-
-/** The key of the selected derivation (its paths panel is the region "paths of <key>"). */
-async function selectedKey(page) {
-  const name = await page.getByRole('region', { name: /^paths of / }).first().evaluate((el) => {
-    const by = el.getAttribute('aria-labelledby');
-    return el.getAttribute('aria-label') ?? (by ? document.getElementById(by)?.textContent : '') ?? '';
-  });
-  return name.trim().replace(/^paths of /, '');
-}
-
-/** Every .drv and output path the page shows must equal what real Nix writes for the page's own .nix export. */
-async function assertMatchesNix(page, label) {
-  const nix = await nixPathsOfPage(page);
-  const shown = await pagePaths(page);
-  let n = 0;
-  for (const [key, v] of Object.entries(nix)) {
-    assert.equal(shown[`drv-path-${key}`], v.drv, `${label}: ${key} .drv path (page vs nix-instantiate)`);
-    n++;
-    for (const [o, p] of Object.entries(v.outputs)) {
-      assert.equal(shown[`out-path-${key}-${o}`], p === null ? UNKNOWN : p, `${label}: ${key} output ${o} (page vs nix show-derivation)`);
-      n++;
-    }
-  }
-  // …and the page shows nothing Nix did not write.
-  assert.equal(Object.keys(shown).length, n, `${label}: the page shows ${Object.keys(shown).length} paths, Nix wrote ${n}`);
-  return nix;
-}
 
 describe('drvlab playground', () => {
   let b;
