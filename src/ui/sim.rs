@@ -60,9 +60,9 @@ pub fn simulator_panel() -> Html {
                 <button onclick={serve}>{"Serve"}</button>
             </div>
             <ul class="simlist">{ for p.sim.network.iter().map(|(u, c)| html! { <li><code>{u.clone()}</code>{" → "}{format!("{c:?}")}</li> }) }</ul>
-            <h3>{format!("Store ({} paths)", p.sim.store.len())}</h3>
+            <h3>{format!("Store ({} path{})", p.sim.store.len(), if p.sim.store.len() == 1 { "" } else { "s" })}</h3>
             <ul class="simlist">{ for p.sim.store.iter().map(|(path, o)| html! { <li><code>{path.clone()}</code><span class="muted">{format!(" made by {}", o.recipe)}</span></li> }) }</ul>
-            <h3>{format!("Binary cache ({} paths)", p.sim.cache.len())}</h3>
+            <h3>{format!("Binary cache ({} path{})", p.sim.cache.len(), if p.sim.cache.len() == 1 { "" } else { "s" })}</h3>
             <ul class="simlist">{ for p.sim.cache.keys().map(|path| html! { <li><code>{path.clone()}</code></li> }) }</ul>
         </details>
     }
