@@ -35,6 +35,13 @@ fn quoted(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// A string as it appears between the quotes of the ATerm (for finding a field's text in it).
+pub fn escaped(s: &str) -> String {
+    let mut out = Vec::with_capacity(s.len() + 2);
+    quoted(&mut out, s);
+    String::from_utf8_lossy(&out[1..out.len() - 1]).into_owned()
+}
+
 /// Appends a quoted string without escaping (`printUnquotedString`).
 fn unquoted(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');

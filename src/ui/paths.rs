@@ -19,6 +19,17 @@ fn marks_for(r: &Resolved, c: &Computed) -> Vec<(String, &'static str, String)> 
             m.push((other.drv_path.clone(), "inp", format!("the .drv path of {key}")));
         }
     }
+    // The text each field put into the ATerm (Nix copies builder, system and every attribute
+    // but `args` into env too, so a field can show up twice).
+    let d = &r.drv;
+    for (i, a) in d.args.iter().enumerate().filter(|(_, a)| a.len() >= 3) {
+        m.push((crate::aterm::escaped(a), "field", format!("from args {i}")));
+    }
+    for (k, v) in d.env.iter().filter(|(k, v)| v.len() >= 3 && !d.outputs.contains_key(*k)) {
+        m.push((crate::aterm::escaped(v), "field", format!("from the attribute {k}")));
+    }
+    m.push((crate::aterm::escaped(&d.builder), "field", "from builder".into()));
+    m.push((crate::aterm::escaped(&d.system), "field", "from system".into()));
     m.push(("\"\"".into(), "blank", "blanked: own output paths are not known while hashing".into()));
     m
 }
