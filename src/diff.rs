@@ -38,7 +38,16 @@ fn fields(s: &DrvSpec) -> Vec<(String, String)> {
         f.push((format!("env.{k}"), v.clone()));
     }
     for src in &s.sources {
-        f.push((format!("sources.{}", src.attr), format!("{}: {}", src.name, src.contents)));
+        let body = match &src.tree {
+            None => src.contents.clone(),
+            // One line per entry, so two trees differ in the entries that differ.
+            Some(files) => files
+                .iter()
+                .map(|t| format!("{} ({:?}): {:?}", t.path, t.kind, t.contents))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        };
+        f.push((format!("sources.{}", src.attr), format!("{}: {body}", src.name)));
     }
     if let Some(x) = &s.fixed {
         f.push(("outputHash".into(), x.hash.clone()));

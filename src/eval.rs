@@ -14,6 +14,7 @@
 use crate::derivation::{Derivation, Output};
 use crate::graph::{resolve_one, GraphError, Options, Resolution, Resolved};
 use crate::hash::{Hash, HashAlgo};
+use crate::nar::{tree_from_files, FileTree, TreeError, TreeFile};
 use crate::store_path::{self, FixedMode};
 use crate::trace::Trace;
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,12 +32,37 @@ pub struct FixedSpec {
     pub omit_mode: bool,
 }
 
-/// A `builtins.toFile name contents` bound to an attribute.
+/// A source bound to an attribute: `builtins.toFile name contents` (a text path, which may
+/// refer to earlier sources), or, when `tree` is set, a small directory added with
+/// `builtins.path { path = ./dir; name = …; }` (a source path: sha256 of its NAR, never with
+/// references, since Nix does not scan files it copies in).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourceSpec {
     pub attr: String,
     pub name: String,
+    /// The text of a `toFile` source (unused for a directory).
+    #[serde(default)]
     pub contents: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tree: Option<Vec<TreeFile>>,
+}
+
+impl SourceSpec {
+    /// The store path this source becomes (and, for a `toFile` text, the earlier sources it
+    /// refers to). `earlier` holds the attributes and paths of the sources before it.
+    fn store_path(&self, store_dir: &str, earlier: &[(&str, String)]) -> Result<String, TreeError> {
+        match &self.tree {
+            None => {
+                let (contents, refs) = substitute_sources(&self.contents, earlier);
+                Ok(store_path::text_path(store_dir, &self.name, contents.as_bytes(), &refs, &mut Trace::off()))
+            }
+            Some(files) => {
+                let nar =
+                    tree_from_files(files)?.to_nar().map_err(|e| TreeError { index: 0, message: e.to_string() })?;
+                Ok(store_path::source_path(store_dir, &self.name, &nar, &[], &mut Trace::off()))
+            }
+        }
+    }
 }
 
 /// The attributes of one `derivation { … }` call.
@@ -264,8 +290,9 @@ pub fn to_derivation(
             ));
         }
         store_path::check_name(&src.name).map_err(|e| err(&format!("sources.{i}.name"), e.to_string()))?;
-        let (contents, refs) = substitute_sources(&src.contents, &src_paths);
-        let path = store_path::text_path(&opts.store_dir, &src.name, contents.as_bytes(), &refs, &mut Trace::off());
+        let path = src
+            .store_path(&opts.store_dir, &src_paths)
+            .map_err(|e| err(&format!("sources.{i}.tree.{}.path", e.index), e.message))?;
         env.insert(src.attr.clone(), path.clone());
         input_srcs.insert(path.clone());
         src_paths.push((src.attr.as_str(), path));
@@ -439,20 +466,103 @@ fn nix_string(s: &str, specs: &SpecGraph, binding: &dyn Fn(&str) -> String, stor
     out
 }
 
-/// `builtins.toFile name "contents"`, with `${attr}` of an earlier source written as that
-/// source's own `builtins.toFile` call, so the string carries its context as in Nix.
-fn to_file_expr(sources: &[SourceSpec], i: usize) -> String {
+/// Where [`to_nix_expression`] expects the directory of source `i` of `key`, relative to the
+/// `.nix` file (see [`source_trees`]).
+fn tree_dir(key: &str, i: usize) -> String {
+    format!("sources/{}-{i}", binding(key))
+}
+
+fn binding(key: &str) -> String {
+    format!("d_{}", key.replace(['-', '\''], "_"))
+}
+
+/// The expression for source `i`: `builtins.toFile name "contents"`, with `${attr}` of an
+/// earlier source written as that source's own expression, so the string carries its context
+/// as in Nix; or `builtins.path { path = ./dir; name = …; }` for a directory.
+fn source_expr(key: &str, sources: &[SourceSpec], i: usize) -> String {
     let src = &sources[i];
+    let mut name = String::new();
+    escape_nix(&mut name, &src.name);
+    if src.tree.is_some() {
+        return format!("builtins.path {{ path = ./{}; name = \"{name}\"; }}", tree_dir(key, i));
+    }
     let mut lit = String::new();
     escape_nix(&mut lit, &src.contents);
     for (j, earlier) in sources[..i].iter().enumerate() {
         let mut pattern = String::new();
         escape_nix(&mut pattern, &format!("${{{}}}", earlier.attr));
-        lit = lit.replace(&pattern, &format!("${{{}}}", to_file_expr(sources, j)));
+        lit = lit.replace(&pattern, &format!("${{{}}}", source_expr(key, sources, j)));
     }
-    let mut name = String::new();
-    escape_nix(&mut name, &src.name);
     format!("builtins.toFile \"{name}\" \"{lit}\"")
+}
+
+/// The directories [`to_nix_expression`] adds with `builtins.path`, by path relative to the
+/// `.nix` file; they must exist there for `nix-instantiate` to give the same paths.
+pub fn source_trees(specs: &SpecGraph) -> Vec<(String, FileTree)> {
+    let mut out = Vec::new();
+    for (key, spec) in specs {
+        for (i, src) in spec.sources.iter().enumerate() {
+            if let Some(Ok(t)) = src.tree.as_ref().map(|f| tree_from_files(f)) {
+                out.push((tree_dir(key, i), t));
+            }
+        }
+    }
+    out
+}
+
+/// A POSIX shell script that writes `default.nix` ([`to_nix_expression`]) and every source
+/// directory it adds, byte for byte (executable bits and symlinks included): the export for a
+/// graph a `.nix` file alone cannot carry.
+pub fn to_shell_script(specs: &SpecGraph) -> String {
+    fn sh_quote(t: &str) -> String {
+        format!("'{}'", t.replace('\'', "'\\''"))
+    }
+    /// A `printf` format that prints `t` exactly: printable ASCII as is, every other byte octal.
+    fn printf_format(t: &str) -> String {
+        let mut f = String::new();
+        for b in t.bytes() {
+            match b {
+                b'%' => f.push_str("%%"),
+                b'\\' | b'\'' => f.push_str(&format!("\\{b:03o}")),
+                0x20..=0x7e => f.push(b as char),
+                _ => f.push_str(&format!("\\{b:03o}")),
+            }
+        }
+        f
+    }
+    fn write(out: &mut String, path: &str, t: &FileTree) {
+        match t {
+            FileTree::Directory { entries } => {
+                out.push_str(&format!("mkdir -p {}\n", sh_quote(path)));
+                for (name, node) in entries {
+                    write(out, &format!("{path}/{name}"), node);
+                }
+            }
+            FileTree::Regular { executable, contents } => {
+                out.push_str(&format!("printf '{}' > {}\n", printf_format(contents), sh_quote(path)));
+                if *executable {
+                    out.push_str(&format!("chmod +x {}\n", sh_quote(path)));
+                }
+            }
+            FileTree::Symlink { target } => out.push_str(&format!("ln -s {} {}\n", sh_quote(target), sh_quote(path))),
+        }
+    }
+    let trees = source_trees(specs);
+    let nix = to_nix_expression(specs);
+    let mut eof = String::from("DRVLAB_EOF");
+    while nix.lines().any(|l| l == eof) {
+        eof.push('_');
+    }
+    let mut s = format!(
+        "#!/bin/sh\n# Generated by drvlab: writes default.nix and the {} source director{} it adds with\n# builtins.path. Run it in an empty directory, then: nix-instantiate default.nix\nset -e\n",
+        trees.len(),
+        if trees.len() == 1 { "y" } else { "ies" }
+    );
+    for (dir, t) in &trees {
+        write(&mut s, dir, t);
+    }
+    s.push_str(&format!("cat > default.nix <<'{eof}'\n{nix}{eof}\n"));
+    s
 }
 
 fn escape_nix(out: &mut String, t: &str) {
@@ -473,7 +583,6 @@ fn escape_nix(out: &mut String, t: &str) {
 /// The graph as a `.nix` file of plain `derivation { … }` calls; it evaluates to a list of
 /// every derivation, so `nix-instantiate FILE` prints each `.drv` path, in key order.
 pub fn to_nix_expression(specs: &SpecGraph) -> String {
-    let binding = |k: &str| format!("d_{}", k.replace(['-', '\''], "_"));
     let mut s = String::from("# Generated by drvlab: plain derivations, no nixpkgs.\n# nix-instantiate this file to get the same .drv and output paths.\nlet\n");
     for (key, spec) in specs {
         let q = |t: &str| nix_string(t, specs, &binding, &spec.store_srcs);
@@ -508,7 +617,7 @@ pub fn to_nix_expression(specs: &SpecGraph) -> String {
             s.push_str(&format!("    {} = {};\n", q(k), q(v)));
         }
         for (i, src) in spec.sources.iter().enumerate() {
-            s.push_str(&format!("    {} = {};\n", q(&src.attr), to_file_expr(&spec.sources[..=i], i)));
+            s.push_str(&format!("    {} = {};\n", q(&src.attr), source_expr(key, &spec.sources[..=i], i)));
         }
         s.push_str("  };\n");
     }

@@ -89,6 +89,96 @@ impl FileTree {
     }
 }
 
+/// What one entry of an edited directory tree is (the NAR keeps exactly these three kinds).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    #[default]
+    Regular,
+    /// A regular file with the executable bit: the NAR records it, so `chmod +x` moves the path.
+    Executable,
+    /// `contents` is the link's target, stored as written (NARs never follow links).
+    Symlink,
+}
+
+/// One entry of a small directory tree as a person writes it: a path below the tree's root
+/// (`bin/hello`), what it is, and its contents. A path ending in `/` is an empty directory.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TreeFile {
+    pub path: String,
+    #[serde(default, skip_serializing_if = "is_regular")]
+    pub kind: FileKind,
+    #[serde(default)]
+    pub contents: String,
+}
+
+fn is_regular(k: &FileKind) -> bool {
+    *k == FileKind::Regular
+}
+
+/// Why a list of [`TreeFile`]s is not a directory tree; `index` is the offending entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct TreeError {
+    pub index: usize,
+    pub message: String,
+}
+
+/// Builds the directory a list of entries describes, refusing what a file system could not
+/// hold: absolute paths, `.`/`..` or empty components, a path given twice, or a file that
+/// would also have to be a directory.
+pub fn tree_from_files(files: &[TreeFile]) -> Result<FileTree, TreeError> {
+    let mut root = FileTree::Directory { entries: BTreeMap::new() };
+    for (index, f) in files.iter().enumerate() {
+        let err = |message: String| TreeError { index, message };
+        if f.path.starts_with('/') {
+            return Err(err(format!("{:?} must be relative to the directory's root (no leading /)", f.path)));
+        }
+        let dir_only = f.path.ends_with('/');
+        let parts: Vec<&str> = f.path.trim_end_matches('/').split('/').collect();
+        if let Some(bad) = parts.iter().find(|c| c.is_empty() || **c == "." || **c == ".." || c.contains('\0')) {
+            return Err(err(if f.path.is_empty() {
+                "the path is empty; give the file a name such as README or bin/run".into()
+            } else {
+                format!("{:?} has the component {bad:?}; components must be names, not empty, . or ..", f.path)
+            }));
+        }
+        let mut node = &mut root;
+        for (depth, part) in parts.iter().enumerate() {
+            let FileTree::Directory { entries } = node else {
+                return Err(err(format!("{} is a file, so it cannot contain {part:?}", parts[..depth].join("/"))));
+            };
+            let last = depth + 1 == parts.len();
+            if last {
+                let leaf = match (dir_only, f.kind) {
+                    (true, _) => FileTree::Directory { entries: BTreeMap::new() },
+                    (false, FileKind::Symlink) => FileTree::Symlink { target: f.contents.clone() },
+                    (false, k) => {
+                        FileTree::Regular { executable: k == FileKind::Executable, contents: f.contents.clone() }
+                    }
+                };
+                match entries.get(*part) {
+                    // An empty directory listed before (or after) files inside it is the same directory.
+                    Some(FileTree::Directory { .. }) if dir_only => {}
+                    Some(FileTree::Directory { .. }) => {
+                        return Err(err(format!(
+                            "{:?} is a directory (other entries are inside it), so it cannot also be a file",
+                            parts.join("/")
+                        )))
+                    }
+                    Some(_) => return Err(err(format!("{:?} is listed twice", parts.join("/")))),
+                    None => {
+                        entries.insert(part.to_string(), leaf);
+                    }
+                }
+                break;
+            }
+            node = entries.entry(part.to_string()).or_insert_with(|| FileTree::Directory { entries: BTreeMap::new() });
+        }
+    }
+    Ok(root)
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
@@ -127,5 +217,39 @@ mod tests {
         let mut entries = BTreeMap::new();
         entries.insert("a/b".to_string(), FileTree::file("x"));
         assert_eq!(FileTree::Directory { entries }.to_nar(), Err(NarError::BadEntryName("a/b".into())));
+    }
+
+    fn tf(path: &str, kind: FileKind, contents: &str) -> TreeFile {
+        TreeFile { path: path.into(), kind, contents: contents.into() }
+    }
+
+    /// The directory of `nar_hashes_match_nix_hash`, written as the page's entry list.
+    #[test]
+    fn entry_lists_build_the_same_tree() {
+        let files = [tf("sub/l", FileKind::Symlink, "../a"), tf("a", FileKind::Executable, "x\n")];
+        let nix32 = Hash::sha256(&tree_from_files(&files).unwrap().to_nar().unwrap()).to_nix32();
+        assert_eq!(nix32, "0pavq076lp1yv9lrds86wk8jl1520nw89k5hp3ga6vqnk2qhdyv0");
+    }
+
+    #[test]
+    fn impossible_trees_name_the_entry() {
+        let r = FileKind::Regular;
+        let cases: [(&[TreeFile], usize, &str); 6] = [
+            (&[tf("", r, "")], 0, "the path is empty"),
+            (&[tf("/etc/x", r, "")], 0, "relative to the directory's root"),
+            (&[tf("a/../b", r, "")], 0, "component \"..\""),
+            (&[tf("a", r, ""), tf("a", r, "")], 1, "listed twice"),
+            (&[tf("a", r, ""), tf("a/b", r, "")], 1, "a is a file, so it cannot contain \"b\""),
+            (&[tf("a/b", r, ""), tf("a", r, "")], 1, "cannot also be a file"),
+        ];
+        for (files, index, msg) in cases {
+            let e = tree_from_files(files).unwrap_err();
+            assert_eq!(e.index, index, "{files:?}");
+            assert!(e.message.contains(msg), "{files:?}: {}", e.message);
+        }
+        // An empty directory may be listed on its own or alongside files inside it.
+        let ok = [tf("empty/", r, ""), tf("d/", r, ""), tf("d/f", r, "")];
+        let FileTree::Directory { entries } = tree_from_files(&ok).unwrap() else { panic!() };
+        assert_eq!(entries["empty"], FileTree::Directory { entries: BTreeMap::new() });
     }
 }

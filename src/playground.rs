@@ -9,6 +9,7 @@ use crate::explain::{PathChange, PathId};
 use crate::graph::{InputMerge, Options};
 use crate::hash::{Hash, HashAlgo};
 use crate::lint::{lints, Lint};
+use crate::nar::{FileKind, TreeFile};
 use crate::scenarios::{default_scenario, scenarios, Scenario};
 use crate::store_path::FixedMode;
 use std::collections::BTreeMap;
@@ -39,7 +40,15 @@ pub enum SpecEdit {
     SourceName(usize, String),
     SourceContents(usize, String),
     AddSource,
+    /// A directory source (`builtins.path`), starting with one small script.
+    AddDirSource,
     RemoveSource(usize),
+    /// Entry `j` of directory source `i`: its path, kind and contents.
+    TreePath(usize, usize, String),
+    TreeKind(usize, usize, FileKind),
+    TreeContents(usize, usize, String),
+    AddTreeFile(usize),
+    RemoveTreeFile(usize, usize),
 }
 
 impl SpecEdit {
@@ -51,6 +60,8 @@ impl SpecEdit {
             SpecEdit::EnvValue(i, _) => format!("env.{i}.value"),
             SpecEdit::SourceName(i, _) => format!("sources.{i}.name"),
             SpecEdit::SourceContents(i, _) => format!("sources.{i}.contents"),
+            SpecEdit::TreePath(i, j, _) => format!("sources.{i}.tree.{j}.path"),
+            SpecEdit::TreeContents(i, j, _) => format!("sources.{i}.tree.{j}.contents"),
             SpecEdit::Name(_) => "name".into(),
             SpecEdit::System(_) => "system".into(),
             SpecEdit::Builder(_) => "builder".into(),
@@ -165,7 +176,52 @@ impl SpecEdit {
                     attr: format!("file{n}"),
                     name: format!("file{n}.txt"),
                     contents: "hello\n".into(),
+                    tree: None,
                 })
+            }
+            SpecEdit::AddDirSource => {
+                let n = s.sources.len() + 1;
+                s.sources.push(SourceSpec {
+                    attr: format!("dir{n}"),
+                    name: format!("dir{n}"),
+                    contents: String::new(),
+                    tree: Some(vec![
+                        TreeFile { path: "README".into(), kind: FileKind::Regular, contents: "hello\n".into() },
+                        TreeFile {
+                            path: "bin/run".into(),
+                            kind: FileKind::Executable,
+                            contents: "#!/bin/sh\necho hi\n".into(),
+                        },
+                    ]),
+                })
+            }
+            SpecEdit::TreePath(i, j, v) => {
+                if let Some(f) = tree_file(s, i, j) {
+                    f.path = v
+                }
+            }
+            SpecEdit::TreeKind(i, j, v) => {
+                if let Some(f) = tree_file(s, i, j) {
+                    f.kind = v
+                }
+            }
+            SpecEdit::TreeContents(i, j, v) => {
+                if let Some(f) = tree_file(s, i, j) {
+                    f.contents = v
+                }
+            }
+            SpecEdit::AddTreeFile(i) => {
+                if let Some(t) = s.sources.get_mut(i).and_then(|x| x.tree.as_mut()) {
+                    let n = t.len() + 1;
+                    t.push(TreeFile { path: format!("file{n}"), kind: FileKind::Regular, contents: String::new() })
+                }
+            }
+            SpecEdit::RemoveTreeFile(i, j) => {
+                if let Some(t) = s.sources.get_mut(i).and_then(|x| x.tree.as_mut()) {
+                    if j < t.len() {
+                        t.remove(j);
+                    }
+                }
             }
             SpecEdit::RemoveSource(i) => {
                 if i < s.sources.len() {
@@ -174,6 +230,10 @@ impl SpecEdit {
             }
         }
     }
+}
+
+fn tree_file(s: &mut DrvSpec, i: usize, j: usize) -> Option<&mut TreeFile> {
+    s.sources.get_mut(i)?.tree.as_mut()?.get_mut(j)
 }
 
 /// Everything the reducer understands.
@@ -721,7 +781,8 @@ pub fn import_text(text: &str, opts: &Options) -> Result<ImportReport, String> {
 }
 
 /// The graph, exported: the selected derivation's `.drv` text, the whole graph as
-/// `nix show-derivation` JSON (2.8 shape, keyed by `.drv` path), and as a `.nix` file.
+/// `nix show-derivation` JSON (2.8 shape, keyed by `.drv` path), and as a `.nix` file — or,
+/// when a source is a directory, a shell script that writes that file and the directories.
 pub fn export(c: &Computed, specs: &SpecGraph, selected: &str) -> (String, String, String) {
     let aterm = c
         .eval
@@ -733,7 +794,9 @@ pub fn export(c: &Computed, specs: &SpecGraph, selected: &str) -> (String, Strin
     let by_path: BTreeMap<String, crate::derivation::Derivation> =
         crate::collect::map(c.eval.resolution.entries.values().map(|r| (r.drv_path.clone(), r.drv.clone())));
     let json = serde_json::to_string_pretty(&crate::import::export_json_2_8(&by_path)).unwrap_or_default();
-    (aterm, json, crate::eval::to_nix_expression(specs))
+    let has_trees = specs.values().any(|s| s.sources.iter().any(|x| x.tree.is_some()));
+    let nix = if has_trees { crate::eval::to_shell_script(specs) } else { crate::eval::to_nix_expression(specs) };
+    (aterm, json, nix)
 }
 
 /// One derivation from a paste: `.drv` text, or JSON holding exactly one derivation (or the
@@ -765,7 +828,24 @@ pub fn spec_fields(spec: &DrvSpec) -> Vec<(String, SpecEdit)> {
         f.push((format!("env.{k}"), SpecEdit::EnvValue(i, format!("{v}-x"))));
     }
     for (i, s) in spec.sources.iter().enumerate() {
-        f.push((format!("sources.{}", s.attr), SpecEdit::SourceContents(i, format!("{}x", s.contents))));
+        match &s.tree {
+            None => f.push((format!("sources.{}", s.attr), SpecEdit::SourceContents(i, format!("{}x", s.contents)))),
+            // Each entry's contents, and its executable bit (which the NAR records).
+            Some(files) => {
+                for (j, t) in files.iter().enumerate().filter(|(_, t)| !t.path.ends_with('/')) {
+                    let at = format!("sources.{}/{}", s.attr, t.path);
+                    f.push((at.clone(), SpecEdit::TreeContents(i, j, format!("{}x", t.contents))));
+                    let flip = match t.kind {
+                        FileKind::Regular => Some(FileKind::Executable),
+                        FileKind::Executable => Some(FileKind::Regular),
+                        FileKind::Symlink => None,
+                    };
+                    if let Some(k) = flip {
+                        f.push((format!("{at} (x bit)"), SpecEdit::TreeKind(i, j, k)));
+                    }
+                }
+            }
+        }
     }
     if let Some(fx) = &spec.fixed {
         if let Ok(mut h) = Hash::parse(&fx.hash, fx.algo) {
@@ -891,6 +971,32 @@ mod tests {
         assert_eq!(moved, ["fetch .drv", "build .drv", "app .drv"]);
         let name = sw.rows.iter().find(|r| r.key == "fetch" && r.field == "name").unwrap();
         assert!(name.moved.as_ref().unwrap().iter().all(|m| *m), "a FOD's name moves everything downstream");
+    }
+
+    /// A directory source: its entries' contents and executable bits move the derivation that
+    /// uses it (its path is in env and inputSrcs), a bad entry is named on its own field, and the
+    /// export becomes a script that writes the directory.
+    #[test]
+    fn directory_sources_are_edited_swept_and_exported() {
+        let p = Playground::default();
+        let p2 = edit(&p, "build", SpecEdit::AddDirSource);
+        let i = p2.specs["build"].sources.len() - 1;
+        let attr = p2.specs["build"].sources[i].attr.clone();
+        let path = p2.computed.eval.resolution.entries["build"].drv.env[&attr].clone();
+        assert!(p2.computed.eval.resolution.entries["build"].drv.input_srcs.contains(&path));
+        let sw = sweep(&p2.specs, &p2.options());
+        let row =
+            sw.rows.iter().find(|r| r.key == "build" && r.field == format!("sources.{attr}/bin/run (x bit)")).unwrap();
+        let moved: Vec<String> =
+            sw.columns.iter().zip(row.moved.as_ref().unwrap()).filter(|(_, m)| **m).map(|(c, _)| c.label()).collect();
+        assert_eq!(moved, ["build .drv", "build doc", "build out", "app .drv", "app out"]);
+        let bad = edit(&p2, "build", SpecEdit::TreePath(i, 1, "bin/../run".into()));
+        let errs = bad.computed.errors_for("build");
+        assert_eq!(errs[0].field, format!("sources.{i}.tree.1.path"));
+        assert!(errs[0].message.contains("component \"..\""), "{}", errs[0].message);
+        assert_eq!(bad.last_good.paths(), p2.computed.paths());
+        let (_, _, script) = export(&p2.computed, &p2.specs, "build");
+        assert!(script.starts_with("#!/bin/sh") && script.contains("chmod +x 'sources/d_build-"), "{script}");
     }
 
     #[test]

@@ -147,7 +147,7 @@ pub fn scenarios() -> Vec<Scenario> {
             specs: graph(vec![
                 ("src", {
                     let mut s = spec("source-recipe-3f2a", &["-c", "curl -L \"$url\" -o \"$out\""], &[("url", "https://example.org/v1.tar.gz")]);
-                    s.sources = vec![SourceSpec { attr: "recipe".into(), name: "recipe".into(), contents: "url=https://example.org/v1.tar.gz\nscript=curl -L \"$url\" -o \"$out\"\n".into() }];
+                    s.sources = vec![SourceSpec { attr: "recipe".into(), name: "recipe".into(), contents: "url=https://example.org/v1.tar.gz\nscript=curl -L \"$url\" -o \"$out\"\n".into(), tree: None }];
                     fixed(s, FixedMode::Flat, EMPTY_SHA256)
                 }),
                 ("pkg", spec("pkg", &["-c", "tar xf ${src}"], &[])),
