@@ -17,11 +17,20 @@ export function nixAvailable() {
   }
 }
 
-/** nix-instantiate a .nix text; returns the .drv paths it prints (the `!output` suffix removed). */
+/**
+ * nix-instantiate a .nix text; returns the .drv paths it prints (the `!output` suffix removed).
+ * A page export that starts with `#!` is the shell script for a graph with directory sources:
+ * it is run in an empty directory and writes default.nix there.
+ */
 export function instantiate(nixText) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drvlab-e2e-nix-'));
-  const file = path.join(dir, 'graph.nix');
-  fs.writeFileSync(file, nixText);
+  let file = path.join(dir, 'graph.nix');
+  if (nixText.startsWith('#!')) {
+    execFileSync('sh', ['-c', nixText], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    file = path.join(dir, 'default.nix');
+  } else {
+    fs.writeFileSync(file, nixText);
+  }
   try {
     return execFileSync('nix-instantiate', [file], { env, stdio: ['ignore', 'pipe', 'pipe'] })
       .toString()

@@ -140,7 +140,14 @@ pub fn tree_from_files(files: &[TreeFile]) -> Result<FileTree, TreeError> {
             return Err(err(if f.path.is_empty() {
                 "the path is empty; give the file a name such as README or bin/run".into()
             } else {
-                format!("{:?} has the component {bad:?}; components must be names, not empty, . or ..", f.path)
+                if bad.is_empty() {
+                    format!("{:?} has an empty component (two / in a row)", f.path)
+                } else {
+                    format!(
+                        "{:?} has the component {bad:?}, which cannot name an entry; use plain names separated by /",
+                        f.path
+                    )
+                }
             }));
         }
         let mut node = &mut root;

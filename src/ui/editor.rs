@@ -10,21 +10,21 @@ use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
-struct FieldProps {
-    label: AttrValue,
-    value: AttrValue,
-    on: Callback<String>,
+pub(super) struct FieldProps {
+    pub label: AttrValue,
+    pub value: AttrValue,
+    pub on: Callback<String>,
     #[prop_or_default]
-    error: Option<String>,
+    pub error: Option<String>,
     #[prop_or_default]
-    multiline: bool,
+    pub multiline: bool,
     #[prop_or_default]
-    hint: Option<AttrValue>,
+    pub hint: Option<AttrValue>,
 }
 
 /// A labelled text field with its error underneath.
 #[function_component(TextField)]
-fn text_field(p: &FieldProps) -> Html {
+pub(super) fn text_field(p: &FieldProps) -> Html {
     let id = format!("f-{}", p.label.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
     let err_id = format!("{id}-err");
     let invalid = p.error.is_some();
@@ -214,17 +214,7 @@ pub fn editor() -> Html {
                     }) }
                 </select>
             </div>
-            <fieldset>
-                <legend>{"Sources (builtins.toFile; ${attr} of an earlier file makes a reference)"}</legend>
-                { for spec.sources.iter().enumerate().map(|(i, s)| html! {
-                    <div class="source">
-                        <TextField label={format!("source {} file name", s.attr)} value={s.name.clone()} on={edit_i(i, SpecEdit::SourceName)} error={err_for(&format!("sources.{i}.name"))} />
-                        <TextField label={format!("source {} contents", s.attr)} value={s.contents.clone()} on={edit_i(i, SpecEdit::SourceContents)} multiline=true />
-                        <button class="small" onclick={click(SpecEdit::RemoveSource(i))}>{format!("remove {}", s.attr)}</button>
-                    </div>
-                }) }
-                <button class="small" onclick={click(SpecEdit::AddSource)}>{"+ source file"}</button>
-            </fieldset>
+            <super::sources::Sources drv={key.clone()} />
             <div class="row switches">
                 <label><input type="checkbox" aria-label="fixed-output" checked={spec.fixed.is_some()} onclick={click(SpecEdit::Fixed(spec.fixed.is_none()))} />{" fixed-output (outputHash)"}</label>
                 <label><input type="checkbox" aria-label="content-addressed" checked={spec.content_addressed} onclick={click(SpecEdit::ContentAddressed(!spec.content_addressed))} />{" content-addressed (__contentAddressed)"}</label>

@@ -101,6 +101,9 @@ pub fn import_export() -> Html {
                 <button onclick={do_export("nix")}>{"Export .nix"}</button>
             </div>
             if let Some((which, body)) = &export_body {
+                if *which == "nix" && body.starts_with("#!") {
+                    <p class="muted">{"This graph has directory sources, which a .nix file cannot carry: the export is a shell script that writes default.nix and the directories it adds with builtins.path. Run it in an empty directory, then nix-instantiate default.nix."}</p>
+                }
                 <textarea readonly=true rows="10" aria-label={format!("exported {which}")} value={body.clone()} />
             }
         </details>

@@ -13,6 +13,7 @@ mod paths;
 mod pipeline;
 mod share;
 mod sim;
+mod sources;
 mod toolbar;
 
 use crate::playground::{Action, Computed, Playground};
