@@ -50,19 +50,36 @@ pub struct SourceSpec {
 impl SourceSpec {
     /// The store path this source becomes (and, for a `toFile` text, the earlier sources it
     /// refers to). `earlier` holds the attributes and paths of the sources before it.
-    fn store_path(&self, store_dir: &str, earlier: &[(&str, String)]) -> Result<String, TreeError> {
+    fn store_path(&self, store_dir: &str, earlier: &[(&str, String)], trace: &mut Trace) -> Result<String, TreeError> {
         match &self.tree {
             None => {
                 let (contents, refs) = substitute_sources(&self.contents, earlier);
-                Ok(store_path::text_path(store_dir, &self.name, contents.as_bytes(), &refs, &mut Trace::off()))
+                trace.step("builtins.toFile contents", &contents);
+                if !refs.is_empty() {
+                    trace.step("references (earlier sources named in it)", refs.join(" "));
+                }
+                Ok(store_path::text_path(store_dir, &self.name, contents.as_bytes(), &refs, trace))
             }
             Some(files) => {
                 let nar =
                     tree_from_files(files)?.to_nar().map_err(|e| TreeError { index: 0, message: e.to_string() })?;
-                Ok(store_path::source_path(store_dir, &self.name, &nar, &[], &mut Trace::off()))
+                trace.step_with("NAR of the directory (tokens)", || crate::nar::nar_listing(&nar));
+                Ok(store_path::source_path(store_dir, &self.name, &nar, &[], trace))
             }
         }
     }
+}
+
+/// How source `i` of a spec became its store path, step by step (`None` if there is no such
+/// source or it, or an earlier one it may refer to, is invalid).
+pub fn source_trace(spec: &DrvSpec, i: usize, store_dir: &str) -> Option<Trace> {
+    let mut earlier: Vec<(&str, String)> = Vec::new();
+    for src in spec.sources.get(..i)? {
+        earlier.push((src.attr.as_str(), src.store_path(store_dir, &earlier, &mut Trace::off()).ok()?));
+    }
+    let mut trace = Trace::default();
+    spec.sources.get(i)?.store_path(store_dir, &earlier, &mut trace).ok()?;
+    Some(trace)
 }
 
 /// The attributes of one `derivation { … }` call.
@@ -291,7 +308,7 @@ pub fn to_derivation(
         }
         store_path::check_name(&src.name).map_err(|e| err(&format!("sources.{i}.name"), e.to_string()))?;
         let path = src
-            .store_path(&opts.store_dir, &src_paths)
+            .store_path(&opts.store_dir, &src_paths, &mut Trace::off())
             .map_err(|e| err(&format!("sources.{i}.tree.{}.path", e.index), e.message))?;
         env.insert(src.attr.clone(), path.clone());
         input_srcs.insert(path.clone());

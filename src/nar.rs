@@ -89,6 +89,44 @@ impl FileTree {
     }
 }
 
+/// The NAR's tokens in reading order, for a person: the framing words bare, names and contents
+/// quoted (`nix-archive-1 ( type directory entry ( name "README" node ( type regular contents
+/// "hello\n" ) ) )`). Lengths and padding are left out; they follow from the tokens.
+pub fn nar_listing(nar: &[u8]) -> String {
+    const WORDS: [&str; 13] = [
+        "nix-archive-1",
+        "(",
+        ")",
+        "type",
+        "regular",
+        "directory",
+        "symlink",
+        "entry",
+        "name",
+        "node",
+        "contents",
+        "executable",
+        "target",
+    ];
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 8 <= nar.len() {
+        let len = u64::from_le_bytes(nar[at..at + 8].try_into().unwrap_or([0; 8])) as usize;
+        let Some(tok) = nar.get(at + 8..at + 8 + len) else { break };
+        let text = String::from_utf8_lossy(tok);
+        // After "executable" comes an empty marker token; after "name", "contents" and "target"
+        // comes data, which is quoted even if it happens to spell a framing word.
+        let data = matches!(out.last().map(String::as_str), Some("name" | "contents" | "target"));
+        match text.as_ref() {
+            "" if out.last().map(String::as_str) == Some("executable") => {}
+            w if !data && WORDS.contains(&w) => out.push(w.to_string()),
+            _ => out.push(format!("{text:?}")),
+        }
+        at += 8 + len.div_ceil(8) * 8;
+    }
+    out.join(" ")
+}
+
 /// What one entry of an edited directory tree is (the NAR keeps exactly these three kinds).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -258,5 +296,19 @@ mod tests {
         let ok = [tf("empty/", r, ""), tf("d/", r, ""), tf("d/f", r, "")];
         let FileTree::Directory { entries } = tree_from_files(&ok).unwrap() else { panic!() };
         assert_eq!(entries["empty"], FileTree::Directory { entries: BTreeMap::new() });
+    }
+
+    #[test]
+    fn nar_listing_reads_back_the_tokens() {
+        let t = tree_from_files(&[
+            tf("bin/run", FileKind::Executable, "#!/bin/sh\n"),
+            tf("l", FileKind::Symlink, "bin/run"),
+            tf("name", FileKind::Regular, "contents"),
+        ])
+        .unwrap();
+        assert_eq!(
+            nar_listing(&t.to_nar().unwrap()),
+            "nix-archive-1 ( type directory entry ( name \"bin\" node ( type directory entry ( name \"run\" node ( type regular executable contents \"#!/bin/sh\\n\" ) ) ) ) entry ( name \"l\" node ( type symlink target \"bin/run\" ) ) entry ( name \"name\" node ( type regular contents \"contents\" ) ) )"
+        );
     }
 }

@@ -282,13 +282,22 @@ pub enum SimAction {
 pub struct Computed {
     pub eval: Evaluated,
     pub lints: Vec<Lint>,
+    /// How each source of each derivation became its store path (traces on only).
+    pub sources: BTreeMap<String, Vec<Option<crate::trace::Trace>>>,
 }
 
 impl Computed {
     pub fn new(specs: &SpecGraph, opts: &Options) -> Computed {
         let eval = evaluate(specs, opts);
         let lints = lints(specs, &eval);
-        Computed { eval, lints }
+        let sources = if opts.trace {
+            crate::collect::map(specs.iter().filter(|(_, s)| !s.sources.is_empty()).map(|(k, s)| {
+                (k.clone(), (0..s.sources.len()).map(|i| crate::eval::source_trace(s, i, &opts.store_dir)).collect())
+            }))
+        } else {
+            BTreeMap::new()
+        };
+        Computed { eval, lints, sources }
     }
 
     pub fn errors_for(&self, key: &str) -> Vec<&EvalError> {
@@ -995,6 +1004,14 @@ mod tests {
         assert_eq!(errs[0].field, format!("sources.{i}.tree.1.path"));
         assert!(errs[0].message.contains("component \"..\""), "{}", errs[0].message);
         assert_eq!(bad.last_good.paths(), p2.computed.paths());
+        // Its "how?": the NAR's tokens, then makeStorePath("source", …) ending in that path.
+        let how = p2.computed.sources["build"][i].as_ref().unwrap();
+        assert!(how
+            .get("NAR of the directory (tokens)")
+            .unwrap()
+            .contains("name \"run\" node ( type regular executable"));
+        assert!(how.get("fingerprint").unwrap().starts_with("source:sha256:"));
+        assert_eq!(how.get("path"), Some(path.as_str()));
         let (_, _, script) = export(&p2.computed, &p2.specs, "build");
         assert!(script.starts_with("#!/bin/sh") && script.contains("chmod +x 'sources/d_build-"), "{script}");
     }

@@ -3,7 +3,7 @@
 //! or its executable bit moves that path, and with it every path of the derivation.
 
 use super::editor::TextField;
-use super::Ctx;
+use super::{Ctx, Pipeline};
 use crate::nar::FileKind;
 use crate::playground::{Action, SpecEdit};
 use web_sys::HtmlSelectElement;
@@ -124,6 +124,12 @@ pub fn sources(props: &SourcesProps) -> Html {
                 <p class="hint">{kind}</p>
                 {body}
                 {path_line}
+                if let Some(t) = computed.sources.get(&key).and_then(|v| v.get(i)).cloned().flatten() {
+                    <details class="how">
+                        <summary>{format!("how? ({} path)", if s.tree.is_some() { "source" } else { "text" })}</summary>
+                        <Pipeline trace={t} title={format!("how {} became its path", s.attr)} />
+                    </details>
+                }
                 <button class="small" onclick={click(SpecEdit::RemoveSource(i))}>{format!("remove {}", s.attr)}</button>
             </div>
         }
