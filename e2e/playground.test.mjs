@@ -8,7 +8,7 @@ import { nixAvailable, assertMatchesNix } from './nix.mjs';
 import { pagePaths, loadScenario, selectedKey, UNKNOWN } from './ui.mjs';
 
 const SCENARIOS = [
-  'fetch-build-app', 'pullimage-collapse', 'input-derivations', 'garbage-builder', 'url-changed',
+  'fetch-build-app', 'pullimage-collapse', 'input-derivations', 'local-source', 'garbage-builder', 'url-changed',
   'rerun-on-change', 'font-fod', 'multiple-outputs', 'content-addressed',
 ];
 

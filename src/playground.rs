@@ -705,13 +705,53 @@ pub fn parse_edit(spec: &DrvSpec, field: &str, value: &str) -> Result<SpecEdit, 
                     format!("{f}: no such attribute (it has {})", have.join(", "))
                 })?;
                 SpecEdit::EnvValue(i, v)
+            } else if let Some(rest) = f.strip_prefix("sources.") {
+                source_edit(spec, f, rest, v)?
             } else {
                 return Err(format!(
-                    "unknown field {f:?}; use name, system, builder, args.N, env.KEY, outputs, outputHash, outputHashMode or outputHashAlgo"
+                    "unknown field {f:?}; use name, system, builder, args.N, env.KEY, outputs, outputHash, outputHashMode, outputHashAlgo, sources.ATTR, sources.ATTR/PATH or sources.ATTR/PATH (kind)"
                 ));
             }
         }
     })
+}
+
+/// `sources.ATTR` (a toFile text), `sources.ATTR/PATH` (an entry's contents) or
+/// `sources.ATTR/PATH (kind)` (regular, executable or symlink), as the matrix labels its rows.
+fn source_edit(spec: &DrvSpec, f: &str, rest: &str, v: String) -> Result<SpecEdit, String> {
+    let (attr, entry) = match rest.split_once('/') {
+        Some((a, e)) => (a, Some(e)),
+        None => (rest, None),
+    };
+    let i = spec.sources.iter().position(|x| x.attr == attr).ok_or_else(|| {
+        let have: Vec<&str> = spec.sources.iter().map(|x| x.attr.as_str()).collect();
+        format!("{f}: no source {attr:?} (it has {})", if have.is_empty() { "none".into() } else { have.join(", ") })
+    })?;
+    match (&spec.sources[i].tree, entry) {
+        (None, None) => Ok(SpecEdit::SourceContents(i, v)),
+        (None, Some(_)) => Err(format!("{f}: {attr} is a text file, not a directory; use sources.{attr}")),
+        (Some(_), None) => Err(format!("{f}: {attr} is a directory; name an entry, as sources.{attr}/PATH")),
+        (Some(files), Some(e)) => {
+            let (path, kind) = match e.strip_suffix(" (kind)") {
+                Some(p) => (p, true),
+                None => (e, false),
+            };
+            let j = files.iter().position(|t| t.path == path).ok_or_else(|| {
+                let have: Vec<&str> = files.iter().map(|t| t.path.as_str()).collect();
+                format!("{f}: {attr} has no entry {path:?} (it has {})", have.join(", "))
+            })?;
+            if !kind {
+                return Ok(SpecEdit::TreeContents(i, j, v));
+            }
+            let k = match v.as_str() {
+                "regular" => FileKind::Regular,
+                "executable" => FileKind::Executable,
+                "symlink" => FileKind::Symlink,
+                other => return Err(format!("{f}: kind {other:?}; use regular, executable or symlink")),
+            };
+            Ok(SpecEdit::TreeKind(i, j, k))
+        }
+    }
 }
 
 /// One imported derivation, verified: the path Nix wrote (its key, when it is a `.drv` path) and
@@ -850,7 +890,7 @@ pub fn spec_fields(spec: &DrvSpec) -> Vec<(String, SpecEdit)> {
                         FileKind::Symlink => None,
                     };
                     if let Some(k) = flip {
-                        f.push((format!("{at} (x bit)"), SpecEdit::TreeKind(i, j, k)));
+                        f.push((format!("{at} (kind)"), SpecEdit::TreeKind(i, j, k)));
                     }
                 }
             }
@@ -995,10 +1035,22 @@ mod tests {
         assert!(p2.computed.eval.resolution.entries["build"].drv.input_srcs.contains(&path));
         let sw = sweep(&p2.specs, &p2.options());
         let row =
-            sw.rows.iter().find(|r| r.key == "build" && r.field == format!("sources.{attr}/bin/run (x bit)")).unwrap();
+            sw.rows.iter().find(|r| r.key == "build" && r.field == format!("sources.{attr}/bin/run (kind)")).unwrap();
         let moved: Vec<String> =
             sw.columns.iter().zip(row.moved.as_ref().unwrap()).filter(|(_, m)| **m).map(|(c, _)| c.label()).collect();
         assert_eq!(moved, ["build .drv", "build doc", "build out", "app .drv", "app out"]);
+        // The row's label is a field `drvlab moves --set` and the scenarios understand.
+        let spec = &p2.specs["build"];
+        assert_eq!(
+            parse_edit(spec, &format!("sources.{attr}/bin/run (kind)"), "regular"),
+            Ok(SpecEdit::TreeKind(i, 1, FileKind::Regular))
+        );
+        assert_eq!(
+            parse_edit(spec, &format!("sources.{attr}/README"), "hi"),
+            Ok(SpecEdit::TreeContents(i, 0, "hi".into()))
+        );
+        assert!(parse_edit(spec, &format!("sources.{attr}/nope"), "x").unwrap_err().contains("has no entry \"nope\""));
+        assert!(parse_edit(spec, &format!("sources.{attr}"), "x").unwrap_err().contains("is a directory"));
         let bad = edit(&p2, "build", SpecEdit::TreePath(i, 1, "bin/../run".into()));
         let errs = bad.computed.errors_for("build");
         assert_eq!(errs[0].field, format!("sources.{i}.tree.1.path"));

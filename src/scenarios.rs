@@ -3,6 +3,7 @@
 
 use crate::eval::{DrvSpec, FixedSpec, SourceSpec, SpecGraph};
 use crate::hash::HashAlgo;
+use crate::nar::{FileKind, TreeFile};
 use crate::store_path::FixedMode;
 
 /// One preset.
@@ -111,6 +112,34 @@ pub fn scenarios() -> Vec<Scenario> {
             ]),
             selected: "tool",
             edit: ("lib", "builder", "/bin/bash"),
+        },
+        Scenario {
+            id: "local-source",
+            title: "src = ./. — a local source directory",
+            story: "\"Changes to the input files of my derivation aren't always replacing the content in the store\" — and the opposite: \"derivation paths for nix-shell often vary\". A local directory used as src is added to the store as a source path: the sha256 of its NAR, which holds every file's name, contents and executable bit. Any change to any file moves the source path, and with it every derivation that uses it — including a log file or a generated doc nobody meant to be an input.",
+            try_this: "Change logs/dev.log (as a tool running in the project would): the source path moves, so app and shell move. Then make build.sh a plain file (kind): it moves again, though no byte of it changed. Open \"how?\" under the source to see the NAR the hash is taken of.",
+            seed: "discourse-how-is-the-hash-calculated",
+            specs: graph(vec![
+                ("app", {
+                    let mut s = spec("hello-app", &["-c", "sh $src/build.sh"], &[]);
+                    let file = |path: &str, kind: FileKind, contents: &str| TreeFile { path: path.into(), kind, contents: contents.into() };
+                    s.sources = vec![SourceSpec {
+                        attr: "src".into(),
+                        name: "source".into(),
+                        contents: String::new(),
+                        tree: Some(vec![
+                            file("build.sh", FileKind::Executable, "cc main.c -o $out\n"),
+                            file("main.c", FileKind::Regular, "int main(void) { return 0; }\n"),
+                            file("README.md", FileKind::Regular, "# hello\n"),
+                            file("logs/dev.log", FileKind::Regular, "started 10:02\n"),
+                        ]),
+                    }];
+                    s
+                }),
+                ("shell", spec("hello-shell", &["-c", "echo ${app} > $out"], &[])),
+            ]),
+            selected: "app",
+            edit: ("app", "sources.src/logs/dev.log", "started 10:07\n"),
         },
         Scenario {
             id: "garbage-builder",
