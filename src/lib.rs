@@ -14,6 +14,7 @@ pub mod explain;
 pub mod graph;
 pub mod hash;
 pub mod import;
+pub mod layout;
 pub mod lift;
 pub mod lint;
 pub mod nar;

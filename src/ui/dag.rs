@@ -1,29 +1,19 @@
-//! The graph: an SVG drawing (layered by dependency depth) and a list with every path.
+//! The graph: an SVG drawing (a layered layout, inputs above their users) and a list with every path.
 
 use super::Ctx;
 use crate::eval::references;
+use crate::layout::{layout, Placed, NODE_H, NODE_W};
 use crate::playground::Action;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use yew::prelude::*;
 
-/// Layers: each derivation one column right of its deepest input.
-fn layers(ctx: &Ctx) -> BTreeMap<String, (usize, usize)> {
+/// The graph to lay out: every key, and an `(input, user)` pair per reference.
+fn graph(ctx: &Ctx) -> (Vec<String>, Vec<(String, String)>) {
     let specs = &ctx.p().specs;
-    let mut depth: BTreeMap<String, usize> = BTreeMap::new();
-    // Iterate to a fixed point (graphs are small; cycles are capped by the bound).
-    for _ in 0..specs.len() + 1 {
-        for (k, s) in specs {
-            let d = references(s, specs).iter().map(|r| depth.get(r).copied().unwrap_or(0) + 1).max().unwrap_or(0);
-            depth.insert(k.clone(), d.min(specs.len()));
-        }
-    }
-    let mut rows: BTreeMap<usize, usize> = BTreeMap::new();
-    crate::collect::map(depth.into_iter().map(|(k, d)| {
-        let r = rows.entry(d).or_default();
-        let pos = (d, *r);
-        *r += 1;
-        (k, pos)
-    }))
+    let keys: Vec<String> = specs.keys().cloned().collect();
+    let edges: Vec<(String, String)> =
+        specs.iter().flat_map(|(k, s)| references(s, specs).into_iter().map(move |r| (r, k.clone()))).collect();
+    (keys, edges)
 }
 
 #[function_component(DagPanel)]
@@ -31,7 +21,8 @@ pub fn dag_panel() -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
     let p = ctx.p();
     let computed = ctx.computed();
-    let pos = layers(&ctx);
+    // Laid out again only when a key or a reference changes, not on every keystroke.
+    let pos = use_memo(graph(&ctx), |(keys, edges)| layout(keys, edges));
     let moved: BTreeSet<String> = p
         .last_change
         .as_ref()
@@ -43,28 +34,15 @@ pub fn dag_panel() -> Html {
         .map(|c| c.changes.iter().filter(|x| x.moved() && x.id.output.is_some()).map(|x| x.id.key.clone()).collect())
         .unwrap_or_default();
     // Layers run top to bottom (inputs above their users), so the drawing fits a narrow column.
-    let (w, h) = (128i32, 44i32);
-    let (gx, gy) = (14i32, 30i32);
-    let layers_n = pos.values().map(|(d, _)| d + 1).max().unwrap_or(1);
-    let per_layer = pos.values().map(|(_, r)| r + 1).max().unwrap_or(1);
-    let width = per_layer as i32 * (w + gx) + 10;
-    let height = layers_n as i32 * (h + gy) + 10;
-    let xy = |k: &str| {
-        let (d, r) = pos.get(k).copied().unwrap_or((0, 0));
-        (5 + r as i32 * (w + gx), 5 + d as i32 * (h + gy))
-    };
+    let (w, h, width, height) = (NODE_W, NODE_H, pos.width, pos.height);
     let mut edges = Vec::new();
     for (k, s) in &p.specs {
         for r in references(s, &p.specs) {
-            let (x1, y1) = xy(&r);
-            let (x2, y2) = xy(k);
-            edges.push(html! {
-                <path class="edge" d={format!("M{} {} C{} {} {} {} {} {}", x1 + w / 2, y1 + h, x1 + w / 2, y1 + h + gy / 2, x2 + w / 2, y2 - gy / 2, x2 + w / 2, y2)} marker-end="url(#arrow)" />
-            });
+            edges.push(html! { <path class="edge" d={pos.edge_path(&r, k)} marker-end="url(#arrow)" /> });
         }
     }
     let nodes = p.specs.iter().map(|(k, s)| {
-        let (x, y) = xy(k);
+        let Placed { x, y, .. } = pos.at(k);
         let kind = if s.fixed.is_some() { "fixed" } else if s.content_addressed { "ca" } else { "ia" };
         let err = !computed.errors_for(k).is_empty();
         let class = classes!(

@@ -1,0 +1,621 @@
+//! Where the page draws each derivation of the graph: a layered (Sugiyama) layout.
+//!
+//! The layering, the order within each layer (crossing reduction) and the horizontal coordinates
+//! come from `rust-sugiyama` (Gansner et al.'s network-simplex ranking, weighted-median ordering,
+//! Brandes–Köpf coordinates). This module only prepares the graph so the crate always sees a
+//! clean DAG (known keys, no self-loops or duplicate edges, cycles broken), lays out each
+//! connected component on its own, puts the components side by side and turns the result into
+//! pixel boxes. Inputs are drawn above their users. An edge spanning several layers is laid out
+//! as a chain through one thin vertex per layer it crosses, so the crate also keeps its line
+//! clear of the boxes (the crate does not report its own dummy vertices).
+//!
+//! Pure and deterministic: the same keys and edges give the same coordinates, natively and in
+//! wasm. No web dependency, so it is unit-tested natively.
+
+use rust_sugiyama::configure::{Config, CrossingMinimization, RankingType};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A node's box, in pixels.
+pub const NODE_W: i32 = 128;
+pub const NODE_H: i32 = 44;
+/// Horizontal gap between two boxes of a layer (and between components).
+pub const GAP_X: i32 = 14;
+/// Vertical gap between two layers (the edges' room).
+pub const GAP_Y: i32 = 30;
+/// Blank border around the drawing.
+pub const MARGIN: i32 = 5;
+
+/// One derivation's box: top-left corner in pixels and its layer (0 = top).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed {
+    pub x: i32,
+    pub y: i32,
+    pub layer: usize,
+}
+
+/// Every key's box, the bends of the edges that span several layers, and the size of the drawing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Layout {
+    pub nodes: BTreeMap<String, Placed>,
+    /// For each edge spanning more than one layer, as (upper key, lower key): the x of its line in
+    /// each layer it passes through, with that layer, top to bottom. The layout keeps these
+    /// places free of boxes, so an edge never runs through a derivation it does not touch.
+    pub bends: BTreeMap<(String, String), Vec<(i32, usize)>>,
+    pub width: i32,
+    pub height: i32,
+}
+
+/// The width the layout reserves for an edge passing through a layer (plus [`GAP_X`]).
+const BEND_W: f64 = 2.0;
+
+fn layer_y(layer: usize) -> i32 {
+    MARGIN + layer as i32 * (NODE_H + GAP_Y)
+}
+
+impl Layout {
+    /// The box of `key` (the top-left corner when the key is unknown, so a caller never fails).
+    pub fn at(&self, key: &str) -> Placed {
+        self.nodes.get(key).copied().unwrap_or(Placed { x: MARGIN, y: MARGIN, layer: 0 })
+    }
+
+    /// The SVG path of the edge from `input` to `user`: from the bottom of the input's box to the
+    /// top of the user's, through its bends, with vertical tangents at both ends so the arrowhead
+    /// points straight into the box. An edge the layout turned round to break a cycle goes up, from
+    /// the top of the input into the bottom of the user; a self-loop is a small loop on the right.
+    pub fn edge_path(&self, input: &str, user: &str) -> String {
+        let (a, b) = (self.at(input), self.at(user));
+        if input == user {
+            let (x, y) = (a.x + NODE_W, a.y);
+            return format!(
+                "M{x} {} C{} {} {} {} {x} {}",
+                y + 12,
+                x + 12,
+                y + 4,
+                x + 12,
+                y + NODE_H - 4,
+                y + NODE_H - 12
+            );
+        }
+        let up = b.layer < a.layer;
+        let bends: Vec<(i32, usize)> = if up {
+            let mut v = self.bends.get(&(user.to_string(), input.to_string())).cloned().unwrap_or_default();
+            v.reverse();
+            v
+        } else {
+            self.bends.get(&(input.to_string(), user.to_string())).cloned().unwrap_or_default()
+        };
+        // The points the path passes, in drawing order: leave the input, then enter and leave each
+        // bend's layer, then enter the user. Between two points it crosses a gap between layers.
+        let (leave, enter) = if up { (0, NODE_H) } else { (NODE_H, 0) };
+        let mut pts = vec![(a.x + NODE_W / 2, a.y + leave)];
+        for &(x, layer) in &bends {
+            pts.push((x, layer_y(layer) + enter));
+            pts.push((x, layer_y(layer) + leave));
+        }
+        pts.push((b.x + NODE_W / 2, b.y + enter));
+        let c = if up { -GAP_Y / 2 } else { GAP_Y / 2 };
+        let mut d = format!("M{} {}", pts[0].0, pts[0].1);
+        for (i, pair) in pts.windows(2).enumerate() {
+            let ((x1, y1), (x2, y2)) = (pair[0], pair[1]);
+            if i % 2 == 0 {
+                d += &format!(" C{x1} {} {x2} {} {x2} {y2}", y1 + c, y2 - c);
+            } else {
+                d += &format!(" L{x2} {y2}");
+            }
+        }
+        d
+    }
+}
+
+/// Lays out `keys`, with `edges` as `(input, user)` pairs: each input is drawn in a layer above
+/// its users. Edges naming an unknown key, self-loops and duplicates are ignored (a self-loop
+/// only widens the drawing for [`Layout::edge_path`]'s loop); in a cycle (which the page can hold
+/// while the engine reports it as an error) some edges are drawn pointing up instead, and
+/// nothing panics.
+pub fn layout(keys: &[String], edges: &[(String, String)]) -> Layout {
+    let keys: Vec<&String> = crate::collect::set(keys.iter()).into_iter().collect();
+    if keys.is_empty() {
+        return Layout { width: 2 * MARGIN, height: 2 * MARGIN, ..Layout::default() };
+    }
+    let index: BTreeMap<&str, usize> = crate::collect::map(keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)));
+    let known: Vec<(usize, usize)> =
+        edges.iter().filter_map(|(from, to)| Some((*index.get(from.as_str())?, *index.get(to.as_str())?))).collect();
+    let self_loop = known.iter().any(|(a, b)| a == b);
+    let dag = acyclic(keys.len(), &crate::collect::set(known));
+
+    // Each weakly connected component on its own, side by side, ordered by their first key.
+    let mut placed: Vec<(i32, usize)> = vec![(MARGIN, 0); keys.len()];
+    let mut bends = BTreeMap::new();
+    let mut left = MARGIN;
+    for comp in components(keys.len(), &dag) {
+        let local: BTreeMap<usize, u32> = crate::collect::map(comp.iter().enumerate().map(|(i, &n)| (n, i as u32)));
+        let comp_edges: Vec<(u32, u32)> =
+            dag.iter().filter_map(|(a, b)| Some((*local.get(a)?, *local.get(b)?))).collect();
+        let c = place_component(comp.len(), &comp_edges);
+        for (&n, &(x, layer)) in comp.iter().zip(&c.nodes) {
+            placed[n] = (left + x, layer);
+        }
+        for ((a, b), line) in c.bends {
+            let key = (keys[comp[a as usize]].clone(), keys[comp[b as usize]].clone());
+            bends.insert(key, line.into_iter().map(|(x, layer)| (left + x, layer)).collect());
+        }
+        left += c.width + GAP_X;
+    }
+
+    let nodes = crate::collect::map(
+        keys.iter().zip(placed).map(|(k, (x, layer))| ((*k).clone(), Placed { x, y: layer_y(layer), layer })),
+    );
+    let width = left - GAP_X + MARGIN + if self_loop { GAP_X } else { 0 };
+    let layers =
+        nodes.values().map(|p: &Placed| p.layer).chain(bends.values().flatten().map(|b: &(i32, usize)| b.1)).max();
+    let height = layer_y(layers.unwrap_or(0)) + NODE_H + MARGIN;
+    Layout { nodes, bends, width, height }
+}
+
+/// The same edges with every cycle broken: a depth-first search in key order reverses each edge
+/// that leads back to a node still on its stack (which leaves no cycle), deterministically.
+/// Self-loops are dropped.
+fn acyclic(n: usize, edges: &BTreeSet<(usize, usize)>) -> BTreeSet<(usize, usize)> {
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for &(a, b) in edges.iter().filter(|(a, b)| a != b) {
+        out[a].push(b);
+    }
+    // 0 = unvisited, 1 = on the stack, 2 = done.
+    let mut state = vec![0u8; n];
+    let mut result = BTreeSet::new();
+    for root in 0..n {
+        if state[root] != 0 {
+            continue;
+        }
+        state[root] = 1;
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        while let Some(top) = stack.last_mut() {
+            let (v, i) = *top;
+            if let Some(&w) = out[v].get(i) {
+                top.1 += 1;
+                match state[w] {
+                    0 => {
+                        result.insert((v, w));
+                        state[w] = 1;
+                        stack.push((w, 0));
+                    }
+                    1 => {
+                        result.insert((w, v));
+                    }
+                    _ => {
+                        result.insert((v, w));
+                    }
+                }
+            } else {
+                state[v] = 2;
+                stack.pop();
+            }
+        }
+    }
+    result
+}
+
+/// Weakly connected components, each sorted, in the order of their smallest node.
+fn components(n: usize, edges: &BTreeSet<(usize, usize)>) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut v: usize) -> usize {
+        while parent[v] != v {
+            parent[v] = parent[parent[v]];
+            v = parent[v];
+        }
+        v
+    }
+    for &(a, b) in edges {
+        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+        // The smaller index becomes the root, so each component is named by its first node.
+        parent[ra.max(rb)] = ra.min(rb);
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for v in 0..n {
+        let r = root(&mut parent, v);
+        groups.entry(r).or_default().push(v);
+    }
+    groups.into_values().collect()
+}
+
+/// One connected component, relative to its own left edge.
+struct Component {
+    /// Each node's left edge and layer.
+    nodes: Vec<(i32, usize)>,
+    /// The bends of its long edges, as in [`Layout::bends`].
+    bends: BTreeMap<(u32, u32), Vec<(i32, usize)>>,
+    width: i32,
+}
+
+/// Lays out one connected DAG of `n` nodes with the crate, in two passes: the first ranks the
+/// nodes; the second lays out the same graph with every edge that spans several layers turned
+/// into a chain through one small vertex per layer it crosses, so the crate also places (and
+/// keeps clear) the line of each long edge.
+fn place_component(n: usize, edges: &[(u32, u32)]) -> Component {
+    let node = (NODE_W as f64, NODE_H as f64);
+    if n == 1 {
+        return Component { nodes: vec![(0, 0)], bends: BTreeMap::new(), width: NODE_W };
+    }
+    let first = sugiyama(&vec![node; n], edges);
+    let rank = layers(&first[..n]);
+    let mut sizes = vec![node; n];
+    let mut chained = Vec::new();
+    let mut chains: Vec<((u32, u32), Vec<u32>)> = Vec::new();
+    for &(a, b) in edges {
+        let span = rank[b as usize].saturating_sub(rank[a as usize]);
+        let mut from = a;
+        let mut via = Vec::new();
+        for _ in 1..span {
+            let v = sizes.len() as u32;
+            sizes.push((BEND_W, NODE_H as f64));
+            chained.push((from, v));
+            via.push(v);
+            from = v;
+        }
+        chained.push((from, b));
+        if !via.is_empty() {
+            chains.push(((a, b), via));
+        }
+    }
+    let xy = if chains.is_empty() { first } else { sugiyama(&sizes, &chained) };
+    let layer = layers(&xy);
+    // x: the crate gives centres; shift so the leftmost extent (box or edge line) is at 0. Floor,
+    // not round, so two neighbours stay at least their spacing apart.
+    let half = |i: usize| sizes[i].0 / 2.0;
+    let min = (0..xy.len()).map(|i| xy[i].0 - half(i)).fold(f64::INFINITY, f64::min);
+    let max = (0..xy.len()).map(|i| xy[i].0 + half(i)).fold(f64::NEG_INFINITY, f64::max);
+    let left = |i: usize| (xy[i].0 - half(i) - min + 1e-6).floor() as i32;
+    Component {
+        nodes: (0..n).map(|i| (left(i), layer[i])).collect(),
+        bends: crate::collect::map(chains.into_iter().map(|(edge, via)| {
+            (edge, via.into_iter().map(|v| (left(v as usize) + BEND_W as i32 / 2, layer[v as usize])).collect())
+        })),
+        width: (max - min - 1e-6).ceil() as i32,
+    }
+}
+
+/// The crate's layout of one connected DAG whose vertices have the given sizes: each vertex's
+/// centre x and its y.
+fn sugiyama(sizes: &[(f64, f64)], edges: &[(u32, u32)]) -> Vec<(f64, f64)> {
+    let config = Config {
+        minimum_length: 1,
+        vertex_spacing: GAP_X as f64,
+        dummy_vertices: true,
+        dummy_size: 1.0,
+        ranking_type: RankingType::MinimizeEdgeLength,
+        c_minimization: CrossingMinimization::Median,
+        transpose: true,
+    };
+    let vertices: Vec<(u32, (f64, f64))> = sizes.iter().enumerate().map(|(i, &s)| (i as u32, s)).collect();
+    let mut xy = vec![(0.0, 0.0); sizes.len()];
+    for (coords, _, _) in rust_sugiyama::from_vertices_and_edges(&vertices, edges, &config) {
+        for (id, c) in coords {
+            if let Some(slot) = xy.get_mut(id) {
+                *slot = c;
+            }
+        }
+    }
+    xy
+}
+
+/// Layers from y: the distinct values, top to bottom.
+fn layers(xy: &[(f64, f64)]) -> Vec<usize> {
+    let ys: Vec<i64> = crate::collect::set(xy.iter().map(|&(_, y)| y.round() as i64)).into_iter().collect();
+    xy.iter().map(|&(_, y)| ys.binary_search(&(y.round() as i64)).unwrap_or(0)).collect()
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn graph(keys: &[&str], edges: &[(&str, &str)]) -> (Vec<String>, Vec<(String, String)>) {
+        (
+            keys.iter().map(|k| k.to_string()).collect(),
+            edges.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+        )
+    }
+
+    fn run(keys: &[&str], edges: &[(&str, &str)]) -> Layout {
+        let (k, e) = graph(keys, edges);
+        let l = layout(&k, &e);
+        check_boxes(&l, keys.len());
+        check_edges(&l, &e);
+        l
+    }
+
+    /// Every key placed, inside the drawing, and no two boxes overlapping (nor closer than the gaps).
+    fn check_boxes(l: &Layout, n: usize) {
+        assert_eq!(l.nodes.len(), n, "every key is placed: {l:?}");
+        let v: Vec<(&String, &Placed)> = l.nodes.iter().collect();
+        for (k, p) in &v {
+            assert!(p.x >= MARGIN && p.y >= MARGIN, "{k} inside the margin: {l:?}");
+            assert!(p.x + NODE_W + MARGIN <= l.width && p.y + NODE_H + MARGIN <= l.height, "{k} inside: {l:?}");
+            assert_eq!(p.y, MARGIN + p.layer as i32 * (NODE_H + GAP_Y), "{k}: y follows the layer");
+        }
+        for (i, (a, p)) in v.iter().enumerate() {
+            for (b, q) in &v[i + 1..] {
+                let apart_x = p.x + NODE_W + GAP_X <= q.x || q.x + NODE_W + GAP_X <= p.x;
+                let apart_y = p.y + NODE_H + GAP_Y <= q.y || q.y + NODE_H + GAP_Y <= p.y;
+                assert!(apart_x || apart_y, "{a} and {b} overlap: {l:?}");
+            }
+        }
+    }
+
+    /// Every edge leaves its input's box and enters its user's at the middle of a side, facing it
+    /// (so the arrowhead points into the box); crosses every layer between them at a bend; and
+    /// its bends stay inside the drawing and clear of every box.
+    fn check_edges(l: &Layout, edges: &[(String, String)]) {
+        for (a, b) in edges.iter().filter(|(a, b)| a != b && l.nodes.contains_key(a) && l.nodes.contains_key(b)) {
+            let d = l.edge_path(a, b);
+            let nums: Vec<i32> = d
+                .split(|c: char| !(c.is_ascii_digit() || c == '-'))
+                .filter(|t| !t.is_empty())
+                .map(|t| t.parse().unwrap())
+                .collect();
+            let (start, end) = ((nums[0], nums[1]), (nums[nums.len() - 2], nums[nums.len() - 1]));
+            let (p, q) = (l.at(a), l.at(b));
+            assert_ne!(p.layer, q.layer, "{a} -> {b} joins two layers: {l:?}");
+            let down = p.layer < q.layer;
+            let (leave, enter) = if down { (NODE_H, 0) } else { (0, NODE_H) };
+            assert_eq!(start, (p.x + NODE_W / 2, p.y + leave), "{a} -> {b} leaves {a}: {d}");
+            assert_eq!(end, (q.x + NODE_W / 2, q.y + enter), "{a} -> {b} enters {b}: {d}");
+            let (upper, lower) = if down { (a, b) } else { (b, a) };
+            let bends = l.bends.get(&(upper.clone(), lower.clone())).cloned().unwrap_or_default();
+            let crossed: Vec<usize> = bends.iter().map(|&(_, layer)| layer).collect();
+            let between: Vec<usize> = (l.at(upper).layer + 1..l.at(lower).layer).collect();
+            assert_eq!(crossed, between, "{upper} -> {lower} bends once in each layer between: {l:?}");
+            for &(x, layer) in &bends {
+                assert!(MARGIN <= x && x <= l.width - MARGIN, "{upper} -> {lower}: bend at {x} inside: {l:?}");
+                for (k, n) in l.nodes.iter().filter(|(_, n)| n.layer == layer) {
+                    let clear = x + GAP_X / 2 <= n.x || n.x + NODE_W + GAP_X / 2 <= x;
+                    assert!(clear, "{upper} -> {lower} runs through {k} in layer {layer}: {l:?}");
+                }
+            }
+        }
+    }
+
+    fn assert_downward(l: &Layout, edges: &[(&str, &str)]) {
+        for (a, b) in edges {
+            assert!(l.at(a).layer < l.at(b).layer, "{a} (input) above {b} (user): {l:?}");
+        }
+    }
+
+    #[test]
+    fn single_node() {
+        let l = run(&["a"], &[]);
+        assert_eq!(l.at("a"), Placed { x: MARGIN, y: MARGIN, layer: 0 });
+        assert_eq!((l.width, l.height), (NODE_W + 2 * MARGIN, NODE_H + 2 * MARGIN));
+    }
+
+    #[test]
+    fn empty() {
+        let l = layout(&[], &[]);
+        assert!(l.nodes.is_empty());
+        assert!(l.width > 0 && l.height > 0);
+    }
+
+    #[test]
+    fn chain_is_one_column() {
+        let edges = [("fetch", "build"), ("build", "app")];
+        let l = run(&["app", "build", "fetch"], &edges);
+        assert_downward(&l, &edges);
+        assert_eq!([l.at("fetch").layer, l.at("build").layer, l.at("app").layer], [0, 1, 2]);
+        assert_eq!(l.at("fetch").x, l.at("app").x, "a chain is drawn straight down");
+        assert_eq!(l.width, NODE_W + 2 * MARGIN, "one box wide");
+    }
+
+    #[test]
+    fn diamond() {
+        let edges = [("src", "a"), ("src", "b"), ("a", "app"), ("b", "app")];
+        let l = run(&["a", "app", "b", "src"], &edges);
+        assert_downward(&l, &edges);
+        assert_eq!(l.at("a").layer, l.at("b").layer);
+        assert_eq!(l.at("app").layer, 2);
+        // The top and the bottom sit between the two sides.
+        let (lo, hi) = (l.at("a").x.min(l.at("b").x), l.at("a").x.max(l.at("b").x));
+        assert!(lo < l.at("src").x && l.at("src").x < hi, "{l:?}");
+        assert!(lo < l.at("app").x && l.at("app").x < hi, "{l:?}");
+    }
+
+    #[test]
+    fn fan_out_and_fan_in() {
+        let out = [("s", "a"), ("s", "b"), ("s", "c"), ("s", "d")];
+        let l = run(&["a", "b", "c", "d", "s"], &out);
+        assert_downward(&l, &out);
+        assert_eq!(l.nodes.values().filter(|p| p.layer == 1).count(), 4);
+        let inn = [("a", "t"), ("b", "t"), ("c", "t")];
+        assert_downward(&run(&["a", "b", "c", "t"], &inn), &inn);
+    }
+
+    #[test]
+    fn long_edges_keep_layers() {
+        let edges = [("fetch", "build"), ("build", "app"), ("fetch", "app"), ("app", "test"), ("fetch", "test")];
+        let l = run(&["app", "build", "fetch", "test"], &edges);
+        assert_downward(&l, &edges);
+        assert_eq!(l.at("test").layer, 3);
+        // fetch -> test crosses layers 1 and 2 (checked clear of boxes by check_edges).
+        assert_eq!(l.bends[&("fetch".into(), "test".into())].len(), 2, "{l:?}");
+        assert!(!l.bends.contains_key(&("fetch".into(), "build".into())));
+    }
+
+    #[test]
+    fn edge_paths() {
+        let l = run(&["a", "b", "c"], &[("a", "b"), ("b", "c"), ("c", "b")]);
+        let (a, b) = (l.at("a"), l.at("b"));
+        // One layer down: the same curve as before the layout crate.
+        assert_eq!(
+            l.edge_path("a", "b"),
+            format!(
+                "M{} {} C{} {} {} {} {} {}",
+                a.x + 64,
+                a.y + 44,
+                a.x + 64,
+                a.y + 44 + 15,
+                b.x + 64,
+                b.y - 15,
+                b.x + 64,
+                b.y
+            )
+        );
+        // b <-> c is a cycle: the search from b keeps b -> c and draws c -> b up, from the top of
+        // c into the bottom of b.
+        let c = l.at("c");
+        assert!(b.layer < c.layer);
+        let up = l.edge_path("c", "b");
+        assert!(up.starts_with(&format!("M{} {} ", c.x + 64, c.y)), "{up}");
+        assert!(up.ends_with(&format!(" {} {}", b.x + 64, b.y + 44)), "{up}");
+        // A self-loop stays on the right side of its box.
+        let s = l.edge_path("a", "a");
+        assert!(
+            s.starts_with(&format!("M{} ", a.x + 128)) && s.ends_with(&format!("{} {}", a.x + 128, a.y + 32)),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn disconnected_components_side_by_side() {
+        let edges = [("a", "b")];
+        let l = run(&["a", "b", "x", "y"], &edges);
+        assert_downward(&l, &edges);
+        // All on the top layer except b; the components in key order, left to right.
+        assert_eq!(l.at("x").layer, 0);
+        assert_eq!(l.at("y").layer, 0);
+        assert!(l.at("a").x < l.at("x").x && l.at("x").x < l.at("y").x, "{l:?}");
+        assert_eq!(l.height, 2 * (NODE_H + GAP_Y) - GAP_Y + 2 * MARGIN);
+    }
+
+    #[test]
+    fn unknown_keys_self_loops_and_duplicates_are_ignored() {
+        let edges = [("a", "b"), ("a", "b"), ("b", "b"), ("ghost", "a"), ("b", "nowhere")];
+        let (k, e) = graph(&["a", "b", "a"], &edges);
+        let l = layout(&k, &e);
+        check_boxes(&l, 2);
+        assert_downward(&l, &[("a", "b")]);
+    }
+
+    #[test]
+    fn cycles_do_not_panic() {
+        type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+        let cases: &[Case] = &[
+            (&["a", "b"], &[("a", "b"), ("b", "a")]),
+            (&["a", "b", "c"], &[("a", "b"), ("b", "c"), ("c", "a")]),
+            (&["a", "b", "c", "d"], &[("a", "b"), ("b", "c"), ("c", "b"), ("c", "d"), ("d", "a"), ("a", "a")]),
+            (&["a", "b", "c", "x"], &[("a", "b"), ("b", "a"), ("b", "c"), ("x", "x")]),
+        ];
+        for (keys, edges) in cases {
+            let l = run(keys, edges);
+            // Every edge still joins two different layers (drawn up or down, never sideways).
+            for (a, b) in edges.iter().filter(|(a, b)| a != b) {
+                assert_ne!(l.at(a).layer, l.at(b).layer, "{a} -> {b}: {l:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn acyclic_breaks_every_cycle() {
+        let edges = crate::collect::set([(0, 1), (1, 2), (2, 0), (2, 3), (3, 1), (4, 4)]);
+        let dag = acyclic(5, &edges);
+        // Kahn: every node can be removed, so there is no cycle left.
+        let mut indeg = [0usize; 5];
+        for &(_, b) in &dag {
+            indeg[b] += 1;
+        }
+        let mut ready: Vec<usize> = (0..5).filter(|&v| indeg[v] == 0).collect();
+        let mut seen = 0;
+        while let Some(v) = ready.pop() {
+            seen += 1;
+            for &(a, b) in &dag {
+                if a == v {
+                    indeg[b] -= 1;
+                    if indeg[b] == 0 {
+                        ready.push(b);
+                    }
+                }
+            }
+        }
+        assert_eq!(seen, 5, "{dag:?}");
+    }
+
+    /// A graph with crossings to reduce, two long edges and a separate pair.
+    fn busy() -> (Vec<String>, Vec<(String, String)>) {
+        let keys = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"];
+        let e = [
+            ("a", "d"),
+            ("b", "d"),
+            ("c", "e"),
+            ("a", "e"),
+            ("d", "f"),
+            ("e", "f"),
+            ("b", "g"),
+            ("g", "h"),
+            ("f", "h"),
+            ("c", "i"),
+            ("i", "j"),
+            ("j", "k"),
+            ("a", "k"),
+            ("d", "j"),
+            ("l", "m"),
+            ("h", "k"),
+            ("b", "j"),
+        ];
+        graph(&keys, &e)
+    }
+
+    #[test]
+    fn busy_graph() {
+        let (k, e) = busy();
+        let l = layout(&k, &e);
+        check_boxes(&l, k.len());
+        check_edges(&l, &e);
+        for (a, b) in &e {
+            assert!(l.at(a).layer < l.at(b).layer, "{a} above {b}: {l:?}");
+        }
+    }
+
+    #[test]
+    fn deterministic() {
+        let (k, e) = busy();
+        let first = layout(&k, &e);
+        for _ in 0..20 {
+            assert_eq!(layout(&k, &e), first);
+        }
+        // Other threads get other hash seeds.
+        for _ in 0..4 {
+            let (k, e) = (k.clone(), e.clone());
+            assert_eq!(std::thread::spawn(move || layout(&k, &e)).join().unwrap(), first);
+        }
+        // The order the keys and edges come in does not matter.
+        let (mut k2, mut e2) = (k.clone(), e.clone());
+        k2.reverse();
+        e2.reverse();
+        assert_eq!(layout(&k2, &e2), first);
+    }
+
+    proptest! {
+        /// Any graph of up to 15 keys, cycles and self-loops included: no panic, every key placed,
+        /// no overlap, and on an acyclic graph every input above its users.
+        #[test]
+        fn any_small_graph(n in 1usize..=15, raw in proptest::collection::vec((0usize..15, 0usize..15), 0..30)) {
+            let keys: Vec<String> = (0..n).map(|i| format!("k{i:02}")).collect();
+            let edges: Vec<(String, String)> =
+                raw.iter().map(|&(a, b)| (format!("k{:02}", a % n), format!("k{:02}", b % n))).collect();
+            let l = layout(&keys, &edges);
+            check_boxes(&l, n);
+            check_edges(&l, &edges);
+            let pairs: BTreeSet<(usize, usize)> = raw.iter().map(|&(a, b)| (a % n, b % n)).filter(|(a, b)| a != b).collect();
+            if acyclic(n, &pairs) == pairs {
+                for (a, b) in &edges {
+                    if a != b {
+                        prop_assert!(l.at(a).layer < l.at(b).layer, "{} above {}: {:?}", a, b, l);
+                    }
+                }
+            } else {
+                for (a, b) in edges.iter().filter(|(a, b)| a != b) {
+                    prop_assert_ne!(l.at(a).layer, l.at(b).layer);
+                }
+            }
+            prop_assert_eq!(layout(&keys, &edges), l);
+        }
+    }
+}
