@@ -195,9 +195,13 @@ describe('drvlab playground', () => {
       };
       const t = stat(r.total);
       const d = stat(r.dom);
-      console.log(`KEYSTROKE ${id}: median ${t.median.toFixed(1)} ms, max ${t.max.toFixed(1)} ms (budget 16 ms)`);
-      console.log(`  (${id}: typed into ${key}'s builder; key -> DOM updated: median ${d.median.toFixed(1)} ms, max ${d.max.toFixed(1)} ms; ` +
-        `key -> the next animation frame after that as above; last Yew render ${Number(await p.evaluate(() => window.drvlabLastRenderMs)).toFixed(2)} ms)`);
+      // The work is key -> paths changed in the DOM (recompute, matrix, Yew render); the paint
+      // then waits for the next vsync of headless Chromium's 60 Hz frame clock, so "to the next
+      // frame" is ~16.7 ms whatever the work takes, as long as it fits in one frame.
+      const verdict = d.median < 16 ? 'within one 16 ms frame' : 'OVER one 16 ms frame';
+      console.log(`KEYSTROKE ${id}: recompute + render (key -> DOM updated) median ${d.median.toFixed(1)} ms, max ${d.max.toFixed(1)} ms: ${verdict}`);
+      console.log(`  (${id}: typed into ${key}'s builder; painted at the next animation frame: median ${t.median.toFixed(1)} ms, max ${t.max.toFixed(1)} ms; ` +
+        `last Yew render ${Number(await p.evaluate(() => window.drvlabLastRenderMs)).toFixed(2)} ms)`);
       assert.equal(r.unchanged, 0, `${id}: ${r.unchanged} keystrokes did not move ${key}'s .drv path`);
       assert.ok(r.value.endsWith('abcdefghij'));
       assert.ok(t.median < 250, `${id}: median ${t.median} ms`);
