@@ -110,6 +110,22 @@ pub struct DrvSpec {
 }
 
 impl DrvSpec {
+    /// A plain input-addressed `derivation { name; system; builder; args; }` with nothing else.
+    pub fn new(name: &str, system: &str, builder: &str, args: &[&str]) -> DrvSpec {
+        DrvSpec {
+            name: name.into(),
+            system: system.into(),
+            builder: builder.into(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            env: vec![],
+            outputs: vec![],
+            fixed: None,
+            content_addressed: false,
+            sources: vec![],
+            store_srcs: vec![],
+        }
+    }
+
     /// The outputs this derivation has, in the order given.
     pub fn output_names(&self) -> Vec<String> {
         if self.outputs.is_empty() {
@@ -648,21 +664,13 @@ pub fn to_nix_expression(specs: &SpecGraph) -> String {
 /// `vprly1096ibd5ky40qwjmlvxy4zilx37-build.drv`; the native and the browser tests both check it.
 pub fn reference_graph() -> SpecGraph {
     let fetch = DrvSpec {
-        name: "src".into(),
-        system: "x86_64-linux".into(),
-        builder: "/bin/sh".into(),
-        args: vec!["-c".into(), "echo".into()],
-        env: vec![],
-        outputs: vec![],
         fixed: Some(FixedSpec {
             mode: FixedMode::Flat,
             algo: Some(HashAlgo::Sha256),
             hash: "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73".into(),
             omit_mode: false,
         }),
-        content_addressed: false,
-        sources: vec![],
-        store_srcs: vec![],
+        ..DrvSpec::new("src", "x86_64-linux", "/bin/sh", &["-c", "echo"])
     };
     let build = DrvSpec {
         name: "build".into(),

@@ -501,18 +501,8 @@ impl Playground {
                 let key = (1..).map(|i| format!("drv{i}")).find(|k| !p.specs.contains_key(k)).unwrap_or_default();
                 p.push_undo(String::new());
                 let base = p.specs.get(&p.selected).cloned();
-                let spec = DrvSpec {
-                    name: key.clone(),
-                    system: base.as_ref().map_or("x86_64-linux".into(), |b| b.system.clone()),
-                    builder: "/bin/sh".into(),
-                    args: vec!["-c".into(), "echo hello > $out".into()],
-                    env: vec![],
-                    outputs: vec![],
-                    fixed: None,
-                    content_addressed: false,
-                    sources: vec![],
-                    store_srcs: vec![],
-                };
+                let system = base.as_ref().map_or("x86_64-linux", |b| b.system.as_str());
+                let spec = DrvSpec::new(&key, system, "/bin/sh", &["-c", "echo hello > $out"]);
                 p.specs.insert(key.clone(), spec);
                 p.selected = key.clone();
                 p.recompute(format!("added {key}"), key);

@@ -31,16 +31,8 @@ const EMPTY_SHA256: &str = "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73
 
 fn spec(name: &str, args: &[&str], env: &[(&str, &str)]) -> DrvSpec {
     DrvSpec {
-        name: name.into(),
-        system: SYSTEM.into(),
-        builder: BASH.into(),
-        args: args.iter().map(|s| s.to_string()).collect(),
         env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        outputs: vec![],
-        fixed: None,
-        content_addressed: false,
-        sources: vec![],
-        store_srcs: vec![],
+        ..DrvSpec::new(name, SYSTEM, BASH, args)
     }
 }
 

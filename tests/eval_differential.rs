@@ -110,12 +110,7 @@ fn random_graph(r: &mut Rng, g: usize) -> SpecGraph {
             system: if r.chance(80) { "x86_64-linux".into() } else { wild_string(r).replace(['"', '\\'], "_") },
             builder: if r.chance(70) { "/bin/sh".into() } else { wild_string(r) },
             args: (0..r.below(4)).map(|_| wild_string(r)).collect(),
-            env: vec![],
-            outputs: vec![],
-            fixed: None,
-            content_addressed: false,
-            sources: vec![],
-            store_srcs: vec![],
+            ..DrvSpec::new("", "", "", &[])
         };
         let env_count = if r.chance(10) { 20 + r.below(15) } else { r.below(5) };
         for e in 0..env_count {
@@ -174,18 +169,7 @@ fn random_graph(r: &mut Rng, g: usize) -> SpecGraph {
 /// hashes modulo, and two input-addressed inputs that differ only in such inputs, used through
 /// different outputs (Nix 2.8 merges their requested outputs into one entry).
 fn collision_graphs(start: usize) -> Vec<SpecGraph> {
-    let base = |name: &str, args: &[&str]| DrvSpec {
-        name: name.into(),
-        system: "x86_64-linux".into(),
-        builder: "/bin/sh".into(),
-        args: args.iter().map(|a| a.to_string()).collect(),
-        env: vec![],
-        outputs: vec![],
-        fixed: None,
-        content_addressed: false,
-        sources: vec![],
-        store_srcs: vec![],
-    };
+    let base = |name: &str, args: &[&str]| DrvSpec::new(name, "x86_64-linux", "/bin/sh", args);
     let mut out = Vec::new();
     for (i, mode) in [FixedMode::Flat, FixedMode::Recursive].into_iter().enumerate() {
         let g = start + i;
