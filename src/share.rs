@@ -114,6 +114,15 @@ mod tests {
         assert_eq!(decode(&format!("#{f}")).unwrap(), s);
     }
 
+    /// Every scenario travels in a link, directory sources (entry kinds and all) included.
+    #[test]
+    fn every_scenario_round_trips() {
+        for sc in scenarios() {
+            let s = Shared { specs: sc.specs, scenario: Some(sc.id.into()), ..sample() };
+            assert_eq!(decode(&format!("#{}", encode(&s))).unwrap(), s, "{}", sc.id);
+        }
+    }
+
     #[test]
     fn corrupt_links_say_what_is_wrong() {
         let f = encode(&sample());
