@@ -58,6 +58,12 @@ describe('drvlab playground', () => {
     for (const id of SCENARIOS) {
       await loadScenario(b.page, id);
       await assertMatchesNix(b.page, id);
+      // The story's "Do it for me" performs the suggested edit: something moves, and what the
+      // page then shows is still what real Nix writes.
+      const before = await pagePaths(b.page);
+      await b.page.getByRole('button', { name: /^Do it for me: / }).click();
+      await b.page.waitForFunction((old) => [...document.querySelectorAll('.drvlist [data-testid]')].some((e) => e.textContent.trim() !== old[e.dataset.testid]), before);
+      await assertMatchesNix(b.page, `${id}, suggested edit done`);
     }
   });
 

@@ -127,6 +127,11 @@ pub fn app() -> Html {
                         <h2>{s.title}</h2>
                         <p>{s.story}</p>
                         <p class="try"><strong>{"Try this: "}</strong>{s.try_this}</p>
+                        <div class="row">
+                            <button onclick={{ let ctx = ctx.clone(); Callback::from(move |_| ctx.dispatch(Action::TrySuggested)) }}
+                                title="performs the suggested edit with its value; Undo takes it back">
+                                {format!("Do it for me: set {}'s {} to {:?}", s.edit.0, s.edit.1, s.edit.2.trim_end())}</button>
+                        </div>
                     </section>
                 }
                 <main class="layout">
