@@ -387,7 +387,8 @@ fn substitute_sources(text: &str, earlier: &[(&str, String)]) -> (String, Vec<St
     (out, refs)
 }
 
-fn mode_name(m: FixedMode) -> &'static str {
+/// The `outputHashMode` value for a mode, as Nix spells it.
+pub fn mode_name(m: FixedMode) -> &'static str {
     match m {
         FixedMode::Flat => "flat",
         FixedMode::Recursive => "recursive",

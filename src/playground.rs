@@ -458,6 +458,47 @@ impl Playground {
                     }
                     SpecEdit::Arg(i, _) => format!("args {i}"),
                     SpecEdit::FixedHash(_) => "outputHash".into(),
+                    // Sources by attribute and entry path, as the matrix names them.
+                    SpecEdit::SourceName(i, _) | SpecEdit::SourceContents(i, _) => {
+                        format!("source {}", p.specs[&key].sources.get(*i).map_or("?", |x| x.attr.as_str()))
+                    }
+                    SpecEdit::TreePath(i, j, _) | SpecEdit::TreeKind(i, j, _) | SpecEdit::TreeContents(i, j, _) => {
+                        let src = p.specs[&key].sources.get(*i);
+                        let entry = src.and_then(|x| x.tree.as_ref()?.get(*j)).map_or("?", |t| t.path.as_str());
+                        let what = match &edit {
+                            SpecEdit::TreePath(..) => "path",
+                            SpecEdit::TreeKind(..) => "kind",
+                            _ => "contents",
+                        };
+                        format!("{}/{entry} ({what})", src.map_or("?", |x| x.attr.as_str()))
+                    }
+                    SpecEdit::AddArg => "added an arg".into(),
+                    SpecEdit::RemoveArg(i) => format!("removed args {i}"),
+                    SpecEdit::AddEnv => "added an attribute".into(),
+                    SpecEdit::RemoveEnv(_) => "removed an attribute".into(),
+                    SpecEdit::AddInput(k, o) => {
+                        format!("uses ${{{k}{}}}", o.as_ref().map(|o| format!(".{o}")).unwrap_or_default())
+                    }
+                    SpecEdit::Fixed(on) => (if *on { "made fixed-output" } else { "no longer fixed-output" }).into(),
+                    SpecEdit::FixedMode(m) => format!("outputHashMode {}", crate::eval::mode_name(*m)),
+                    SpecEdit::FixedAlgo(a) => {
+                        format!("outputHashAlgo {}", a.map(|a| a.to_string()).unwrap_or_else(|| "left out".into()))
+                    }
+                    SpecEdit::ContentAddressed(on) => {
+                        (if *on { "made content-addressed" } else { "no longer content-addressed" }).into()
+                    }
+                    SpecEdit::AddSource => "added a text source".into(),
+                    SpecEdit::AddDirSource => "added a directory source".into(),
+                    SpecEdit::RemoveSource(_) => "removed a source".into(),
+                    SpecEdit::AddTreeFile(i) => {
+                        format!("added an entry to {}", p.specs[&key].sources.get(*i).map_or("?", |x| x.attr.as_str()))
+                    }
+                    SpecEdit::RemoveTreeFile(i, _) => {
+                        format!(
+                            "removed an entry of {}",
+                            p.specs[&key].sources.get(*i).map_or("?", |x| x.attr.as_str())
+                        )
+                    }
                     e => e.field_id(),
                 };
                 p.recompute(format!("{key}: {label}"), key);
