@@ -35,13 +35,6 @@ fn quoted(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// A string as it appears between the quotes of the ATerm (for finding a field's text in it).
-pub fn escaped(s: &str) -> String {
-    let mut out = Vec::with_capacity(s.len() + 2);
-    quoted(&mut out, s);
-    String::from_utf8_lossy(&out[1..out.len() - 1]).into_owned()
-}
-
 /// Appends a quoted string without escaping (`printUnquotedString`).
 fn unquoted(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
@@ -60,6 +53,56 @@ fn list<T>(out: &mut Vec<u8>, items: impl IntoIterator<Item = T>, mut each: impl
     out.push(b']');
 }
 
+/// Which part of a derivation wrote a stretch of its ATerm (the page marks each one).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "part", content = "of", rename_all = "camelCase")]
+pub enum Part {
+    OutputName(String),
+    /// An output's path; `blank` when masked for `hashDerivationModulo`.
+    OutputPath {
+        output: String,
+        blank: bool,
+    },
+    /// `outputHashAlgo` (with its `r:` mode prefix) or `outputHash` of a fixed output.
+    OutputHashAlgo(String),
+    OutputHash(String),
+    /// An input as printed: its `.drv` path, or the hash modulo standing in for it.
+    Input(String),
+    InputOutputs(String),
+    InputSrc(String),
+    System,
+    Builder,
+    Arg(usize),
+    EnvName(String),
+    /// An env value; `blank` for an output's own path masked while hashing.
+    EnvValue {
+        name: String,
+        blank: bool,
+    },
+}
+
+/// Bytes `start..end` of an ATerm (a quoted string, quotes included) and the part that wrote them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub part: Part,
+}
+
+/// Records the span of whatever `write` appends, when recording.
+fn spanned(
+    out: &mut Vec<u8>,
+    spans: &mut Option<&mut Vec<Span>>,
+    part: impl FnOnce() -> Part,
+    write: impl FnOnce(&mut Vec<u8>),
+) {
+    let start = out.len();
+    write(out);
+    if let Some(s) = spans {
+        s.push(Span { start, end: out.len(), part: part() });
+    }
+}
+
 /// Writes the ATerm of `drv`.
 ///
 /// `input_drvs` is what goes in the second field: the real `.drv` paths for the file itself, or
@@ -72,45 +115,82 @@ pub fn write_aterm(
     mask_outputs: bool,
     input_drvs: &BTreeMap<String, BTreeSet<String>>,
 ) {
+    write_aterm_spans(out, drv, mask_outputs, input_drvs, None)
+}
+
+/// [`write_aterm`], also recording in `spans` which part of the derivation wrote each string
+/// (for the page's "how?"; the hashing paths pass `None` and record nothing).
+pub fn write_aterm_spans(
+    out: &mut Vec<u8>,
+    drv: &Derivation,
+    mask_outputs: bool,
+    input_drvs: &BTreeMap<String, BTreeSet<String>>,
+    mut spans: Option<&mut Vec<Span>>,
+) {
+    let sp = &mut spans;
     out.extend_from_slice(b"Derive(");
-    list(out, &drv.outputs, |out, (name, o): (&String, &Output)| {
+    out.push(b'[');
+    for (i, (name, o)) in drv.outputs.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
         out.push(b'(');
-        unquoted(out, name);
+        spanned(out, sp, || Part::OutputName(name.clone()), |out| unquoted(out, name));
         out.push(b',');
-        unquoted(out, if mask_outputs { "" } else { &o.path });
+        let path = if mask_outputs { "" } else { &o.path };
+        let part = || Part::OutputPath { output: name.clone(), blank: mask_outputs };
+        spanned(out, sp, part, |out| unquoted(out, path));
         out.push(b',');
-        unquoted(out, &o.hash_algo);
+        spanned(out, sp, || Part::OutputHashAlgo(name.clone()), |out| unquoted(out, &o.hash_algo));
         out.push(b',');
-        unquoted(out, &o.hash);
+        spanned(out, sp, || Part::OutputHash(name.clone()), |out| unquoted(out, &o.hash));
         out.push(b')');
-    });
-    out.push(b',');
-    list(out, input_drvs, |out, (path, outputs)| {
+    }
+    out.extend_from_slice(b"],[");
+    for (i, (path, outputs)) in input_drvs.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
         out.push(b'(');
-        unquoted(out, path);
+        spanned(out, sp, || Part::Input(path.clone()), |out| unquoted(out, path));
         out.push(b',');
-        list(out, outputs, |out, o| unquoted(out, o));
+        spanned(out, sp, || Part::InputOutputs(path.clone()), |out| list(out, outputs, |out, o| unquoted(out, o)));
         out.push(b')');
-    });
-    out.push(b',');
-    list(out, &drv.input_srcs, |out, s| unquoted(out, s));
-    out.push(b',');
+    }
+    out.extend_from_slice(b"],[");
+    for (i, s) in drv.input_srcs.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        spanned(out, sp, || Part::InputSrc(s.clone()), |out| unquoted(out, s));
+    }
+    out.extend_from_slice(b"],");
     // Nix prints the platform with printUnquotedString: no escapes (a `"` in it makes a .drv
     // that Nix itself cannot read back).
-    unquoted(out, &drv.system);
+    spanned(out, sp, || Part::System, |out| unquoted(out, &drv.system));
     out.push(b',');
-    quoted(out, &drv.builder);
-    out.push(b',');
-    list(out, &drv.args, |out, a| quoted(out, a));
-    out.push(b',');
-    list(out, &drv.env, |out, (k, v)| {
+    spanned(out, sp, || Part::Builder, |out| quoted(out, &drv.builder));
+    out.extend_from_slice(b",[");
+    for (i, a) in drv.args.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        spanned(out, sp, || Part::Arg(i), |out| quoted(out, a));
+    }
+    out.extend_from_slice(b"],[");
+    for (i, (k, v)) in drv.env.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
         out.push(b'(');
-        quoted(out, k);
+        spanned(out, sp, || Part::EnvName(k.clone()), |out| quoted(out, k));
         out.push(b',');
-        quoted(out, if mask_outputs && drv.outputs.contains_key(k) { "" } else { v });
+        let blank = mask_outputs && drv.outputs.contains_key(k);
+        let part = || Part::EnvValue { name: k.clone(), blank };
+        spanned(out, sp, part, |out| quoted(out, if blank { "" } else { v }));
         out.push(b')');
-    });
-    out.push(b')');
+    }
+    out.extend_from_slice(b"])");
 }
 
 impl Derivation {
@@ -385,6 +465,35 @@ mod tests {
         assert!(s.contains(r#""a\"b\\c\nd\re\tf"#), "{s}");
         assert!(s.contains("\u{1}g ü"));
         assert_eq!(parse_aterm(s.as_bytes(), "x").unwrap(), drv);
+    }
+
+    /// Every string of the ATerm is attributed to exactly one part, in order; masked output
+    /// paths and output env values are the blank ones, and the spans change no byte.
+    #[test]
+    fn spans_attribute_every_string() {
+        let mut drv = parse_aterm(NIX_DEP.as_bytes(), "dep").unwrap();
+        drv.args.push("a\"b".into());
+        let mut plain = Vec::new();
+        write_aterm(&mut plain, &drv, true, &drv.input_drvs);
+        let mut out = Vec::new();
+        let mut spans = Vec::new();
+        write_aterm_spans(&mut out, &drv, true, &drv.input_drvs, Some(&mut spans));
+        assert_eq!(out, plain);
+        let text = String::from_utf8(out).unwrap();
+        let quoted_strings = (text.matches('"').count() - 1) / 2; // less the escaped quote in the new arg
+        let strings: usize = spans.iter().map(|s| text[s.start..s.end].matches("\",\"").count() + 1).sum();
+        assert_eq!(strings, quoted_strings, "{spans:?}");
+        assert!(spans.windows(2).all(|w| w[0].end < w[1].start));
+        let at = |p: &Part| spans.iter().find(|s| &s.part == p).map(|s| &text[s.start..s.end]).unwrap();
+        assert_eq!(at(&Part::Arg(2)), "\"a\\\"b\"");
+        assert_eq!(at(&Part::System), "\"x86_64-linux\"");
+        assert_eq!(at(&Part::OutputPath { output: "doc".into(), blank: true }), "\"\"");
+        assert_eq!(at(&Part::EnvValue { name: "out".into(), blank: true }), "\"\"");
+        assert_eq!(at(&Part::EnvValue { name: "name".into(), blank: false }), "\"dep\"");
+        assert_eq!(
+            at(&Part::InputOutputs("/nix/store/nm6lx84h57jlgnpb4p7l1rsibl3viggc-ca.drv".into())),
+            "[\"lib\",\"out\"]"
+        );
     }
 
     fn err(text: &str) -> String {

@@ -7,7 +7,7 @@
 //! the key of another entry (a real `.drv` path, or any label), and their own output paths (in
 //! `outputs` and in `env`) may be blank: they are computed here, never trusted.
 
-use crate::aterm::write_aterm;
+use crate::aterm::write_aterm_spans;
 use crate::derivation::{hash_placeholder, Derivation, DrvKind, KindError};
 use crate::hash::Hash;
 use crate::store_path::{self, check_name, NameError};
@@ -287,10 +287,9 @@ pub fn resolve_one(
             shared.step("kind", "input-addressed: the path depends on the whole derivation and its inputs");
             record_replacements(&mut shared, &by_path);
             let mut buf = Vec::with_capacity(1024);
-            write_aterm(&mut buf, &drv, true, &modulo_inputs);
-            shared.step_with("masked ATerm (own outputs blank, inputs replaced by their hash modulo)", || {
-                String::from_utf8_lossy(&buf).into_owned()
-            });
+            let mut spans = Vec::new();
+            write_aterm_spans(&mut buf, &drv, true, &modulo_inputs, shared.is_on().then_some(&mut spans));
+            shared.step_aterm("masked ATerm (own outputs blank, inputs replaced by their hash modulo)", &buf, spans);
             let h = Hash::sha256(&buf);
             shared.step_with("sha256(masked ATerm) = hashDerivationModulo", || h.to_base16());
             for name in given.outputs.keys() {
@@ -389,13 +388,16 @@ pub fn resolve_one(
             let h = if drv.input_drvs.is_empty() {
                 // Nothing to replace: this is the .drv file's own text.
                 let h = Hash::sha256(&aterm);
-                t.step_with("ATerm (no inputs to replace)", || String::from_utf8_lossy(&aterm).into_owned());
+                if t.is_on() {
+                    t.step_aterm("ATerm (no inputs to replace)", &aterm, aterm_spans(&drv, &drv.input_drvs));
+                }
                 aterm_hash = Some(h.clone());
                 h
             } else {
                 let mut buf = Vec::with_capacity(aterm.len());
-                write_aterm(&mut buf, &drv, false, &modulo_inputs);
-                t.step_with("ATerm (inputs replaced)", || String::from_utf8_lossy(&buf).into_owned());
+                let mut spans = Vec::new();
+                write_aterm_spans(&mut buf, &drv, false, &modulo_inputs, t.is_on().then_some(&mut spans));
+                t.step_aterm("ATerm (inputs replaced)", &buf, spans);
                 Hash::sha256(&buf)
             };
             t.step_with("sha256 = hashDerivationModulo", || h.to_base16());
@@ -419,7 +421,9 @@ pub fn resolve_one(
         r.sort_unstable();
         r.join("\n")
     });
-    t.step_with("ATerm", || String::from_utf8_lossy(&aterm).into_owned());
+    if t.is_on() {
+        t.step_aterm("ATerm", &aterm, aterm_spans(&drv, &drv.input_drvs));
+    }
     let aterm_hash = aterm_hash.unwrap_or_else(|| Hash::sha256(&aterm));
     let drv_path = store_path::text_path_of_hash(sd, &format!("{}.drv", drv.name), &aterm_hash, &refs, t);
     if key.starts_with(sd) && key.ends_with(".drv") && key != drv_path {
@@ -427,6 +431,13 @@ pub fn resolve_one(
     }
 
     Ok(Resolved { kind, drv, aterm, drv_path, outputs, modulo, traces, mismatches })
+}
+
+/// The spans of an ATerm already written (written again, only when a trace records them).
+fn aterm_spans(drv: &Derivation, inputs: &BTreeMap<String, BTreeSet<String>>) -> Vec<crate::aterm::Span> {
+    let mut spans = Vec::new();
+    write_aterm_spans(&mut Vec::with_capacity(1024), drv, false, inputs, Some(&mut spans));
+    spans
 }
 
 fn record_replacements(t: &mut Trace, by_path: &[(&str, &Resolved, &BTreeSet<String>, &str)]) {

@@ -785,6 +785,79 @@ fn source_edit(spec: &DrvSpec, f: &str, rest: &str, v: String) -> Result<SpecEdi
     }
 }
 
+/// What the page says of one part of an ATerm (a mark class and a sentence), given the
+/// derivation it belongs to and the graph; `None` leaves the part unmarked.
+pub fn describe_part(
+    part: &crate::aterm::Part,
+    drv: &crate::derivation::Derivation,
+    c: &Computed,
+) -> Option<(&'static str, String)> {
+    use crate::aterm::Part;
+    let entries = &c.eval.resolution.entries;
+    let by_drv = |p: &str| entries.iter().find(|(_, r)| r.drv_path == p).map(|(k, _)| k.clone());
+    let by_hash = |h: &str| entries.iter().find(|(_, r)| r.modulo.hashes.values().any(|x| x.to_base16() == h));
+    // Which inputs' output paths a string holds (a `${key}` reference in what was written).
+    let mentions = |text: &str| {
+        let held: Vec<String> = entries
+            .iter()
+            .flat_map(|(k, r)| r.outputs.iter().map(move |(o, p)| (k, o, p)))
+            .filter(|(_, _, p)| p.as_deref().is_some_and(|p| !p.is_empty() && text.contains(p)))
+            .map(|(k, o, _)| format!("{k}'s output {o}"))
+            .collect();
+        if held.is_empty() {
+            String::new()
+        } else {
+            format!(", holding the path of {}", held.join(" and "))
+        }
+    };
+    Some(match part {
+        Part::OutputName(o) => ("own", format!("the name of output {o}")),
+        Part::OutputPath { output, blank: true } => (
+            "blank",
+            format!("blanked: the path of output {output} is not known while hashing (it is computed from this hash)"),
+        ),
+        Part::OutputPath { output, .. } => match drv.outputs.get(output).map(|o| o.path.as_str()) {
+            Some("") => ("blank", format!("empty: the path of output {output} is unknown until built")),
+            _ => ("own", format!("the path of output {output}")),
+        },
+        Part::OutputHashAlgo(o) if drv.outputs.get(o).is_some_and(|x| !x.hash_algo.is_empty()) => {
+            ("fld", "from outputHashMode and outputHashAlgo (r: means recursive, a NAR hash)".into())
+        }
+        Part::OutputHash(o) if drv.outputs.get(o).is_some_and(|x| !x.hash.is_empty()) => {
+            ("fld", "from outputHash, written in base16 whatever form was typed".into())
+        }
+        Part::OutputHashAlgo(_) | Part::OutputHash(_) | Part::EnvName(_) => return None,
+        Part::Input(s) => match (by_drv(s), by_hash(s)) {
+            (Some(k), _) => ("inp", format!("the .drv path of {k}")),
+            (None, Some((k, r))) => ("repl", format!("hash modulo of {k}, in place of {}", r.drv_path)),
+            _ => ("inp", "an input derivation".into()),
+        },
+        Part::InputOutputs(s) => {
+            let k = by_drv(s).or_else(|| by_hash(s).map(|(k, _)| k.clone())).unwrap_or_else(|| "the input".into());
+            ("inp", format!("the outputs of {k} this derivation uses"))
+        }
+        Part::InputSrc(p) => match drv.env.iter().find(|(_, v)| *v == p) {
+            Some((k, _)) => ("src", format!("an input source: ${{{k}}}")),
+            None => ("src", "an input source".into()),
+        },
+        Part::System => ("fld", "from system".into()),
+        Part::Builder => ("fld", "from builder".into()),
+        Part::Arg(i) => ("fld", format!("from args {i}{}", mentions(drv.args.get(*i).map_or("", |a| a.as_str())))),
+        Part::EnvValue { name, blank: true } => {
+            ("blank", format!("blanked: env {name} holds output {name}'s path, not known while hashing"))
+        }
+        Part::EnvValue { name, .. } if drv.outputs.contains_key(name) => {
+            ("own", format!("env {name}: the path of output {name}"))
+        }
+        Part::EnvValue { name, .. } => match name.as_str() {
+            "name" | "system" | "builder" => ("fld", format!("from {name} (Nix copies it into env)")),
+            _ => {
+                ("fld", format!("from the attribute {name}{}", mentions(drv.env.get(name).map_or("", |v| v.as_str()))))
+            }
+        },
+    })
+}
+
 /// One imported derivation, verified: the path Nix wrote (its key, when it is a `.drv` path) and
 /// what the engine computes, with every difference.
 #[derive(Debug, Clone, PartialEq)]
@@ -1097,6 +1170,37 @@ mod tests {
         assert_eq!(how.get("path"), Some(path.as_str()));
         let (_, _, script) = export(&p2.computed, &p2.specs, "build");
         assert!(script.starts_with("#!/bin/sh") && script.contains("chmod +x 'sources/d_build-"), "{script}");
+    }
+
+    /// The masked ATerm's parts, as the page describes them: the input's hash modulo named, own
+    /// outputs blanked, each field's text attributed — from the spans the writer recorded.
+    #[test]
+    fn masked_aterm_parts_are_described() {
+        let p = Playground::default();
+        let r = &p.computed.eval.resolution.entries["build"];
+        let step = r.traces.outputs["out"].steps.iter().find(|s| s.label.starts_with("masked ATerm")).unwrap();
+        let said: Vec<(String, &str, String)> = step
+            .spans
+            .iter()
+            .filter_map(|s| {
+                describe_part(&s.part, &r.drv, &p.computed).map(|(c, t)| (step.value[s.start..s.end].to_string(), c, t))
+            })
+            .collect();
+        let find = |text: &str| said.iter().find(|(v, _, _)| v == text).map(|(_, c, t)| (*c, t.as_str()));
+        let fetch = &p.computed.eval.resolution.entries["fetch"];
+        let hex = format!("\"{}\"", fetch.modulo.hex);
+        assert_eq!(
+            find(&hex),
+            Some(("repl", format!("hash modulo of fetch, in place of {}", fetch.drv_path).as_str()))
+        );
+        assert_eq!(find("\"x86_64-linux\""), Some(("fld", "from system")));
+        assert!(said.iter().any(|(v, c, t)| v == "\"\"" && *c == "blank" && t.contains("path of output out")));
+        assert!(said.iter().any(|(_, c, t)| *c == "blank" && t.starts_with("blanked: env doc")));
+        assert!(said.iter().any(|(_, c, t)| *c == "fld" && t == "from args 1"));
+        assert!(said.iter().any(|(_, _, t)| t == "from the attribute src, holding the path of fetch's output out"));
+        // Input-addressed outputs have no outputHashAlgo/outputHash: those empty strings stay unmarked.
+        let marked = said.len();
+        assert_eq!(marked, step.spans.len() - 2 * r.drv.outputs.len() - r.drv.env.len());
     }
 
     #[test]

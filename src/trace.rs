@@ -9,6 +9,9 @@
 pub struct Step {
     pub label: String,
     pub value: String,
+    /// For an ATerm: which part of the derivation wrote each stretch of `value`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spans: Vec<crate::aterm::Span>,
 }
 
 /// An ordered list of steps; sub-computations are recorded under a `section` heading step.
@@ -32,7 +35,7 @@ impl Trace {
     /// Records a value the computation already has in hand.
     pub fn step(&mut self, label: &str, value: impl AsRef<str>) {
         if !self.off {
-            self.steps.push(Step { label: label.to_string(), value: value.as_ref().to_string() });
+            self.steps.push(Step { label: label.to_string(), value: value.as_ref().to_string(), spans: Vec::new() });
         }
     }
 
@@ -40,7 +43,15 @@ impl Trace {
     /// when recording is off.
     pub fn step_with(&mut self, label: &str, value: impl FnOnce() -> String) {
         if !self.off {
-            self.steps.push(Step { label: label.to_string(), value: value() });
+            self.steps.push(Step { label: label.to_string(), value: value(), spans: Vec::new() });
+        }
+    }
+
+    /// Records an ATerm together with the parts of the derivation each stretch of it came from.
+    pub fn step_aterm(&mut self, label: &str, aterm: &[u8], spans: Vec<crate::aterm::Span>) {
+        if !self.off {
+            let value = String::from_utf8_lossy(aterm).into_owned();
+            self.steps.push(Step { label: label.to_string(), value, spans });
         }
     }
 

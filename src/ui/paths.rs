@@ -1,14 +1,15 @@
 //! The selected derivation's `.drv` path and output paths, each with a "how" view that walks the
 //! engine's trace; and, on request, the same derivation as the other kind side by side.
 
+use super::pipeline::SpanMark;
 use super::{Ctx, Pipeline};
 use crate::graph::Resolved;
-use crate::playground::{flipped, Computed};
+use crate::playground::{describe_part, flipped, Computed};
 use crate::trace::Trace;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// Marks for the masked ATerm: every input's hash modulo, labelled with the input it replaces.
+/// Marks for the steps that name inputs: every input's hash modulo and `.drv` path, labelled.
 fn marks_for(r: &Resolved, c: &Computed) -> Vec<(String, &'static str, String)> {
     let mut m = Vec::new();
     for (key, other) in &c.eval.resolution.entries {
@@ -19,19 +20,20 @@ fn marks_for(r: &Resolved, c: &Computed) -> Vec<(String, &'static str, String)> 
             m.push((other.drv_path.clone(), "inp", format!("the .drv path of {key}")));
         }
     }
-    // The text each field put into the ATerm (Nix copies builder, system and every attribute
-    // but `args` into env too, so a field can show up twice).
-    let d = &r.drv;
-    for (i, a) in d.args.iter().enumerate().filter(|(_, a)| a.len() >= 3) {
-        m.push((crate::aterm::escaped(a), "field", format!("from args {i}")));
-    }
-    for (k, v) in d.env.iter().filter(|(k, v)| v.len() >= 3 && !d.outputs.contains_key(*k)) {
-        m.push((crate::aterm::escaped(v), "field", format!("from the attribute {k}")));
-    }
-    m.push((crate::aterm::escaped(&d.builder), "field", "from builder".into()));
-    m.push((crate::aterm::escaped(&d.system), "field", "from system".into()));
-    m.push(("\"\"".into(), "blank", "blanked: own output paths are not known while hashing".into()));
     m
+}
+
+/// For each ATerm step of a trace, its parts as the engine recorded them, described for the page
+/// (which field wrote each string, which input each hash stands for, what was blanked).
+fn span_marks(t: &Trace, r: &Resolved, c: &Computed) -> Vec<(usize, Vec<SpanMark>)> {
+    let describe =
+        |s: &crate::aterm::Span| describe_part(&s.part, &r.drv, c).map(|(class, title)| (s.start, s.end, class, title));
+    t.steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.spans.is_empty())
+        .map(|(i, s)| (i, s.spans.iter().filter_map(describe).collect()))
+        .collect()
 }
 
 #[derive(Properties, PartialEq)]
@@ -67,7 +69,7 @@ fn one_drv(p: &OneProps) -> Html {
                     <code class="path" data-testid={testid.map(|t| format!("sel-{t}"))}>{value}</code>
                     <button class="how" aria-expanded={is_open.to_string()} onclick={toggle} aria-label={format!("how: {label}")}>{if is_open { "hide" } else { "how?" }}</button>
                 </div>
-                if is_open { <Pipeline trace={trace} marks={marks.clone()} title={format!("how {label} is computed")} /> }
+                if is_open { <Pipeline spans={span_marks(&trace, r, &p.computed)} trace={trace} marks={marks.clone()} title={format!("how {label} is computed")} /> }
             </div>
         }
     };

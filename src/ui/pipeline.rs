@@ -3,6 +3,9 @@
 use crate::trace::Trace;
 use yew::prelude::*;
 
+/// A marked byte range of a step's value: start, end, mark class, tooltip.
+pub type SpanMark = (usize, usize, &'static str, String);
+
 #[derive(Properties, PartialEq)]
 pub struct PipelineProps {
     pub trace: Trace,
@@ -12,6 +15,10 @@ pub struct PipelineProps {
     pub marks: Vec<(String, &'static str, String)>,
     #[prop_or_default]
     pub title: AttrValue,
+    /// Per step index: marks as byte ranges of its value (the ATerm's parts), which take the
+    /// place of `marks` for that step.
+    #[prop_or_default]
+    pub spans: Vec<(usize, Vec<SpanMark>)>,
 }
 
 fn copy(text: String) {
@@ -45,12 +52,30 @@ fn marked(value: &str, marks: &[(String, &'static str, String)]) -> Html {
     html! { <>{ for out }</> }
 }
 
+/// Splits `value` at the given byte ranges (in order, not overlapping).
+fn spanned(value: &str, spans: &[SpanMark]) -> Html {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (start, end, class, title) in spans {
+        let (Some(before), Some(inner)) = (value.get(at..*start), value.get(*start..*end)) else { continue };
+        out.push(html! { {before.to_string()} });
+        out.push(html! { <mark class={*class} title={title.clone()}>{inner.to_string()}</mark> });
+        at = *end;
+    }
+    out.push(html! { {value.get(at..).unwrap_or_default().to_string()} });
+    html! { <>{ for out }</> }
+}
+
 #[function_component(Pipeline)]
 pub fn pipeline(p: &PipelineProps) -> Html {
     html! {
         <ol class="pipeline" aria-label={p.title.clone()}>
-            { for p.trace.steps.iter().map(|s| {
+            { for p.trace.steps.iter().enumerate().map(|(i, s)| {
                 let v = s.value.clone();
+                let body = match p.spans.iter().find(|(j, _)| *j == i) {
+                    Some((_, sp)) => spanned(&v, sp),
+                    None => marked(&v, &p.marks),
+                };
                 let long = v.len() > 90 || v.contains('\n');
                 let onclick = { let v = v.clone(); Callback::from(move |_| copy(v.clone())) };
                 html! {
@@ -58,7 +83,13 @@ pub fn pipeline(p: &PipelineProps) -> Html {
                         <div class="steplabel">{s.label.clone()}
                             <button class="copy" aria-label={format!("copy {}", s.label)} {onclick}>{"copy"}</button>
                         </div>
-                        if long { <pre class="val">{marked(&v, &p.marks)}</pre> } else { <code class="val">{marked(&v, &p.marks)}</code> }
+                        if p.spans.iter().any(|(j, _)| *j == i) {
+                            <p class="marklegend">{"Hover a mark for where it came from: "}
+                                <mark class="fld">{"a field"}</mark>{" "}<mark class="inp">{"an input"}</mark>{" "}
+                                <mark class="repl">{"a hash modulo for an input"}</mark>{" "}<mark class="src">{"a source"}</mark>{" "}
+                                <mark class="own">{"own output"}</mark>{" "}<mark class="blank">{"blanked"}</mark></p>
+                        }
+                        if long { <pre class="val">{body}</pre> } else { <code class="val">{body}</code> }
                     </li>
                 }
             }) }
