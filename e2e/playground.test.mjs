@@ -214,6 +214,25 @@ describe('drvlab playground', () => {
     }
   });
 
+  test('the masked ATerm marks what each part came from, as the engine recorded it', async () => {
+    const p = b.page;
+    await loadScenario(p, 'fetch-build-app');
+    await p.getByRole('button', { name: 'build', exact: true }).click();
+    const fetchDrv = await textOf(p, 'drv-path-fetch');
+    const paths = p.getByRole('region', { name: 'paths of build' });
+    await paths.getByRole('button', { name: 'how: output out' }).click();
+    const step = paths.locator('li.step', { hasText: 'masked ATerm' });
+    const marks = await step.locator('pre mark').evaluateAll((xs) => xs.map((x) => [x.className, x.title, x.textContent]));
+    const repl = marks.find(([c]) => c === 'repl');
+    assert.ok(repl, 'an input replaced by its hash modulo is marked');
+    assert.equal(repl[1], `hash modulo of fetch, in place of ${fetchDrv}`);
+    assert.match(repl[2], /^"[0-9a-f]{64}"$/);
+    assert.ok(marks.some(([c, t, v]) => c === 'blank' && t.includes('path of output out') && v === '""'), 'own output path blanked');
+    assert.ok(marks.some(([c, t]) => c === 'fld' && t === 'from builder'), 'builder attributed');
+    assert.ok(marks.some(([c, t]) => c === 'fld' && t === "from the attribute src, holding the path of fetch's output out"));
+    await paths.getByRole('button', { name: 'how: output out' }).click();
+  });
+
   test('no console errors, page errors or failed requests', () => {
     assert.deepEqual(b.errors, []);
   });
