@@ -803,6 +803,7 @@ pub fn describe_part(
             .flat_map(|(k, r)| r.outputs.iter().map(move |(o, p)| (k, o, p)))
             .filter(|(_, _, p)| p.as_deref().is_some_and(|p| !p.is_empty() && text.contains(p)))
             .map(|(k, o, _)| format!("{k}'s output {o}"))
+            .chain(drv.input_srcs.iter().filter(|p| text.contains(p.as_str())).map(|_| "a source".to_string()))
             .collect();
         if held.is_empty() {
             String::new()
