@@ -5,6 +5,8 @@
 //! - one raw SHA-256 pass over the same `.drv` bytes, and the ratio engine / hashing (each
 //!   derivation is hashed at least twice — masked, and as its `.drv` — so the floor is about 2);
 //! - the full sensitivity sweep of a 50-derivation graph;
+//! - a keystroke on a 50-derivation import (recompute + the matrix's sweep of the selected
+//!   derivation, and of every derivation);
 //! - a recompute of every scenario the page ships with (what a keystroke costs).
 //!
 //! The same graph is measured in headless Chromium by `tests/web.rs` (wasm build).
@@ -67,13 +69,37 @@ fn main() {
         "  {:<46} {:>9.1} ms  ({rows} perturbations, each a full recompute)",
         "sensitivity sweep, 50 derivations", sweep
     );
+    // A keystroke on an imported 50-derivation closure: the reducer recomputes the graph and
+    // sweeps the selected derivation's fields (the matrix's default), or every derivation's.
+    {
+        use drvlab::playground::{Action, Playground, SpecEdit};
+        let lifted = drvlab::lift::lift(&g50, &resolve(&g50, &quiet).unwrap());
+        let last = lifted.keys.values().last().cloned().unwrap_or_default();
+        let p = Playground::default()
+            .reduce(Action::Load { specs: lifted.specs, selected: last.clone(), label: "bench".into() })
+            .expect("loads");
+        let mut n = 0;
+        let (key_ms, _) = time(21, || {
+            n += 1;
+            black_box(p.reduce(Action::Edit(last.clone(), SpecEdit::Builder(format!("/bin/sh{n}")))));
+        });
+        let all = p.reduce(Action::SweepAll(true)).expect("toggles");
+        let (all_ms, _) = time(5, || {
+            n += 1;
+            black_box(all.reduce(Action::Edit(last.clone(), SpecEdit::Builder(format!("/bin/sh{n}")))));
+        });
+        println!(
+            "  {:<46} {:>9.1} ms  (every derivation's fields: {:.1} ms)",
+            "keystroke on a 50-derivation import", key_ms, all_ms
+        );
+    }
     for s in drvlab::scenarios::scenarios() {
         let opts = Options::default();
         let (ms, _) = time(41, || {
             black_box(drvlab::playground::Computed::new(&s.specs, &opts));
         });
         let (sw, _) = time(11, || {
-            black_box(drvlab::playground::sweep(&s.specs, &opts));
+            black_box(drvlab::playground::sweep(&s.specs, &opts, None));
         });
         println!("  scenario {:<24} recompute {:>7.1} µs, matrix sweep {:>7.1} µs", s.id, ms * 1e3, sw * 1e3);
     }

@@ -263,6 +263,8 @@ pub enum Action {
     Notice(Option<String>),
     /// Act in the toy store / cache / network.
     Sim(SimAction),
+    /// Sweep every derivation's fields in the "what moves" matrix, or only the selected one's.
+    SweepAll(bool),
 }
 
 /// What the simulator panel can do.
@@ -345,6 +347,11 @@ pub struct Playground {
     /// world the derivations are built in.
     pub sim: crate::simulator::Simulator,
     pub sim_log: Vec<crate::simulator::LogLine>,
+    /// The "what moves" matrix: the sensitivity sweep of the selected derivation's fields, or of
+    /// every derivation's when `sweep_all` (each row is a full recompute, so a large imported
+    /// graph sweeps only what is looked at).
+    pub sweep_all: bool,
+    pub sweep: Rc<crate::explain::Sweep>,
     undo: Vec<Snapshot>,
     redo: Vec<Snapshot>,
 }
@@ -373,6 +380,7 @@ impl Playground {
 
     pub fn from_scenario(s: Scenario) -> Playground {
         let computed = Rc::new(Computed::new(&s.specs, &options(InputMerge::Merge)));
+        let swept = Rc::new(sweep(&s.specs, &options(InputMerge::Merge), Some(s.selected)));
         Playground {
             specs: s.specs.clone(),
             base: s.specs.clone(),
@@ -385,6 +393,8 @@ impl Playground {
             notice: None,
             sim: crate::simulator::Simulator::default(),
             sim_log: vec![],
+            sweep_all: false,
+            sweep: swept,
             undo: vec![],
             redo: vec![],
         }
@@ -430,8 +440,21 @@ impl Playground {
     }
 
     /// The reducer: a new state for an action. Returns `None` for a no-op so the UI can skip
-    /// re-rendering.
+    /// re-rendering. The matrix's sweep follows the graph, the selection and the Nix version.
     pub fn reduce(&self, action: Action) -> Option<Playground> {
+        let mut p = self.reduce_graph(action)?;
+        if p.specs != self.specs
+            || p.selected != self.selected
+            || p.sweep_all != self.sweep_all
+            || p.merge != self.merge
+        {
+            let only = (!p.sweep_all).then_some(p.selected.as_str());
+            p.sweep = Rc::new(sweep(&p.specs, &p.options(), only));
+        }
+        Some(p)
+    }
+
+    fn reduce_graph(&self, action: Action) -> Option<Playground> {
         let mut p = self.clone();
         match action {
             Action::Select(k) => {
@@ -609,7 +632,13 @@ impl Playground {
             Action::TrySuggested => {
                 let (key, field, value) = p.scenario.as_ref()?.edit;
                 let edit = parse_edit(p.specs.get(key)?, field, value).ok()?;
-                return p.reduce(Action::Edit(key.to_string(), edit));
+                return p.reduce_graph(Action::Edit(key.to_string(), edit));
+            }
+            Action::SweepAll(on) => {
+                if on == p.sweep_all {
+                    return None;
+                }
+                p.sweep_all = on;
             }
             Action::Sim(a) => match a {
                 SimAction::Build(check) => {
@@ -1012,14 +1041,15 @@ pub fn spec_fields(spec: &DrvSpec) -> Vec<(String, SpecEdit)> {
     f
 }
 
-/// The sensitivity sweep over the spec graph: each field of each derivation perturbed in turn,
-/// the graph re-evaluated by the engine, every path compared with the unperturbed one.
-pub fn sweep(specs: &SpecGraph, opts: &Options) -> crate::explain::Sweep {
+/// The sensitivity sweep over the spec graph: each field of each derivation (or of `only`)
+/// perturbed in turn, the graph re-evaluated by the engine, every path compared with the
+/// unperturbed one.
+pub fn sweep(specs: &SpecGraph, opts: &Options, only: Option<&str>) -> crate::explain::Sweep {
     let quiet = Options { trace: false, ..opts.clone() };
     let base = evaluate(specs, &quiet);
     let columns: Vec<PathId> = crate::explain::all_paths(&base.resolution).into_iter().map(|(id, _)| id).collect();
     let mut rows = Vec::new();
-    for key in &base.resolution.order {
+    for key in base.resolution.order.iter().filter(|k| only.is_none_or(|o| o == k.as_str())) {
         let spec = &specs[key];
         for (label, edit) in spec_fields(spec) {
             let mut g = specs.clone();
@@ -1118,7 +1148,7 @@ mod tests {
     #[test]
     fn sweep_agrees_with_single_edits() {
         let p = Playground::default();
-        let sw = sweep(&p.specs, &p.options());
+        let sw = sweep(&p.specs, &p.options(), None);
         let row = sw.rows.iter().find(|r| r.key == "fetch" && r.field == "env.url").unwrap();
         let moved: Vec<String> =
             sw.columns.iter().zip(row.moved.as_ref().unwrap()).filter(|(_, m)| **m).map(|(c, _)| c.label()).collect();
@@ -1138,7 +1168,7 @@ mod tests {
         let attr = p2.specs["build"].sources[i].attr.clone();
         let path = p2.computed.eval.resolution.entries["build"].drv.env[&attr].clone();
         assert!(p2.computed.eval.resolution.entries["build"].drv.input_srcs.contains(&path));
-        let sw = sweep(&p2.specs, &p2.options());
+        let sw = sweep(&p2.specs, &p2.options(), None);
         let row =
             sw.rows.iter().find(|r| r.key == "build" && r.field == format!("sources.{attr}/bin/run (kind)")).unwrap();
         let moved: Vec<String> =
@@ -1202,6 +1232,21 @@ mod tests {
         // Input-addressed outputs have no outputHashAlgo/outputHash: those empty strings stay unmarked.
         let marked = said.len();
         assert_eq!(marked, step.spans.len() - 2 * r.drv.outputs.len() - r.drv.env.len());
+    }
+
+    /// The matrix's sweep lives in the reducer: the selected derivation's fields by default,
+    /// every derivation's on request, and it follows the selection.
+    #[test]
+    fn the_sweep_follows_selection_and_the_all_switch() {
+        let p = Playground::default();
+        let keys = |p: &Playground| crate::collect::set(p.sweep.rows.iter().map(|r| r.key.clone()));
+        assert_eq!(keys(&p), std::collections::BTreeSet::from([p.selected.clone()]));
+        let q = p.reduce(Action::Select("app".into())).unwrap();
+        assert_eq!(keys(&q), std::collections::BTreeSet::from(["app".to_string()]));
+        let all = q.reduce(Action::SweepAll(true)).unwrap();
+        assert_eq!(keys(&all), crate::collect::set(p.specs.keys().cloned()));
+        assert_eq!(*all.sweep, sweep(&all.specs, &all.options(), None));
+        assert!(all.reduce(Action::SweepAll(true)).is_none());
     }
 
     #[test]

@@ -220,7 +220,7 @@ mod cli {
                 let opts = options(cli, false);
                 let mapping: String = lifted.keys.iter().map(|(o, k)| format!("# {k} = {o}\n")).collect();
                 if *sweep {
-                    let sw = drvlab::playground::sweep(&lifted.specs, &opts);
+                    let sw = drvlab::playground::sweep(&lifted.specs, &opts, None);
                     if *json {
                         return Ok(pretty(&json!({"keys": lifted.keys, "sweep": sw})));
                     }

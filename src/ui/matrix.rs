@@ -2,28 +2,25 @@
 //! sensitivity sweep; filtered to the selected derivation's fields by default.
 
 use super::Ctx;
-use crate::playground::sweep;
+use crate::playground::Action;
 use yew::prelude::*;
 
 #[function_component(MovesMatrix)]
 pub fn moves_matrix() -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
     let p = ctx.p();
-    let all = use_state(|| false);
-    let sw = {
-        let opts = p.options();
-        use_memo(p.specs.clone(), move |specs| sweep(specs, &opts))
-    };
+    let all = p.sweep_all;
+    let sw = p.sweep.clone();
     let toggle = {
-        let all = all.clone();
-        Callback::from(move |_| all.set(!*all))
+        let ctx = ctx.clone();
+        Callback::from(move |_| ctx.dispatch(Action::SweepAll(!all)))
     };
-    let rows: Vec<_> = sw.rows.iter().filter(|r| *all || r.key == p.selected).collect();
+    let rows: Vec<_> = sw.rows.iter().filter(|r| all || r.key == p.selected).collect();
     html! {
         <section class="panel matrix" aria-label="what moves">
             <h2>{"What moves — every field against every path"}</h2>
             <p class="muted">{"Each row perturbs one field and recomputes the whole graph with the engine. ● moved, · stays."}
-                <label class="inline"><input type="checkbox" checked={*all} onclick={toggle} aria-label="show every derivation's fields" />{" all derivations"}</label></p>
+                <label class="inline"><input type="checkbox" checked={all} onclick={toggle} aria-label="show every derivation's fields" />{" all derivations"}</label></p>
             if sw.rows.is_empty() {
                 <p class="muted" role="status">{"Nothing to sweep while the graph has errors: fix the marked fields."}</p>
             }
