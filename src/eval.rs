@@ -426,6 +426,29 @@ pub fn spec_order(specs: &SpecGraph) -> (Vec<String>, Vec<EvalError>) {
 /// Evaluates every spec: builds its derivation with its inputs' paths substituted, then
 /// resolves it with the engine. A spec that fails (or whose input failed) is left out of the
 /// resolution and reported in `errors`.
+/// One derivation of the graph, given its inputs' resolutions in `done` (only its direct
+/// inputs are looked up): what Nix would store for it, and its paths.
+pub fn evaluate_one(
+    key: &str,
+    specs: &SpecGraph,
+    done: &BTreeMap<String, Resolved>,
+    opts: &Options,
+) -> Result<(Derivation, Resolved), EvalError> {
+    let d = to_derivation(key, &specs[key], specs, done, opts)?;
+    let r = resolve_one(key, &d, done, opts).map_err(|e| {
+        let message = e.to_string();
+        let message = message.strip_prefix(&format!("{key}: ")).unwrap_or(&message).to_string();
+        let field = match &e {
+            GraphError::Name { .. } => "name",
+            GraphError::OutputName { .. } => "outputs",
+            GraphError::Kind { .. } => "fixed.hash",
+            _ => "inputs",
+        };
+        EvalError { key: key.to_string(), field: field.into(), message }
+    })?;
+    Ok((d, r))
+}
+
 pub fn evaluate(specs: &SpecGraph, opts: &Options) -> Evaluated {
     let (order, mut errors) = spec_order(specs);
     let failed: BTreeSet<String> = crate::collect::set(errors.iter().map(|e| e.key.clone()));
@@ -436,21 +459,7 @@ pub fn evaluate(specs: &SpecGraph, opts: &Options) -> Evaluated {
         if failed.contains(&key) {
             continue;
         }
-        let spec = &specs[&key];
-        let result = to_derivation(&key, spec, specs, &done, opts).and_then(|d| {
-            resolve_one(&key, &d, &done, opts).map(|r| (d, r)).map_err(|e| {
-                let message = e.to_string();
-                let message = message.strip_prefix(&format!("{key}: ")).unwrap_or(&message).to_string();
-                let field = match &e {
-                    GraphError::Name { .. } => "name",
-                    GraphError::OutputName { .. } => "outputs",
-                    GraphError::Kind { .. } => "fixed.hash",
-                    _ => "inputs",
-                };
-                EvalError { key: key.clone(), field: field.into(), message }
-            })
-        });
-        match result {
+        match evaluate_one(&key, specs, &done, opts) {
             Ok((d, r)) => {
                 graph.insert(key.clone(), d);
                 done.insert(key.clone(), r);
