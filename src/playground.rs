@@ -320,6 +320,31 @@ pub struct Change {
     pub changes: Vec<PathChange>,
 }
 
+/// How one path fared in a change. A derivation that was added or removed has new or vanished
+/// paths; those did not "move".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    Moved,
+    Stayed,
+    Added,
+    Removed,
+}
+
+impl Change {
+    pub fn fate(&self, c: &PathChange, specs: &SpecGraph) -> Fate {
+        let new_key = self.changes.iter().any(|x| x.id.key == c.id.key && x.id.output.is_none() && x.before.is_none());
+        if !specs.contains_key(&c.id.key) {
+            Fate::Removed
+        } else if new_key {
+            Fate::Added
+        } else if c.moved() {
+            Fate::Moved
+        } else {
+            Fate::Stayed
+        }
+    }
+}
+
 /// A state that undo can return to.
 #[derive(Debug, Clone, PartialEq)]
 struct Snapshot {
@@ -692,15 +717,30 @@ pub fn valid_key(k: &str) -> bool {
 
 /// A sentence-level account of one change, for the panel under the editor.
 pub fn account(change: &Change, computed: &Computed, specs: &SpecGraph) -> Vec<String> {
-    let moved: Vec<&PathChange> = change.changes.iter().filter(|c| c.moved()).collect();
-    let stayed: Vec<&PathChange> = change.changes.iter().filter(|c| !c.moved()).collect();
+    let with = |f: Fate| -> Vec<&PathChange> { change.changes.iter().filter(|c| change.fate(c, specs) == f).collect() };
+    let (moved, stayed) = (with(Fate::Moved), with(Fate::Stayed));
+    let keys_of = |v: Vec<&PathChange>| crate::collect::set(v.into_iter().map(|c| c.id.key.clone()));
+    let (added, removed) = (keys_of(with(Fate::Added)), keys_of(with(Fate::Removed)));
     let mut lines = Vec::new();
+    let names = |v: &[&PathChange]| v.iter().map(|c| c.id.label()).collect::<Vec<_>>().join(", ");
+    let list = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
     if moved.is_empty() {
-        lines.push(format!("{}: no path moved — Nix sees the same derivations as before.", change.label));
+        lines.push(match (added.is_empty(), removed.is_empty()) {
+            (true, true) => format!("{}: no path moved — Nix sees the same derivations as before.", change.label),
+            _ => format!("{}: no existing path moved.", change.label),
+        });
+    } else {
+        lines.push(format!("{}: {} moved ({}).", change.label, moved.len(), names(&moved)));
+    }
+    if !added.is_empty() {
+        lines.push(format!("New in the graph: {} (its paths are new, nothing moved to them).", list(&added)));
+    }
+    if !removed.is_empty() {
+        lines.push(format!("Gone from the graph: {} (its paths are no longer computed).", list(&removed)));
+    }
+    if moved.is_empty() {
         return lines;
     }
-    let names = |v: &[&PathChange]| v.iter().map(|c| c.id.label()).collect::<Vec<_>>().join(", ");
-    lines.push(format!("{}: {} moved ({}).", change.label, moved.len(), names(&moved)));
     if !stayed.is_empty() {
         lines.push(format!("{} stayed ({}).", stayed.len(), names(&stayed)));
     }
@@ -1343,6 +1383,23 @@ mod tests {
             rows += fast.len();
         }
         assert!(rows > 500, "{rows} rows compared");
+    }
+
+    /// Adding or removing a derivation is said as such, not as paths that "moved".
+    #[test]
+    fn added_and_removed_derivations_are_not_moves() {
+        let p = Playground::default();
+        let added = p.reduce(Action::AddDerivation).unwrap();
+        let ch = added.last_change.as_ref().unwrap();
+        let lines = account(ch, &added.computed, &added.specs);
+        assert_eq!(lines[0], "added drv1: no existing path moved.");
+        assert!(lines[1].starts_with("New in the graph: drv1"), "{lines:?}");
+        assert!(ch.changes.iter().filter(|c| c.id.key == "drv1").all(|c| ch.fate(c, &added.specs) == Fate::Added));
+        let removed = added.reduce(Action::RemoveDerivation("drv1".into())).unwrap();
+        let ch = removed.last_change.as_ref().unwrap();
+        let lines = account(ch, &removed.computed, &removed.specs);
+        assert!(lines.iter().any(|l| l.starts_with("Gone from the graph: drv1")), "{lines:?}");
+        assert!(!lines[0].contains("moved ("), "{lines:?}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! After each edit: which paths moved, which stayed, and what that means in real Nix.
 
 use super::Ctx;
-use crate::playground::account;
+use crate::playground::{account, Fate};
 use yew::prelude::*;
 
 #[function_component(ChangePanel)]
@@ -24,12 +24,25 @@ pub fn change_panel() -> Html {
             <table class="moves">
                 <thead><tr><th>{"path"}</th><th>{"before → after"}</th></tr></thead>
                 <tbody>
-                { for change.changes.iter().map(|c| html! {
-                    <tr class={if c.moved() { "moved" } else { "stays" }}>
-                        <td>{c.id.label()}{if c.moved() { " — moved" } else { " — stays" }}</td>
-                        <td><code>{c.before.clone().unwrap_or_else(|| "unknown".into())}</code>
-                            if c.moved() { <br/><code>{"→ "}{c.after.clone().unwrap_or_else(|| "unknown".into())}</code> }</td>
-                    </tr>
+                { for change.changes.iter().map(|c| {
+                    let fate = change.fate(c, &p.specs);
+                    let (class, word) = match fate {
+                        Fate::Moved => ("moved", " — moved"),
+                        Fate::Stayed => ("stays", " — stays"),
+                        Fate::Added => ("added", " — new"),
+                        Fate::Removed => ("removed", " — gone"),
+                    };
+                    let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "unknown".into());
+                    html! {
+                        <tr class={class}>
+                            <td>{c.id.label()}{word}</td>
+                            <td>{ match fate {
+                                Fate::Added => html! { <code>{shown(&c.after)}</code> },
+                                Fate::Moved => html! { <><code>{shown(&c.before)}</code><br/><code>{"→ "}{shown(&c.after)}</code></> },
+                                _ => html! { <code>{shown(&c.before)}</code> },
+                            } }</td>
+                        </tr>
+                    }
                 }) }
                 </tbody>
             </table>
