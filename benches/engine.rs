@@ -11,7 +11,7 @@
 //!
 //! The same graph is measured in headless Chromium by `tests/web.rs` (wasm build).
 
-use drvlab::graph::{resolve, Options};
+use drvlab_engine::graph::{resolve, Options};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -33,7 +33,7 @@ fn time(runs: usize, mut f: impl FnMut()) -> (f64, f64) {
 
 fn main() {
     let quiet = Options { trace: false, ..Options::default() };
-    let g = drvlab::synth::graph(1000, 42);
+    let g = drvlab_engine::synth::graph(1000, 42);
     let res = resolve(&g, &quiet).expect("the generated graph resolves");
     let bytes: usize = res.entries.values().map(|r| r.aterm.len()).sum();
     let (engine, engine_min) = time(41, || {
@@ -44,14 +44,14 @@ fn main() {
     });
     let (hashing, hashing_min) = time(41, || {
         for r in res.entries.values() {
-            black_box(drvlab::hash::Hash::sha256(&r.aterm));
+            black_box(drvlab_engine::hash::Hash::sha256(&r.aterm));
         }
     });
-    let g50 = drvlab::synth::graph(50, 7);
+    let g50 = drvlab_engine::synth::graph(50, 7);
     let (sweep, _) = time(5, || {
-        black_box(drvlab::explain::sensitivity(&g50, &quiet).unwrap());
+        black_box(drvlab::lab::explain::sensitivity(&g50, &quiet).unwrap());
     });
-    let rows = drvlab::explain::sensitivity(&g50, &quiet).unwrap().rows.len();
+    let rows = drvlab::lab::explain::sensitivity(&g50, &quiet).unwrap().rows.len();
     println!(
         "drvlab engine benchmark (native, {} derivations, {} KB of ATerm, avg {} B)",
         g.len(),
@@ -72,8 +72,8 @@ fn main() {
     // A keystroke on an imported 50-derivation closure: the reducer recomputes the graph and
     // sweeps the selected derivation's fields (the matrix's default), or every derivation's.
     {
-        use drvlab::playground::{Action, Playground, SpecEdit};
-        let lifted = drvlab::lift::lift(&g50, &resolve(&g50, &quiet).unwrap());
+        use drvlab::lab::playground::{Action, Playground, SpecEdit};
+        let lifted = drvlab::lab::lift::lift(&g50, &resolve(&g50, &quiet).unwrap());
         let last = lifted.keys.values().last().cloned().unwrap_or_default();
         let p = Playground::default()
             .reduce(Action::Load { specs: lifted.specs, selected: last.clone(), label: "bench".into() })
@@ -93,13 +93,13 @@ fn main() {
             "keystroke on a 50-derivation import", key_ms, all_ms
         );
     }
-    for s in drvlab::scenarios::scenarios() {
+    for s in drvlab::lab::scenarios::scenarios() {
         let opts = Options::default();
         let (ms, _) = time(41, || {
-            black_box(drvlab::playground::Computed::new(&s.specs, &opts));
+            black_box(drvlab::lab::playground::Computed::new(&s.specs, &opts));
         });
         let (sw, _) = time(11, || {
-            black_box(drvlab::playground::sweep(&s.specs, &opts, None));
+            black_box(drvlab::lab::playground::sweep(&s.specs, &opts, None));
         });
         println!("  scenario {:<24} recompute {:>7.1} µs, matrix sweep {:>7.1} µs", s.id, ms * 1e3, sw * 1e3);
     }

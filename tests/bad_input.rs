@@ -2,10 +2,10 @@
 //! Each case asserts the engine's exact message (or the precise part naming entry and field).
 #![cfg(not(target_arch = "wasm32"))]
 
-use drvlab::aterm::parse_aterm;
-use drvlab::graph::{resolve, Options};
-use drvlab::hash::{Hash, HashAlgo};
-use drvlab::import::import_json;
+use drvlab_engine::aterm::parse_aterm;
+use drvlab_engine::graph::{resolve, Options};
+use drvlab_engine::hash::{Hash, HashAlgo};
+use drvlab_engine::import::import_json;
 
 fn aterm_err(text: &[u8]) -> String {
     parse_aterm(text, "x").expect_err("must not parse").to_string()

@@ -10,8 +10,8 @@ use serde_json::{json, Map, Value};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-const GOLDEN: &str = include_str!("golden/fetch-build.nix28.json");
-const CA: &str = include_str!("golden/ca.nix28.json");
+const GOLDEN: &str = include_str!("../engine/tests/golden/fetch-build.nix28.json");
+const CA: &str = include_str!("../engine/tests/golden/ca.nix28.json");
 const BUILD_DRV: &str = "/nix/store/vprly1096ibd5ky40qwjmlvxy4zilx37-build.drv";
 const SRC_DRV: &str = "/nix/store/yhfk2f2pz97kxlah1j7dvf2rbvld55ps-src.drv";
 
@@ -57,7 +57,7 @@ fn reshape(shape: &str) -> String {
     let mut out = Map::new();
     for (k, v) in doc.as_object().unwrap() {
         let mut e = v.clone();
-        let name = drvlab::Derivation::name_from_drv_path(k).unwrap().to_string();
+        let name = drvlab_engine::Derivation::name_from_drv_path(k).unwrap().to_string();
         e["name"] = json!(name);
         if shape != "2.15" {
             let inputs: Map<String, Value> = e["inputDrvs"]
@@ -82,7 +82,7 @@ fn reshape(shape: &str) -> String {
                     o["hashAlgo"] = json!(algo);
                     if shape == "v4" {
                         let hex = o["hash"].as_str().unwrap();
-                        let h = drvlab::Hash::parse(hex, drvlab::HashAlgo::parse(&algo).ok()).unwrap();
+                        let h = drvlab_engine::Hash::parse(hex, drvlab_engine::HashAlgo::parse(&algo).ok()).unwrap();
                         o["hash"] = json!(h.to_sri());
                         o.as_object_mut().unwrap().remove("hashAlgo");
                     }
@@ -202,8 +202,8 @@ fn drv_verifies_real_drv_files() {
     let (code, out, err) = run(
         &[
             "drv",
-            "tests/golden/vprly1096ibd5ky40qwjmlvxy4zilx37-build.drv",
-            "tests/golden/yhfk2f2pz97kxlah1j7dvf2rbvld55ps-src.drv",
+            "engine/tests/golden/vprly1096ibd5ky40qwjmlvxy4zilx37-build.drv",
+            "engine/tests/golden/yhfk2f2pz97kxlah1j7dvf2rbvld55ps-src.drv",
         ],
         "",
     );
@@ -211,7 +211,7 @@ fn drv_verifies_real_drv_files() {
     assert!(out.contains(&format!("{BUILD_DRV} (matches its file name)")), "{out}");
     assert!(out.contains(&format!("{BUILD_DRV}: outputs verified (2)")), "{out}");
     // Alone, the build's outputs cannot be verified: its input is missing.
-    let (code, out, _) = run(&["drv", "tests/golden/vprly1096ibd5ky40qwjmlvxy4zilx37-build.drv"], "");
+    let (code, out, _) = run(&["drv", "engine/tests/golden/vprly1096ibd5ky40qwjmlvxy4zilx37-build.drv"], "");
     assert_eq!(code, 0);
     assert!(out.contains("outputs not verified (not all of its inputs were given)"));
 }

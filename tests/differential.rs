@@ -621,8 +621,8 @@ fn write_tree(path: &Path, t: &Tree) {
     }
 }
 
-fn to_file_tree(t: &Tree) -> drvlab::nar::FileTree {
-    use drvlab::nar::FileTree;
+fn to_file_tree(t: &Tree) -> drvlab_engine::nar::FileTree {
+    use drvlab_engine::nar::FileTree;
     match t {
         Tree::File { exec, contents } => FileTree::Regular { executable: *exec, contents: contents.clone() },
         Tree::Link(target) => FileTree::Symlink { target: target.clone() },
@@ -1190,7 +1190,7 @@ fn random_graphs_match_real_nix() {
     for (g, graph) in graphs.iter().enumerate() {
         for (j, src) in graph.srcs.iter().enumerate() {
             let nix_path = &src_paths[g][j];
-            let mut trace = drvlab::trace::Trace::off();
+            let mut trace = drvlab_engine::trace::Trace::off();
             let (label, mine) = match &src.kind {
                 SrcKind::ToFile { name, text } => {
                     let mut contents = String::new();
@@ -1216,7 +1216,16 @@ fn random_graphs_match_real_nix() {
                     } else {
                         "toFile referring to sources"
                     };
-                    (label, drvlab::store_path::text_path("/nix/store", name, contents.as_bytes(), &refs, &mut trace))
+                    (
+                        label,
+                        drvlab_engine::store_path::text_path(
+                            "/nix/store",
+                            name,
+                            contents.as_bytes(),
+                            &refs,
+                            &mut trace,
+                        ),
+                    )
                 }
                 SrcKind::Tree { name, literal, rel, tree } => {
                     let base = rel.rsplit('/').next().unwrap().to_string();
@@ -1228,14 +1237,14 @@ fn random_graphs_match_real_nix() {
                         (false, Tree::Dir(_)) => "builtins.path (directory)",
                         (false, _) => "builtins.path (file)",
                     };
-                    (label, drvlab::store_path::source_path("/nix/store", &name, &nar, &[], &mut trace))
+                    (label, drvlab_engine::store_path::source_path("/nix/store", &name, &nar, &[], &mut trace))
                 }
                 SrcKind::Flat { name, contents, .. } => {
-                    let h = drvlab::hash::Hash::sha256(contents.as_bytes());
-                    let mode = drvlab::store_path::FixedMode::Flat;
+                    let h = drvlab_engine::hash::Hash::sha256(contents.as_bytes());
+                    let mode = drvlab_engine::store_path::FixedMode::Flat;
                     (
                         "builtins.path (flat)",
-                        drvlab::store_path::fixed_output_path("/nix/store", name, mode, &h, &mut trace),
+                        drvlab_engine::store_path::fixed_output_path("/nix/store", name, mode, &h, &mut trace),
                     )
                 }
             };

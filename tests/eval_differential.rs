@@ -11,21 +11,21 @@
 //! and leaves the files in place.
 #![cfg(not(target_arch = "wasm32"))]
 
-use drvlab::eval::{evaluate, source_trees, to_shell_script, DrvSpec, FixedSpec, SourceSpec, SpecGraph};
-use drvlab::graph::Options;
-use drvlab::hash::{HashAlgo, HashFormat};
-use drvlab::nar::{tree_from_files, FileKind, TreeFile};
-use drvlab::store_path::FixedMode;
+use drvlab::lab::eval::{evaluate, source_trees, to_shell_script, DrvSpec, FixedSpec, SourceSpec, SpecGraph};
+use drvlab_engine::graph::Options;
+use drvlab_engine::hash::{HashAlgo, HashFormat};
+use drvlab_engine::nar::{tree_from_files, FileKind, TreeFile};
+use drvlab_engine::store_path::FixedMode;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::Command;
 
 /// The library's SplitMix64, with the helpers the generator wants.
-struct Rng(drvlab::synth::Rng);
+struct Rng(drvlab_engine::synth::Rng);
 
 impl Rng {
     fn new(seed: u64) -> Rng {
-        Rng(drvlab::synth::Rng(seed))
+        Rng(drvlab_engine::synth::Rng(seed))
     }
     fn next(&mut self) -> u64 {
         self.0.next_u64()
@@ -337,7 +337,7 @@ fn exported_graphs_match_real_nix() {
                 *counts.fixed.entry(format!("{:?}/{}", f.mode, res.drv.outputs["out"].hash_algo)).or_default() += 1;
             }
             counts.ca += spec.content_addressed as usize;
-            counts.deferred += matches!(res.kind, drvlab::DrvKind::Deferred) as usize;
+            counts.deferred += matches!(res.kind, drvlab_engine::DrvKind::Deferred) as usize;
             counts.text_sources += spec.sources.iter().filter(|x| x.tree.is_none()).count();
             counts.text_with_refs += spec.sources.iter().filter(|x| x.contents.contains("${src}")).count();
             counts.dir_sources += spec.sources.iter().filter(|x| x.tree.is_some()).count();
@@ -368,7 +368,8 @@ fn exported_graphs_match_real_nix() {
     // app other paths than the merging Nix 2.8 that just agreed with the engine.
     for g in &graphs[graphs_n..] {
         let merge = evaluate(g, &opts);
-        let overwrite = evaluate(g, &Options { merge: drvlab::graph::InputMerge::Overwrite, ..Options::default() });
+        let overwrite =
+            evaluate(g, &Options { merge: drvlab_engine::graph::InputMerge::Overwrite, ..Options::default() });
         let app = g.keys().find(|k| k.ends_with("app")).unwrap();
         if merge.resolution.entries[app].outputs == overwrite.resolution.entries[app].outputs {
             failures
@@ -378,9 +379,9 @@ fn exported_graphs_match_real_nix() {
 
     // Lifting Nix's derivations back to editable attributes and evaluating them again gives the
     // same paths: what the page does with an imported closure.
-    let imported = drvlab::import::import_json(&shown, "/nix/store").unwrap();
-    let resolved = drvlab::graph::resolve(&imported.graph, &opts).unwrap();
-    let lifted = drvlab::lift::lift(&imported.graph, &resolved);
+    let imported = drvlab_engine::import::import_json(&shown, "/nix/store").unwrap();
+    let resolved = drvlab_engine::graph::resolve(&imported.graph, &opts).unwrap();
+    let lifted = drvlab::lab::lift::lift(&imported.graph, &resolved);
     let again = evaluate(&lifted.specs, &opts);
     if let Some(e) = again.errors.first() {
         failures.push(format!("lifted graph does not evaluate: {e}"));

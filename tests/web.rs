@@ -3,8 +3,8 @@
 //! paths real Nix gives, and that the components render and react.
 #![cfg(target_arch = "wasm32")]
 
-use drvlab::eval::evaluate;
-use drvlab::graph::Options;
+use drvlab::lab::eval::evaluate;
+use drvlab_engine::graph::Options;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -12,7 +12,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 fn engine_in_the_browser_gives_real_nix_paths() {
-    let ev = evaluate(&drvlab::eval::reference_graph(), &Options::default());
+    let ev = evaluate(&drvlab::lab::eval::reference_graph(), &Options::default());
     assert!(ev.errors.is_empty());
     let b = &ev.resolution.entries["build"];
     assert_eq!(b.drv_path, "/nix/store/vprly1096ibd5ky40qwjmlvxy4zilx37-build.drv");
@@ -28,7 +28,7 @@ fn engine_in_the_browser_gives_real_nix_paths() {
 #[wasm_bindgen_test]
 fn parsed_drv_round_trips_in_the_browser() {
     let text = r#"Derive([("doc","","",""),("out","","","")],[("/nix/store/nm6lx84h57jlgnpb4p7l1rsibl3viggc-ca.drv",["lib","out"])],[],"x86_64-linux","/bin/sh",["-c","echo"],[("builder","/bin/sh"),("doc",""),("name","dep"),("out",""),("outputs","out doc"),("system","x86_64-linux")])"#;
-    let drv = drvlab::aterm::parse_aterm(text.as_bytes(), "dep").unwrap();
+    let drv = drvlab_engine::aterm::parse_aterm(text.as_bytes(), "dep").unwrap();
     assert_eq!(drv.to_aterm_bytes(), text.as_bytes());
 }
 
@@ -74,13 +74,13 @@ async fn app_renders_paths_and_an_edit_moves_them() {
 /// `cargo bench --bench engine` natively. Median of several runs.
 #[wasm_bindgen_test]
 fn bench_in_the_browser_prints_figures() {
-    use drvlab::graph::resolve;
+    use drvlab_engine::graph::resolve;
     let perf = web_sys::window().unwrap().performance().unwrap();
     let opts = Options { trace: false, ..Options::default() };
     // A debug build only proves the benchmark runs; figures come from `--release`
     // (scripts/test.sh runs it so and prints them).
     let (n, sweep_n) = if cfg!(debug_assertions) { (50, 5) } else { (1000, 50) };
-    let g = drvlab::synth::graph(n, 42);
+    let g = drvlab_engine::synth::graph(n, 42);
     let median = |f: &mut dyn FnMut()| {
         let mut t: Vec<f64> = (0..9)
             .map(|_| {
@@ -99,15 +99,15 @@ fn bench_in_the_browser_prints_figures() {
     });
     let hashing = median(&mut || {
         for r in res.entries.values() {
-            std::hint::black_box(drvlab::hash::Hash::sha256(&r.aterm));
+            std::hint::black_box(drvlab_engine::hash::Hash::sha256(&r.aterm));
         }
     });
     let traced = median(&mut || {
         resolve(&g, &Options::default()).unwrap();
     });
-    let g50 = drvlab::synth::graph(sweep_n, 7);
+    let g50 = drvlab_engine::synth::graph(sweep_n, 7);
     let sweep = median(&mut || {
-        drvlab::explain::sensitivity(&g50, &opts).unwrap();
+        drvlab::lab::explain::sensitivity(&g50, &opts).unwrap();
     });
     console_log!(
         "BENCH wasm (Chromium{}): {n} derivations ({} KB ATerm): resolve {:.2} ms ({:.2} µs/drv), with traces {:.2} ms; one SHA-256 pass {:.2} ms; ratio engine/hashing {:.2}; sweep of {sweep_n} derivations {:.1} ms",

@@ -1,7 +1,7 @@
 //! Hash text: never panics; what parses re-parses from its printed form to the same digest,
 //! and lowercase base16 / nix32 / SRI text prints back byte for byte.
 #![no_main]
-use drvlab::hash::{Hash, HashAlgo, HashFormat};
+use drvlab_engine::hash::{Hash, HashAlgo, HashFormat};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

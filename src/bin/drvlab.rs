@@ -12,10 +12,10 @@ fn main() {
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use clap::{Parser, Subcommand, ValueEnum};
-    use drvlab::explain;
-    use drvlab::graph::{resolve, InputMerge, Options, Resolution};
-    use drvlab::hash::{Hash, HashAlgo, HashFormat};
-    use drvlab::import::{import_json, Imported};
+    use drvlab::lab::explain;
+    use drvlab_engine::graph::{resolve, InputMerge, Options, Resolution};
+    use drvlab_engine::hash::{Hash, HashAlgo, HashFormat};
+    use drvlab_engine::import::{import_json, Imported};
     use serde_json::{json, Map, Value};
     use std::io::Read;
     use std::path::PathBuf;
@@ -213,14 +213,14 @@ mod cli {
             }
             Command::Moves { file, key, set, sweep, json } => {
                 // Edits are made to the derivations' attributes with every input path turned
-                // back into a reference (drvlab::lift), so a change flows into the derivations
+                // back into a reference (drvlab::lab::lift), so a change flows into the derivations
                 // that use it, as re-evaluating the Nix expression would.
                 let (imported, res) = load(cli, file, false)?;
-                let lifted = drvlab::lift::lift(&imported.graph, &res);
+                let lifted = drvlab::lab::lift::lift(&imported.graph, &res);
                 let opts = options(cli, false);
                 let mapping: String = lifted.keys.iter().map(|(o, k)| format!("# {k} = {o}\n")).collect();
                 if *sweep {
-                    let sw = drvlab::playground::sweep(&lifted.specs, &opts, None);
+                    let sw = drvlab::lab::playground::sweep(&lifted.specs, &opts, None);
                     if *json {
                         return Ok(pretty(&json!({"keys": lifted.keys, "sweep": sw})));
                     }
@@ -250,13 +250,13 @@ mod cli {
                     )
                 })?;
                 let (field, value) = set.split_once('=').ok_or_else(|| format!("--set {set:?}: write FIELD=VALUE"))?;
-                let edit = drvlab::playground::parse_edit(spec, field, value).map_err(|e| format!("--set {e}"))?;
-                let before = drvlab::eval::evaluate(&lifted.specs, &opts);
+                let edit = drvlab::lab::playground::parse_edit(spec, field, value).map_err(|e| format!("--set {e}"))?;
+                let before = drvlab::lab::eval::evaluate(&lifted.specs, &opts);
                 let mut edited = lifted.specs.clone();
                 if let Some(s) = edited.get_mut(&key) {
                     edit.apply(s);
                 }
-                let after = drvlab::eval::evaluate(&edited, &opts);
+                let after = drvlab::lab::eval::evaluate(&edited, &opts);
                 if let Some(e) = after.errors.first() {
                     return Err(format!("after the edit: {e}"));
                 }
@@ -293,10 +293,10 @@ mod cli {
     }
 
     fn drv_command(cli: &Cli, files: &[PathBuf]) -> Result<String, String> {
-        use drvlab::aterm::parse_aterm;
-        use drvlab::derivation::Derivation;
-        use drvlab::store_path::text_path;
-        use drvlab::trace::Trace;
+        use drvlab_engine::aterm::parse_aterm;
+        use drvlab_engine::derivation::Derivation;
+        use drvlab_engine::store_path::text_path;
+        use drvlab_engine::trace::Trace;
         use std::collections::BTreeMap;
         let mut parsed: BTreeMap<String, Derivation> = BTreeMap::new();
         let mut s = String::new();

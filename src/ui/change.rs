@@ -1,7 +1,7 @@
 //! After each edit: which paths moved, which stayed, and what that means in real Nix.
 
 use super::Ctx;
-use crate::playground::{account, Fate};
+use crate::lab::playground::{account, Fate};
 use yew::prelude::*;
 
 #[function_component(ChangePanel)]

@@ -2,8 +2,8 @@
 //! a field-by-field diff, each difference joined to the paths it moves on its own.
 
 use super::Ctx;
-use crate::diff::{diff_derivations, diff_specs, FieldDiff};
-use crate::playground::parse_one;
+use crate::lab::diff::{diff_derivations, diff_specs, FieldDiff};
+use crate::lab::playground::parse_one;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 

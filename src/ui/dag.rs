@@ -1,9 +1,9 @@
 //! The graph: an SVG drawing (a layered layout, inputs above their users) and a list with every path.
 
 use super::Ctx;
-use crate::eval::references;
-use crate::layout::{layout, Placed, NODE_H, NODE_W};
-use crate::playground::Action;
+use crate::lab::eval::references;
+use crate::lab::layout::{layout, Placed, NODE_H, NODE_W};
+use crate::lab::playground::Action;
 use std::collections::BTreeSet;
 use yew::prelude::*;
 
@@ -114,7 +114,7 @@ pub fn drv_list() -> Html {
     let computed = ctx.computed();
     let good = p.last_good.clone();
     // Inputs first, as Nix resolves them; derivations caught in a cycle last.
-    let (mut order, _) = crate::eval::spec_order(&p.specs);
+    let (mut order, _) = crate::lab::eval::spec_order(&p.specs);
     order.extend(p.specs.keys().filter(|k| !order.contains(k)).cloned().collect::<Vec<_>>());
     let items = order.iter().map(|k| {
         let (res, stale) = match computed.eval.resolution.entries.get(k) {
@@ -130,7 +130,7 @@ pub fn drv_list() -> Html {
         html! {
             <li class={classes!((*k == p.selected).then_some("selected"), stale.then_some("stale"))} key={k.clone()}>
                 <button class="linkish" {onclick}>{k.clone()}</button>
-                if let Some(e) = crate::lint::summary(&errs) { <span class="err" role="alert">{e}</span> }
+                if let Some(e) = crate::lab::lint::summary(&errs) { <span class="err" role="alert">{e}</span> }
                 if let Some(r) = res {
                     <div class="pathline"><span class="lbl">{".drv"}</span><code data-testid={format!("drv-path-{k}")}>{r.drv_path.clone()}</code></div>
                     { for r.outputs.iter().map(|(o, path)| html! {

@@ -2,10 +2,10 @@
 //! it; typing never loses text, even when the value is invalid.
 
 use super::Ctx;
-use crate::eval::references;
-use crate::hash::HashAlgo;
-use crate::playground::{hash_forms, Action, SpecEdit};
-use crate::store_path::FixedMode;
+use crate::lab::eval::references;
+use crate::lab::playground::{hash_forms, Action, SpecEdit};
+use drvlab_engine::hash::HashAlgo;
+use drvlab_engine::store_path::FixedMode;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 

@@ -2,7 +2,7 @@
 //! the selected derivation's paths, and what moved. No site chrome.
 
 use super::Ctx;
-use crate::playground::{account, Action};
+use crate::lab::playground::{account, Action};
 use yew::prelude::*;
 
 #[function_component(EmbedPanel)]
@@ -12,7 +12,7 @@ pub fn embed_panel() -> Html {
     let computed = ctx.computed();
     let full = super::share::link_for(p);
     // Every derivation, inputs first, so the embed shows what collapses and what moves.
-    let (mut order, _) = crate::eval::spec_order(&p.specs);
+    let (mut order, _) = crate::lab::eval::spec_order(&p.specs);
     order.extend(p.specs.keys().filter(|k| !order.contains(k)).cloned().collect::<Vec<_>>());
     let try_it = {
         let ctx = ctx.clone();

@@ -1,7 +1,7 @@
 //! Workshop mode: predict, then reveal. The answer is computed by performing the edit with the
 //! engine; the score is kept in this browser only.
 
-use crate::exercises::{builtin, parse_set, reveal, ExerciseSet, Revealed};
+use crate::lab::exercises::{builtin, parse_set, reveal, ExerciseSet, Revealed};
 use std::collections::BTreeMap;
 use yew::prelude::*;
 
@@ -84,7 +84,7 @@ pub fn exercises_panel() -> Html {
         let ctx = ctx.clone();
         use_effect_with(scenario_id, move |id| {
             if ctx.p().scenario.as_ref().map(|s| s.id) != Some(id.as_str()) {
-                ctx.dispatch(crate::playground::Action::LoadScenario(id.clone()));
+                ctx.dispatch(crate::lab::playground::Action::LoadScenario(id.clone()));
             }
         });
     }

@@ -2,7 +2,7 @@
 //! path verified, edit it; export the graph as ATerm, JSON or a `.nix` file.
 
 use super::Ctx;
-use crate::playground::{export, import_text, Action, ImportReport};
+use crate::lab::playground::{export, import_text, Action, ImportReport};
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 

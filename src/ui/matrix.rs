@@ -2,7 +2,7 @@
 //! sensitivity sweep; filtered to the selected derivation's fields by default.
 
 use super::Ctx;
-use crate::playground::Action;
+use crate::lab::playground::Action;
 use yew::prelude::*;
 
 #[function_component(MovesMatrix)]

@@ -1,4 +1,4 @@
-//! The page: thin Yew components over [`crate::playground`]. Components hold view state (which
+//! The page: thin Yew components over [`crate::lab::playground`]. Components hold view state (which
 //! "how" view is open) and render the engine's results and traces; the reducer calls the engine.
 
 mod change;
@@ -16,7 +16,7 @@ mod sim;
 mod sources;
 mod toolbar;
 
-use crate::playground::{Action, Computed, Playground};
+use crate::lab::playground::{Action, Computed, Playground};
 use std::rc::Rc;
 use yew::prelude::*;
 

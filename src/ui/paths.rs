@@ -3,9 +3,9 @@
 
 use super::pipeline::SpanMark;
 use super::{Ctx, Pipeline};
-use crate::graph::Resolved;
-use crate::playground::{describe_part, flipped, Computed};
-use crate::trace::Trace;
+use crate::lab::playground::{describe_part, flipped, Computed};
+use drvlab_engine::graph::Resolved;
+use drvlab_engine::trace::Trace;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -26,8 +26,9 @@ fn marks_for(r: &Resolved, c: &Computed) -> Vec<(String, &'static str, String)> 
 /// For each ATerm step of a trace, its parts as the engine recorded them, described for the page
 /// (which field wrote each string, which input each hash stands for, what was blanked).
 fn span_marks(t: &Trace, r: &Resolved, c: &Computed) -> Vec<(usize, Vec<SpanMark>)> {
-    let describe =
-        |s: &crate::aterm::Span| describe_part(&s.part, &r.drv, c).map(|(class, title)| (s.start, s.end, class, title));
+    let describe = |s: &drvlab_engine::trace::Span| {
+        describe_part(&s.part, &r.drv, c).map(|(class, title)| (s.start, s.end, class, title))
+    };
     t.steps
         .iter()
         .enumerate()

@@ -1,6 +1,6 @@
 //! A trace, rendered as the pipeline it records: each step's label and value, copyable.
 
-use crate::trace::Trace;
+use drvlab_engine::trace::Trace;
 use yew::prelude::*;
 
 /// A marked byte range of a step's value: start, end, mark class, tooltip.

@@ -2,8 +2,8 @@
 //! "copy link" and "embed" controls.
 
 use super::Ctx;
-use crate::playground::{Action, Playground};
-use crate::share::{decode, encode};
+use crate::lab::playground::{Action, Playground};
+use crate::lab::share::{decode, encode};
 use yew::prelude::*;
 
 fn location() -> Option<web_sys::Location> {
@@ -36,7 +36,7 @@ pub fn initial() -> Playground {
     let hash = location().and_then(|l| l.hash().ok()).unwrap_or_default();
     // `?scenario=<id>`: a readable link to one preset (documentation embeds use it).
     let p = match param("scenario") {
-        Some(id) => match crate::scenarios::scenarios().into_iter().find(|s| s.id == id) {
+        Some(id) => match crate::lab::scenarios::scenarios().into_iter().find(|s| s.id == id) {
             Some(s) => Playground::from_scenario(s),
             None => Playground::default()
                 .reduce(Action::Notice(Some(format!("There is no scenario {id:?}; showing the default one."))))
@@ -67,7 +67,7 @@ pub fn link_for(p: &Playground) -> String {
 /// Keeps the fragment in step with the state, without adding history entries.
 pub fn sync_fragment(p: &Playground) {
     let pristine =
-        p.scenario.as_ref().is_some_and(|s| s.specs == p.specs && s.id == crate::scenarios::default_scenario().id);
+        p.scenario.as_ref().is_some_and(|s| s.specs == p.specs && s.id == crate::lab::scenarios::default_scenario().id);
     let frag = if pristine && p.notice.is_none() { String::new() } else { format!("#{}", encode(&p.shared())) };
     let Some(w) = web_sys::window() else { return };
     let current = w.location().hash().unwrap_or_default();

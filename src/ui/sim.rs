@@ -2,8 +2,8 @@
 //! would do — reuse, substitute, fetch, or fail with a hash mismatch.
 
 use super::Ctx;
-use crate::playground::{Action, SimAction};
-use crate::simulator::Level;
+use crate::lab::playground::{Action, SimAction};
+use crate::lab::simulator::Level;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 

@@ -4,8 +4,8 @@
 
 use super::editor::TextField;
 use super::{Ctx, Pipeline};
-use crate::nar::FileKind;
-use crate::playground::{Action, SpecEdit};
+use crate::lab::playground::{Action, SpecEdit};
+use drvlab_engine::nar::FileKind;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 

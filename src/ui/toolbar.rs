@@ -1,9 +1,9 @@
 //! Scenario picker, undo/redo, reset, and the Nix-version switch.
 
 use super::Ctx;
-use crate::graph::InputMerge;
-use crate::playground::Action;
-use crate::scenarios::scenarios;
+use crate::lab::playground::Action;
+use crate::lab::scenarios::scenarios;
+use drvlab_engine::graph::InputMerge;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 

@@ -4,14 +4,14 @@
 //! Every edit is recomputed by the engine; "what moved" compares the paths before and after the
 //! edit, and the matrix is the engine's sensitivity sweep over the spec graph.
 
-use crate::eval::{evaluate, DrvSpec, EvalError, Evaluated, FixedSpec, SourceSpec, SpecGraph};
-use crate::explain::{PathChange, PathId};
-use crate::graph::{InputMerge, Options};
-use crate::hash::{Hash, HashAlgo};
-use crate::lint::{lints, Lint};
-use crate::nar::{FileKind, TreeFile};
-use crate::scenarios::{default_scenario, scenarios, Scenario};
-use crate::store_path::FixedMode;
+use crate::lab::eval::{evaluate, DrvSpec, EvalError, Evaluated, FixedSpec, SourceSpec, SpecGraph};
+use crate::lab::explain::{PathChange, PathId};
+use crate::lab::lint::{lints, Lint};
+use crate::lab::scenarios::{default_scenario, scenarios, Scenario};
+use drvlab_engine::graph::{InputMerge, Options};
+use drvlab_engine::hash::{Hash, HashAlgo};
+use drvlab_engine::nar::{FileKind, TreeFile};
+use drvlab_engine::store_path::FixedMode;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -256,7 +256,7 @@ pub enum Action {
         label: String,
     },
     /// Restore a shared link's state.
-    Restore(crate::share::Shared),
+    Restore(crate::lab::share::Shared),
     /// Perform the scenario's suggested edit.
     TrySuggested,
     /// Show (or clear) a message above the page, e.g. why a link could not be opened.
@@ -285,7 +285,7 @@ pub struct Computed {
     pub eval: Evaluated,
     pub lints: Vec<Lint>,
     /// How each source of each derivation became its store path (traces on only).
-    pub sources: BTreeMap<String, Vec<Option<crate::trace::Trace>>>,
+    pub sources: BTreeMap<String, Vec<Option<drvlab_engine::trace::Trace>>>,
 }
 
 impl Computed {
@@ -293,8 +293,11 @@ impl Computed {
         let eval = evaluate(specs, opts);
         let lints = lints(specs, &eval);
         let sources = if opts.trace {
-            crate::collect::map(specs.iter().filter(|(_, s)| !s.sources.is_empty()).map(|(k, s)| {
-                (k.clone(), (0..s.sources.len()).map(|i| crate::eval::source_trace(s, i, &opts.store_dir)).collect())
+            drvlab_engine::collect::map(specs.iter().filter(|(_, s)| !s.sources.is_empty()).map(|(k, s)| {
+                (
+                    k.clone(),
+                    (0..s.sources.len()).map(|i| crate::lab::eval::source_trace(s, i, &opts.store_dir)).collect(),
+                )
             }))
         } else {
             BTreeMap::new()
@@ -308,7 +311,7 @@ impl Computed {
 
     /// Every path, `.drv` then outputs, per derivation in dependency order.
     pub fn paths(&self) -> Vec<(PathId, Option<String>)> {
-        crate::explain::all_paths(&self.eval.resolution)
+        crate::lab::explain::all_paths(&self.eval.resolution)
     }
 }
 
@@ -370,13 +373,13 @@ pub struct Playground {
     pub notice: Option<String>,
     /// The toy store, cache and network, and the last build's log. Not part of undo: it is the
     /// world the derivations are built in.
-    pub sim: crate::simulator::Simulator,
-    pub sim_log: Vec<crate::simulator::LogLine>,
+    pub sim: crate::lab::simulator::Simulator,
+    pub sim_log: Vec<crate::lab::simulator::LogLine>,
     /// The "what moves" matrix: the sensitivity sweep of the selected derivation's fields, or of
     /// every derivation's when `sweep_all` (each row is a full recompute, so a large imported
     /// graph sweeps only what is looked at).
     pub sweep_all: bool,
-    pub sweep: Rc<crate::explain::Sweep>,
+    pub sweep: Rc<crate::lab::explain::Sweep>,
     undo: Vec<Snapshot>,
     redo: Vec<Snapshot>,
 }
@@ -393,8 +396,8 @@ fn options(merge: InputMerge) -> Options {
 
 impl Playground {
     /// The state a shared link holds.
-    pub fn shared(&self) -> crate::share::Shared {
-        crate::share::Shared {
+    pub fn shared(&self) -> crate::lab::share::Shared {
+        crate::lab::share::Shared {
             v: 1,
             specs: self.specs.clone(),
             selected: self.selected.clone(),
@@ -416,7 +419,7 @@ impl Playground {
             computed,
             last_change: None,
             notice: None,
-            sim: crate::simulator::Simulator::default(),
+            sim: crate::lab::simulator::Simulator::default(),
             sim_log: vec![],
             sweep_all: false,
             sweep: swept,
@@ -440,7 +443,7 @@ impl Playground {
     fn recompute(&mut self, label: String, edited_key: String) {
         let before = self.computed.clone();
         let after = Rc::new(Computed::new(&self.specs, &self.options()));
-        let changes = crate::explain::compare(&before.eval.resolution, &after.eval.resolution);
+        let changes = crate::lab::explain::compare(&before.eval.resolution, &after.eval.resolution);
         if after.eval.errors.is_empty() {
             self.last_good = after.clone();
         }
@@ -528,7 +531,7 @@ impl Playground {
                         format!("uses ${{{k}{}}}", o.as_ref().map(|o| format!(".{o}")).unwrap_or_default())
                     }
                     SpecEdit::Fixed(on) => (if *on { "made fixed-output" } else { "no longer fixed-output" }).into(),
-                    SpecEdit::FixedMode(m) => format!("outputHashMode {}", crate::eval::mode_name(*m)),
+                    SpecEdit::FixedMode(m) => format!("outputHashMode {}", crate::lab::eval::mode_name(*m)),
                     SpecEdit::FixedAlgo(a) => {
                         format!("outputHashAlgo {}", a.map(|a| a.to_string()).unwrap_or_else(|| "left out".into()))
                     }
@@ -719,7 +722,7 @@ pub fn valid_key(k: &str) -> bool {
 pub fn account(change: &Change, computed: &Computed, specs: &SpecGraph) -> Vec<String> {
     let with = |f: Fate| -> Vec<&PathChange> { change.changes.iter().filter(|c| change.fate(c, specs) == f).collect() };
     let (moved, stayed) = (with(Fate::Moved), with(Fate::Stayed));
-    let keys_of = |v: Vec<&PathChange>| crate::collect::set(v.into_iter().map(|c| c.id.key.clone()));
+    let keys_of = |v: Vec<&PathChange>| drvlab_engine::collect::set(v.into_iter().map(|c| c.id.key.clone()));
     let (added, removed) = (keys_of(with(Fate::Added)), keys_of(with(Fate::Removed)));
     let mut lines = Vec::new();
     let names = |v: &[&PathChange]| v.iter().map(|c| c.id.label()).collect::<Vec<_>>().join(", ");
@@ -857,11 +860,11 @@ fn source_edit(spec: &DrvSpec, f: &str, rest: &str, v: String) -> Result<SpecEdi
 /// What the page says of one part of an ATerm (a mark class and a sentence), given the
 /// derivation it belongs to and the graph; `None` leaves the part unmarked.
 pub fn describe_part(
-    part: &crate::aterm::Part,
-    drv: &crate::derivation::Derivation,
+    part: &drvlab_engine::trace::Part,
+    drv: &drvlab_engine::derivation::Derivation,
     c: &Computed,
 ) -> Option<(&'static str, String)> {
-    use crate::aterm::Part;
+    use drvlab_engine::trace::Part;
     let entries = &c.eval.resolution.entries;
     let by_drv = |p: &str| entries.iter().find(|(_, r)| r.drv_path == p).map(|(k, _)| k.clone());
     let by_hash = |h: &str| entries.iter().find(|(_, r)| r.modulo.hashes.values().any(|x| x.to_base16() == h));
@@ -934,7 +937,7 @@ pub fn describe_part(
 pub struct Verified {
     pub key: String,
     pub drv_path: String,
-    pub mismatches: Vec<crate::graph::Mismatch>,
+    pub mismatches: Vec<drvlab_engine::graph::Mismatch>,
 }
 
 /// What a paste or a dropped file turned into.
@@ -953,19 +956,19 @@ pub fn import_text(text: &str, opts: &Options) -> Result<ImportReport, String> {
     let trimmed = text.trim_start();
     let (graph, format) = if trimmed.starts_with("Derive(") || trimmed.starts_with("DrvWithVersion(") {
         let body = text.trim_end_matches('\n');
-        let probe = crate::aterm::parse_aterm(body.as_bytes(), "x").map_err(|e| format!(".drv text, {e}"))?;
+        let probe = drvlab_engine::aterm::parse_aterm(body.as_bytes(), "x").map_err(|e| format!(".drv text, {e}"))?;
         let name = probe.env.get("name").cloned().ok_or(".drv text has no env.name, so its name is unknown")?;
-        let drv = crate::derivation::Derivation { name, ..probe };
+        let drv = drvlab_engine::derivation::Derivation { name, ..probe };
         if !drv.input_drvs.is_empty() {
             // Without the inputs only the .drv path can be checked.
             let mut refs: Vec<String> = drv.input_srcs.iter().cloned().collect();
             refs.extend(drv.input_drvs.keys().cloned());
-            let path = crate::store_path::text_path(
+            let path = drvlab_engine::store_path::text_path(
                 &opts.store_dir,
                 &format!("{}.drv", drv.name),
                 body.as_bytes(),
                 &refs,
-                &mut crate::trace::Trace::off(),
+                &mut drvlab_engine::trace::Trace::off(),
             );
             return Ok(ImportReport {
                 format: "a .drv file (ATerm)".into(),
@@ -977,19 +980,19 @@ pub fn import_text(text: &str, opts: &Options) -> Result<ImportReport, String> {
                 )),
             });
         }
-        (crate::graph::Graph::from([(drv.name.clone(), drv)]), "a .drv file (ATerm)".to_string())
+        (drvlab_engine::graph::Graph::from([(drv.name.clone(), drv)]), "a .drv file (ATerm)".to_string())
     } else {
-        let imp = crate::import::import_json(text, &opts.store_dir).map_err(|e| e.to_string())?;
+        let imp = drvlab_engine::import::import_json(text, &opts.store_dir).map_err(|e| e.to_string())?;
         (imp.graph, format!("nix derivation show JSON, {}", imp.shape.describe()))
     };
-    let res = crate::graph::resolve(&graph, opts).map_err(|e| e.to_string())?;
+    let res = drvlab_engine::graph::resolve(&graph, opts).map_err(|e| e.to_string())?;
     let mut verified = Vec::new();
     for key in &res.order {
         let r = &res.entries[key];
         let mut mismatches = r.mismatches.clone();
         if let Some(given) = graph.get(key) {
             if format.starts_with("a .drv") && given.to_aterm_bytes() != r.aterm {
-                mismatches.push(crate::graph::Mismatch {
+                mismatches.push(drvlab_engine::graph::Mismatch {
                     field: "the .drv text".into(),
                     given: String::from_utf8_lossy(&given.to_aterm_bytes()).into_owned(),
                     computed: String::from_utf8_lossy(&r.aterm).into_owned(),
@@ -998,7 +1001,7 @@ pub fn import_text(text: &str, opts: &Options) -> Result<ImportReport, String> {
         }
         verified.push(Verified { key: key.clone(), drv_path: r.drv_path.clone(), mismatches });
     }
-    let lifted = crate::lift::lift(&graph, &res);
+    let lifted = crate::lab::lift::lift(&graph, &res);
     let selected = res.order.last().and_then(|k| lifted.keys.get(k)).cloned().unwrap_or_default();
     Ok(ImportReport { format, verified, specs: Some((lifted.specs, selected)), note: None })
 }
@@ -1014,25 +1017,26 @@ pub fn export(c: &Computed, specs: &SpecGraph, selected: &str) -> (String, Strin
         .get(selected)
         .map(|r| String::from_utf8_lossy(&r.aterm).into_owned())
         .unwrap_or_default();
-    let by_path: BTreeMap<String, crate::derivation::Derivation> =
-        crate::collect::map(c.eval.resolution.entries.values().map(|r| (r.drv_path.clone(), r.drv.clone())));
-    let json = serde_json::to_string_pretty(&crate::import::export_json_2_8(&by_path)).unwrap_or_default();
+    let by_path: BTreeMap<String, drvlab_engine::derivation::Derivation> =
+        drvlab_engine::collect::map(c.eval.resolution.entries.values().map(|r| (r.drv_path.clone(), r.drv.clone())));
+    let json = serde_json::to_string_pretty(&drvlab_engine::import::export_json_2_8(&by_path)).unwrap_or_default();
     let has_trees = specs.values().any(|s| s.sources.iter().any(|x| x.tree.is_some()));
-    let nix = if has_trees { crate::eval::to_shell_script(specs) } else { crate::eval::to_nix_expression(specs) };
+    let nix =
+        if has_trees { crate::lab::eval::to_shell_script(specs) } else { crate::lab::eval::to_nix_expression(specs) };
     (aterm, json, nix)
 }
 
 /// One derivation from a paste: `.drv` text, or JSON holding exactly one derivation (or the
 /// last one in dependency order).
-pub fn parse_one(text: &str, opts: &Options) -> Result<crate::derivation::Derivation, String> {
+pub fn parse_one(text: &str, opts: &Options) -> Result<drvlab_engine::derivation::Derivation, String> {
     let t = text.trim();
     if t.starts_with("Derive(") {
-        let d = crate::aterm::parse_aterm(t.as_bytes(), "x").map_err(|e| format!(".drv text, {e}"))?;
+        let d = drvlab_engine::aterm::parse_aterm(t.as_bytes(), "x").map_err(|e| format!(".drv text, {e}"))?;
         let name = d.env.get("name").cloned().ok_or(".drv text has no env.name")?;
-        return Ok(crate::derivation::Derivation { name, ..d });
+        return Ok(drvlab_engine::derivation::Derivation { name, ..d });
     }
-    let imp = crate::import::import_json(t, &opts.store_dir).map_err(|e| e.to_string())?;
-    let order = crate::graph::dependency_order(&imp.graph).map_err(|e| e.to_string())?;
+    let imp = drvlab_engine::import::import_json(t, &opts.store_dir).map_err(|e| e.to_string())?;
+    let order = drvlab_engine::graph::dependency_order(&imp.graph).map_err(|e| e.to_string())?;
     let last = order.last().ok_or("no derivation")?;
     Ok(imp.graph[last].clone())
 }
@@ -1073,7 +1077,7 @@ pub fn spec_fields(spec: &DrvSpec) -> Vec<(String, SpecEdit)> {
     if let Some(fx) = &spec.fixed {
         if let Ok(mut h) = Hash::parse(&fx.hash, fx.algo) {
             h.bytes[0] ^= 1;
-            f.push(("outputHash".into(), SpecEdit::FixedHash(h.to_format(crate::hash::HashFormat::Sri, true))));
+            f.push(("outputHash".into(), SpecEdit::FixedHash(h.to_format(drvlab_engine::hash::HashFormat::Sri, true))));
         }
         let other = if fx.mode == FixedMode::Flat { FixedMode::Recursive } else { FixedMode::Flat };
         f.push(("outputHashMode".into(), SpecEdit::FixedMode(other)));
@@ -1084,12 +1088,12 @@ pub fn spec_fields(spec: &DrvSpec) -> Vec<(String, SpecEdit)> {
 /// The sensitivity sweep over the spec graph: each field of each derivation (or of `only`)
 /// perturbed in turn, the graph re-evaluated by the engine, every path compared with the
 /// unperturbed one.
-pub fn sweep(specs: &SpecGraph, opts: &Options, only: Option<&str>) -> crate::explain::Sweep {
+pub fn sweep(specs: &SpecGraph, opts: &Options, only: Option<&str>) -> crate::lab::explain::Sweep {
     let quiet = Options { trace: false, ..opts.clone() };
     let base = evaluate(specs, &quiet);
-    let columns: Vec<PathId> = crate::explain::all_paths(&base.resolution).into_iter().map(|(id, _)| id).collect();
+    let columns: Vec<PathId> = crate::lab::explain::all_paths(&base.resolution).into_iter().map(|(id, _)| id).collect();
     let refs: BTreeMap<&str, BTreeSet<String>> =
-        crate::collect::map(specs.iter().map(|(k, s)| (k.as_str(), crate::eval::references(s, specs))));
+        drvlab_engine::collect::map(specs.iter().map(|(k, s)| (k.as_str(), crate::lab::eval::references(s, specs))));
     let mut rows = Vec::new();
     for key in base.resolution.order.iter().filter(|k| only.is_none_or(|o| o == k.as_str())) {
         // The edited derivation and everything that uses it, in dependency order: only these can
@@ -1106,7 +1110,7 @@ pub fn sweep(specs: &SpecGraph, opts: &Options, only: Option<&str>) -> crate::ex
             if let Some(s) = g.get_mut(key) {
                 edit.apply(s);
             }
-            let same_inputs = crate::eval::references(&g[key], &g) == refs[key.as_str()];
+            let same_inputs = crate::lab::eval::references(&g[key], &g) == refs[key.as_str()];
             let moved = if base.errors.is_empty() && same_inputs {
                 moves_downstream(&g, &base, &downstream, &columns, &quiet)
             } else {
@@ -1115,16 +1119,16 @@ pub fn sweep(specs: &SpecGraph, opts: &Options, only: Option<&str>) -> crate::ex
                 match after.errors.first() {
                     Some(e) => Err(e.to_string()),
                     None => {
-                        let ch = crate::explain::compare(&base.resolution, &after.resolution);
+                        let ch = crate::lab::explain::compare(&base.resolution, &after.resolution);
                         Ok(ch.iter().take(columns.len()).map(PathChange::moved).collect())
                     }
                 }
             };
             let value = format!("{edit:?}");
-            rows.push(crate::explain::SweepRow { key: key.clone(), field: label, value, moved });
+            rows.push(crate::lab::explain::SweepRow { key: key.clone(), field: label, value, moved });
         }
     }
-    crate::explain::Sweep { columns, rows }
+    crate::lab::explain::Sweep { columns, rows }
 }
 
 /// Which columns move when only `downstream` (in `base`'s dependency order) is re-evaluated in
@@ -1137,16 +1141,16 @@ fn moves_downstream(
     columns: &[PathId],
     opts: &Options,
 ) -> Result<Vec<bool>, String> {
-    let mut done: BTreeMap<String, crate::graph::Resolved> = BTreeMap::new();
+    let mut done: BTreeMap<String, drvlab_engine::graph::Resolved> = BTreeMap::new();
     for k in base.resolution.order.iter().filter(|k| downstream.contains(k.as_str())) {
-        for r in crate::eval::references(&g[k], g) {
+        for r in crate::lab::eval::references(&g[k], g) {
             if !downstream.contains(r.as_str()) && !done.contains_key(&r) {
                 if let Some(res) = base.resolution.entries.get(&r) {
                     done.insert(r, res.clone());
                 }
             }
         }
-        let (_, r) = crate::eval::evaluate_one(k, g, &done, opts).map_err(|e| e.to_string())?;
+        let (_, r) = crate::lab::eval::evaluate_one(k, g, &done, opts).map_err(|e| e.to_string())?;
         done.insert(k.clone(), r);
     }
     Ok(columns
@@ -1167,9 +1171,9 @@ fn moves_downstream(
 /// The declared hash in every text form, or why it does not parse.
 pub fn hash_forms(f: &FixedSpec) -> Result<Vec<(&'static str, String)>, String> {
     let h = Hash::parse(&f.hash, f.algo).map_err(|e| e.to_string())?;
-    Ok(crate::hash::HashFormat::ALL
+    Ok(drvlab_engine::hash::HashFormat::ALL
         .iter()
-        .map(|fm| (fm.name(), h.to_format(*fm, *fm != crate::hash::HashFormat::Sri)))
+        .map(|fm| (fm.name(), h.to_format(*fm, *fm != drvlab_engine::hash::HashFormat::Sri)))
         .collect())
 }
 
@@ -1188,7 +1192,7 @@ pub fn flipped(specs: &SpecGraph, key: &str, opts: &Options) -> Option<(SpecGrap
 
 /// Paths of the last good computation, by id, for greyed display while there are errors.
 pub fn path_map(c: &Computed) -> BTreeMap<PathId, Option<String>> {
-    crate::collect::map(c.paths())
+    drvlab_engine::collect::map(c.paths())
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -1333,12 +1337,12 @@ mod tests {
     #[test]
     fn the_sweep_follows_selection_and_the_all_switch() {
         let p = Playground::default();
-        let keys = |p: &Playground| crate::collect::set(p.sweep.rows.iter().map(|r| r.key.clone()));
+        let keys = |p: &Playground| drvlab_engine::collect::set(p.sweep.rows.iter().map(|r| r.key.clone()));
         assert_eq!(keys(&p), BTreeSet::from([p.selected.clone()]));
         let q = p.reduce(Action::Select("app".into())).unwrap();
         assert_eq!(keys(&q), BTreeSet::from(["app".to_string()]));
         let all = q.reduce(Action::SweepAll(true)).unwrap();
-        assert_eq!(keys(&all), crate::collect::set(p.specs.keys().cloned()));
+        assert_eq!(keys(&all), drvlab_engine::collect::set(p.specs.keys().cloned()));
         assert_eq!(*all.sweep, sweep(&all.specs, &all.options(), None));
         assert!(all.reduce(Action::SweepAll(true)).is_none());
     }
@@ -1350,7 +1354,7 @@ mod tests {
     fn the_sweep_shortcut_agrees_with_full_evaluation() {
         fn full(specs: &SpecGraph, opts: &Options) -> Vec<(String, String, Result<Vec<bool>, String>)> {
             let base = evaluate(specs, opts);
-            let n = crate::explain::all_paths(&base.resolution).len();
+            let n = crate::lab::explain::all_paths(&base.resolution).len();
             let mut out = Vec::new();
             for key in &base.resolution.order {
                 for (label, edit) in spec_fields(&specs[key]) {
@@ -1359,7 +1363,7 @@ mod tests {
                     let after = evaluate(&g, opts);
                     let moved = match after.errors.first() {
                         Some(e) => Err(e.to_string()),
-                        None => Ok(crate::explain::compare(&base.resolution, &after.resolution)
+                        None => Ok(crate::lab::explain::compare(&base.resolution, &after.resolution)
                             .iter()
                             .take(n)
                             .map(PathChange::moved)
@@ -1371,10 +1375,10 @@ mod tests {
             out
         }
         let quiet = Options { trace: false, ..Options::default() };
-        let mut graphs: Vec<SpecGraph> = crate::scenarios::scenarios().into_iter().map(|s| s.specs).collect();
+        let mut graphs: Vec<SpecGraph> = crate::lab::scenarios::scenarios().into_iter().map(|s| s.specs).collect();
         for seed in 1..6 {
-            let g = crate::synth::graph(25, seed);
-            graphs.push(crate::lift::lift(&g, &crate::graph::resolve(&g, &quiet).unwrap()).specs);
+            let g = drvlab_engine::synth::graph(25, seed);
+            graphs.push(crate::lab::lift::lift(&g, &drvlab_engine::graph::resolve(&g, &quiet).unwrap()).specs);
         }
         let mut rows = 0;
         for specs in &graphs {

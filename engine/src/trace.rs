@@ -4,6 +4,42 @@
 //! display. Recording can be switched off (the benchmark, the sensitivity sweep) without taking a
 //! different code path: the same functions run and simply keep no notes.
 
+/// Which part of a derivation wrote a stretch of its ATerm (the page marks each one).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "part", content = "of", rename_all = "camelCase")]
+pub enum Part {
+    OutputName(String),
+    /// An output's path; `blank` when masked for `hashDerivationModulo`.
+    OutputPath {
+        output: String,
+        blank: bool,
+    },
+    /// `outputHashAlgo` (with its `r:` mode prefix) or `outputHash` of a fixed output.
+    OutputHashAlgo(String),
+    OutputHash(String),
+    /// An input as printed: its `.drv` path, or the hash modulo standing in for it.
+    Input(String),
+    InputOutputs(String),
+    InputSrc(String),
+    System,
+    Builder,
+    Arg(usize),
+    EnvName(String),
+    /// An env value; `blank` for an output's own path masked while hashing.
+    EnvValue {
+        name: String,
+        blank: bool,
+    },
+}
+
+/// Bytes `start..end` of an ATerm (a quoted string, quotes included) and the part that wrote them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub part: Part,
+}
+
 /// One named intermediate value, e.g. `fingerprint` = `output:out:sha256:…:/nix/store:hello`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Step {
@@ -11,7 +47,7 @@ pub struct Step {
     pub value: String,
     /// For an ATerm: which part of the derivation wrote each stretch of `value`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub spans: Vec<crate::aterm::Span>,
+    pub spans: Vec<Span>,
 }
 
 /// An ordered list of steps; sub-computations are recorded under a `section` heading step.
@@ -48,7 +84,7 @@ impl Trace {
     }
 
     /// Records an ATerm together with the parts of the derivation each stretch of it came from.
-    pub fn step_aterm(&mut self, label: &str, aterm: &[u8], spans: Vec<crate::aterm::Span>) {
+    pub fn step_aterm(&mut self, label: &str, aterm: &[u8], spans: Vec<Span>) {
         if !self.off {
             let value = String::from_utf8_lossy(aterm).into_owned();
             self.steps.push(Step { label: label.to_string(), value, spans });

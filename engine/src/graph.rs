@@ -434,7 +434,7 @@ pub fn resolve_one(
 }
 
 /// The spans of an ATerm already written (written again, only when a trace records them).
-fn aterm_spans(drv: &Derivation, inputs: &BTreeMap<String, BTreeSet<String>>) -> Vec<crate::aterm::Span> {
+fn aterm_spans(drv: &Derivation, inputs: &BTreeMap<String, BTreeSet<String>>) -> Vec<crate::trace::Span> {
     let mut spans = Vec::new();
     write_aterm_spans(&mut Vec::with_capacity(1024), drv, false, inputs, Some(&mut spans));
     spans

@@ -5,10 +5,10 @@
 //! them (two pastes). Each difference is then applied *alone* to the "before" side and the
 //! engine recomputes, so "which differences move which paths" is computed, not inferred.
 
-use crate::derivation::Derivation;
-use crate::eval::{evaluate, DrvSpec, SpecGraph};
-use crate::explain::{compare, PathId};
-use crate::graph::Options;
+use crate::lab::eval::{evaluate, DrvSpec, SpecGraph};
+use crate::lab::explain::{compare, PathId};
+use drvlab_engine::derivation::Derivation;
+use drvlab_engine::graph::Options;
 use std::collections::BTreeSet;
 
 /// One difference between two versions of a field.
@@ -164,12 +164,12 @@ pub fn diff_derivations(a: &Derivation, b: &Derivation, store_dir: &str) -> Vec<
     let drv_path = |d: &Derivation| {
         let mut refs: Vec<String> = d.input_srcs.iter().cloned().collect();
         refs.extend(d.input_drvs.keys().cloned());
-        crate::store_path::text_path(
+        drvlab_engine::store_path::text_path(
             store_dir,
             &format!("{}.drv", d.name),
             &d.to_aterm_bytes(),
             &refs,
-            &mut crate::trace::Trace::off(),
+            &mut drvlab_engine::trace::Trace::off(),
         )
     };
     let base = drv_path(a);
@@ -244,7 +244,7 @@ pub fn diff_derivations(a: &Derivation, b: &Derivation, store_dir: &str) -> Vec<
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::playground::{parse_edit, Action, Playground};
+    use crate::lab::playground::{parse_edit, Action, Playground};
 
     #[test]
     fn each_difference_is_joined_to_what_it_moves() {

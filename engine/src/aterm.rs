@@ -10,6 +10,7 @@
 //! and anything else (a stray escape, unsorted keys) is an error that says where.
 
 use crate::derivation::{Derivation, Output};
+pub use crate::trace::{Part, Span};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Appends a quoted, escaped string (`printString`).
@@ -51,42 +52,6 @@ fn list<T>(out: &mut Vec<u8>, items: impl IntoIterator<Item = T>, mut each: impl
         each(out, item);
     }
     out.push(b']');
-}
-
-/// Which part of a derivation wrote a stretch of its ATerm (the page marks each one).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "part", content = "of", rename_all = "camelCase")]
-pub enum Part {
-    OutputName(String),
-    /// An output's path; `blank` when masked for `hashDerivationModulo`.
-    OutputPath {
-        output: String,
-        blank: bool,
-    },
-    /// `outputHashAlgo` (with its `r:` mode prefix) or `outputHash` of a fixed output.
-    OutputHashAlgo(String),
-    OutputHash(String),
-    /// An input as printed: its `.drv` path, or the hash modulo standing in for it.
-    Input(String),
-    InputOutputs(String),
-    InputSrc(String),
-    System,
-    Builder,
-    Arg(usize),
-    EnvName(String),
-    /// An env value; `blank` for an output's own path masked while hashing.
-    EnvValue {
-        name: String,
-        blank: bool,
-    },
-}
-
-/// Bytes `start..end` of an ATerm (a quoted string, quotes included) and the part that wrote them.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-    pub part: Part,
 }
 
 /// Records the span of whatever `write` appends, when recording.

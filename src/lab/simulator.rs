@@ -7,11 +7,11 @@
 //! step past Nix: the store remembers which recipe (`.drv` path) produced each fixed output and
 //! warns when another recipe now claims it (NixOS/nix issues 969 and 2970).
 
-use crate::derivation::DrvKind;
-use crate::graph::Resolution;
-use crate::hash::Hash;
-use crate::nar::FileTree;
-use crate::store_path::FixedMode;
+use drvlab_engine::derivation::DrvKind;
+use drvlab_engine::graph::Resolution;
+use drvlab_engine::hash::Hash;
+use drvlab_engine::nar::FileTree;
+use drvlab_engine::store_path::FixedMode;
 use std::collections::BTreeMap;
 
 /// One valid store path: its content and the `.drv` that produced it.
@@ -48,7 +48,7 @@ fn line(level: Level, text: impl Into<String>) -> LogLine {
 }
 
 /// The content hash of a fixed output as Nix computes it for `mode`.
-fn content_hash(mode: FixedMode, algo: crate::hash::HashAlgo, contents: &str) -> Hash {
+fn content_hash(mode: FixedMode, algo: drvlab_engine::hash::HashAlgo, contents: &str) -> Hash {
     match mode {
         FixedMode::Flat => algo.digest(contents.as_bytes()),
         FixedMode::Recursive => algo.digest(&FileTree::file(contents).to_nar().unwrap_or_default()),
@@ -203,9 +203,9 @@ impl Simulator {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::hash::HashAlgo;
-    use crate::playground::{parse_edit, Action, Playground};
-    use crate::scenarios::scenarios;
+    use crate::lab::playground::{parse_edit, Action, Playground};
+    use crate::lab::scenarios::scenarios;
+    use drvlab_engine::hash::HashAlgo;
 
     fn url_changed() -> Playground {
         Playground::from_scenario(scenarios().into_iter().find(|s| s.id == "url-changed").unwrap())

@@ -4,9 +4,9 @@
 //! moves; the answer is computed by performing the edit with the engine — never stored in the
 //! question. Teachers can write their own sets as JSON ([`ExerciseSet`]) and load them by URL.
 
-use crate::explain::PathChange;
-use crate::playground::{parse_edit, Action, Playground};
-use crate::scenarios::scenarios;
+use crate::lab::explain::PathChange;
+use crate::lab::playground::{parse_edit, Action, Playground};
+use crate::lab::scenarios::scenarios;
 
 /// One path a question asks about: `.drv` path when `output` is absent.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -65,7 +65,7 @@ pub fn reveal(q: &Question) -> Result<Revealed, String> {
             .ok_or_else(|| format!("no path {} {:?} in scenario {}", a.key, a.output, q.scenario))?;
         answers.push(c.clone());
     }
-    Ok(Revealed { answers, account: crate::playground::account(change, &after.computed, &after.specs) })
+    Ok(Revealed { answers, account: crate::lab::playground::account(change, &after.computed, &after.specs) })
 }
 
 /// Reads a teacher's set; every question is checked by revealing it once.

@@ -4,9 +4,9 @@
 //! and that every derivation key is an identifier; any failure is a [`ShareError`] that says
 //! what is wrong, and the page falls back to the default scenario.
 
-use crate::eval::SpecGraph;
-use crate::graph::InputMerge;
+use crate::lab::eval::SpecGraph;
 use base64::Engine as _;
+use drvlab_engine::graph::InputMerge;
 
 /// The fragment's prefix and format version.
 pub const PREFIX: &str = "s1.";
@@ -84,7 +84,7 @@ pub fn decode(fragment: &str) -> Result<Shared, ShareError> {
     if s.specs.is_empty() {
         return Err(ShareError::Empty);
     }
-    if let Some(k) = s.specs.keys().find(|k| !crate::playground::valid_key(k)) {
+    if let Some(k) = s.specs.keys().find(|k| !crate::lab::playground::valid_key(k)) {
         return Err(ShareError::BadKey(k.clone()));
     }
     Ok(s)
@@ -93,7 +93,7 @@ pub fn decode(fragment: &str) -> Result<Shared, ShareError> {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::scenarios::scenarios;
+    use crate::lab::scenarios::scenarios;
 
     fn sample() -> Shared {
         let s = scenarios().remove(0);

@@ -113,22 +113,24 @@ impl Layout {
 /// while the engine reports it as an error) some edges are drawn pointing up instead, and
 /// nothing panics.
 pub fn layout(keys: &[String], edges: &[(String, String)]) -> Layout {
-    let keys: Vec<&String> = crate::collect::set(keys.iter()).into_iter().collect();
+    let keys: Vec<&String> = drvlab_engine::collect::set(keys.iter()).into_iter().collect();
     if keys.is_empty() {
         return Layout { width: 2 * MARGIN, height: 2 * MARGIN, ..Layout::default() };
     }
-    let index: BTreeMap<&str, usize> = crate::collect::map(keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)));
+    let index: BTreeMap<&str, usize> =
+        drvlab_engine::collect::map(keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)));
     let known: Vec<(usize, usize)> =
         edges.iter().filter_map(|(from, to)| Some((*index.get(from.as_str())?, *index.get(to.as_str())?))).collect();
     let self_loop = known.iter().any(|(a, b)| a == b);
-    let dag = acyclic(keys.len(), &crate::collect::set(known));
+    let dag = acyclic(keys.len(), &drvlab_engine::collect::set(known));
 
     // Each weakly connected component on its own, side by side, ordered by their first key.
     let mut placed: Vec<(i32, usize)> = vec![(MARGIN, 0); keys.len()];
     let mut bends = BTreeMap::new();
     let mut left = MARGIN;
     for comp in components(keys.len(), &dag) {
-        let local: BTreeMap<usize, u32> = crate::collect::map(comp.iter().enumerate().map(|(i, &n)| (n, i as u32)));
+        let local: BTreeMap<usize, u32> =
+            drvlab_engine::collect::map(comp.iter().enumerate().map(|(i, &n)| (n, i as u32)));
         let comp_edges: Vec<(u32, u32)> =
             dag.iter().filter_map(|(a, b)| Some((*local.get(a)?, *local.get(b)?))).collect();
         let c = place_component(comp.len(), &comp_edges);
@@ -142,7 +144,7 @@ pub fn layout(keys: &[String], edges: &[(String, String)]) -> Layout {
         left += c.width + GAP_X;
     }
 
-    let nodes = crate::collect::map(
+    let nodes = drvlab_engine::collect::map(
         keys.iter().zip(placed).map(|(k, (x, layer))| ((*k).clone(), Placed { x, y: layer_y(layer), layer })),
     );
     let width = left - GAP_X + MARGIN + if self_loop { GAP_X } else { 0 };
@@ -267,7 +269,7 @@ fn place_component(n: usize, edges: &[(u32, u32)]) -> Component {
     let left = |i: usize| (xy[i].0 - half(i) - min + 1e-6).floor() as i32;
     Component {
         nodes: (0..n).map(|i| (left(i), layer[i])).collect(),
-        bends: crate::collect::map(chains.into_iter().map(|(edge, via)| {
+        bends: drvlab_engine::collect::map(chains.into_iter().map(|(edge, via)| {
             (edge, via.into_iter().map(|v| (left(v as usize) + BEND_W as i32 / 2, layer[v as usize])).collect())
         })),
         width: (max - min - 1e-6).ceil() as i32,
@@ -300,7 +302,7 @@ fn sugiyama(sizes: &[(f64, f64)], edges: &[(u32, u32)]) -> Vec<(f64, f64)> {
 
 /// Layers from y: the distinct values, top to bottom.
 fn layers(xy: &[(f64, f64)]) -> Vec<usize> {
-    let ys: Vec<i64> = crate::collect::set(xy.iter().map(|&(_, y)| y.round() as i64)).into_iter().collect();
+    let ys: Vec<i64> = drvlab_engine::collect::set(xy.iter().map(|&(_, y)| y.round() as i64)).into_iter().collect();
     xy.iter().map(|&(_, y)| ys.binary_search(&(y.round() as i64)).unwrap_or(0)).collect()
 }
 
@@ -514,7 +516,7 @@ mod tests {
 
     #[test]
     fn acyclic_breaks_every_cycle() {
-        let edges = crate::collect::set([(0, 1), (1, 2), (2, 0), (2, 3), (3, 1), (4, 4)]);
+        let edges = drvlab_engine::collect::set([(0, 1), (1, 2), (2, 0), (2, 3), (3, 1), (4, 4)]);
         let dag = acyclic(5, &edges);
         // Kahn: every node can be removed, so there is no cycle left.
         let mut indeg = [0usize; 5];

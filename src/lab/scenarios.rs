@@ -1,10 +1,10 @@
 //! The playground's presets, each grounded in a real confusion (`shared/seeds/`): a story, the
 //! graph, and an edit to try. The graphs are plain data; every path shown for them is computed.
 
-use crate::eval::{DrvSpec, FixedSpec, SourceSpec, SpecGraph};
-use crate::hash::HashAlgo;
-use crate::nar::{FileKind, TreeFile};
-use crate::store_path::FixedMode;
+use crate::lab::eval::{DrvSpec, FixedSpec, SourceSpec, SpecGraph};
+use drvlab_engine::hash::HashAlgo;
+use drvlab_engine::nar::{FileKind, TreeFile};
+use drvlab_engine::store_path::FixedMode;
 
 /// One preset.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,7 +42,7 @@ fn fixed(mut s: DrvSpec, mode: FixedMode, hash: &str) -> DrvSpec {
 }
 
 fn graph(items: Vec<(&str, DrvSpec)>) -> SpecGraph {
-    crate::collect::map(items.into_iter().map(|(k, v)| (k.to_string(), v)))
+    drvlab_engine::collect::map(items.into_iter().map(|(k, v)| (k.to_string(), v)))
 }
 
 /// The default: a fetch (fixed-output) feeding a build feeding an app.
@@ -230,8 +230,8 @@ pub fn scenarios() -> Vec<Scenario> {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::eval::evaluate;
-    use crate::graph::Options;
+    use crate::lab::eval::evaluate;
+    use drvlab_engine::graph::Options;
 
     #[test]
     fn every_scenario_evaluates_without_errors() {
@@ -246,10 +246,11 @@ mod tests {
     fn every_suggested_edit_applies_and_moves_something() {
         for s in scenarios() {
             let (key, field, value) = s.edit;
-            let edit =
-                crate::playground::parse_edit(&s.specs[key], field, value).unwrap_or_else(|e| panic!("{}: {e}", s.id));
-            let p = crate::playground::Playground::from_scenario(s.clone());
-            let q = p.reduce(crate::playground::Action::Edit(key.into(), edit)).expect("the edit changes something");
+            let edit = crate::lab::playground::parse_edit(&s.specs[key], field, value)
+                .unwrap_or_else(|e| panic!("{}: {e}", s.id));
+            let p = crate::lab::playground::Playground::from_scenario(s.clone());
+            let q =
+                p.reduce(crate::lab::playground::Action::Edit(key.into(), edit)).expect("the edit changes something");
             let ch = q.last_change.as_ref().expect("a change is reported");
             assert!(ch.changes.iter().any(|c| c.moved()), "{}", s.id);
         }

@@ -11,12 +11,12 @@
 //! [`to_nix_expression`] prints the same graph as a `.nix` file that real `nix-instantiate` turns
 //! into exactly these paths (checked against real Nix in the test suite).
 
-use crate::derivation::{Derivation, Output};
-use crate::graph::{resolve_one, GraphError, Options, Resolution, Resolved};
-use crate::hash::{Hash, HashAlgo};
-use crate::nar::{tree_from_files, FileTree, TreeError, TreeFile};
-use crate::store_path::{self, FixedMode};
-use crate::trace::Trace;
+use drvlab_engine::derivation::{Derivation, Output};
+use drvlab_engine::graph::{resolve_one, GraphError, Options, Resolution, Resolved};
+use drvlab_engine::hash::{Hash, HashAlgo};
+use drvlab_engine::nar::{tree_from_files, FileTree, TreeError, TreeFile};
+use drvlab_engine::store_path::{self, FixedMode};
+use drvlab_engine::trace::Trace;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The fixed-output attributes: `outputHashMode`, `outputHashAlgo`, `outputHash`.
@@ -63,7 +63,7 @@ impl SourceSpec {
             Some(files) => {
                 let nar =
                     tree_from_files(files)?.to_nar().map_err(|e| TreeError { index: 0, message: e.to_string() })?;
-                trace.step_with("NAR of the directory (tokens)", || crate::nar::nar_listing(&nar));
+                trace.step_with("NAR of the directory (tokens)", || drvlab_engine::nar::nar_listing(&nar));
                 Ok(store_path::source_path(store_dir, &self.name, &nar, &[], trace))
             }
         }
@@ -223,7 +223,7 @@ pub fn downstream_placeholder(drv_path: &str, drv_name: &str, output: &str) -> S
 /// reported too, so the page can grey it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evaluated {
-    pub graph: crate::graph::Graph,
+    pub graph: drvlab_engine::graph::Graph,
     pub resolution: Resolution,
     pub errors: Vec<EvalError>,
 }
@@ -311,7 +311,7 @@ pub fn to_derivation(
             return Err(err(&format!("env.{i}.key"), format!("attribute {k:?} is set twice")));
         }
     }
-    let mut input_srcs: BTreeSet<String> = crate::collect::set(spec.store_srcs.iter().cloned());
+    let mut input_srcs: BTreeSet<String> = drvlab_engine::collect::set(spec.store_srcs.iter().cloned());
     // `builtins.toFile` sources; one may refer to an earlier one as `${attr}`, which makes it a
     // text path with that path as a reference (toFile may refer to store paths, not to outputs).
     let mut src_paths: Vec<(&str, String)> = Vec::new();
@@ -397,20 +397,20 @@ pub fn mode_name(m: FixedMode) -> &'static str {
 
 /// Orders specs so each comes after the ones it refers to; specs in a cycle are reported.
 pub fn spec_order(specs: &SpecGraph) -> (Vec<String>, Vec<EvalError>) {
-    let graph: crate::graph::Graph = specs
+    let graph: drvlab_engine::graph::Graph = specs
         .iter()
         .map(|(k, s)| {
             let d = Derivation {
-                input_drvs: crate::collect::map(references(s, specs).into_iter().map(|r| (r, BTreeSet::new()))),
+                input_drvs: drvlab_engine::collect::map(references(s, specs).into_iter().map(|r| (r, BTreeSet::new()))),
                 ..Default::default()
             };
             (k.clone(), d)
         })
         .collect();
-    match crate::graph::dependency_order(&graph) {
+    match drvlab_engine::graph::dependency_order(&graph) {
         Ok(o) => (o, vec![]),
         Err(GraphError::Cycle(c)) => {
-            let in_cycle: BTreeSet<String> = crate::collect::set(c.iter().cloned());
+            let in_cycle: BTreeSet<String> = drvlab_engine::collect::set(c.iter().cloned());
             let msg = format!("refers back to itself through {}", c.join(" → "));
             let errors = in_cycle
                 .iter()
@@ -451,9 +451,9 @@ pub fn evaluate_one(
 
 pub fn evaluate(specs: &SpecGraph, opts: &Options) -> Evaluated {
     let (order, mut errors) = spec_order(specs);
-    let failed: BTreeSet<String> = crate::collect::set(errors.iter().map(|e| e.key.clone()));
+    let failed: BTreeSet<String> = drvlab_engine::collect::set(errors.iter().map(|e| e.key.clone()));
     let mut done: BTreeMap<String, Resolved> = BTreeMap::new();
-    let mut graph = crate::graph::Graph::new();
+    let mut graph = drvlab_engine::graph::Graph::new();
     let mut resolved_order = Vec::new();
     for key in order {
         if failed.contains(&key) {

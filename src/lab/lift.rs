@@ -6,11 +6,11 @@
 //! input flows into its users exactly as it would through re-evaluation. Evaluating the lifted
 //! graph reproduces the imported paths; the tests check that on every differential case.
 
-use crate::derivation::DrvKind;
-use crate::eval::{DrvSpec, FixedSpec, SpecGraph};
-use crate::graph::{Graph, Resolution};
-use crate::hash::HashAlgo;
-use crate::store_path::FixedMode;
+use crate::lab::eval::{DrvSpec, FixedSpec, SpecGraph};
+use drvlab_engine::derivation::DrvKind;
+use drvlab_engine::graph::{Graph, Resolution};
+use drvlab_engine::hash::HashAlgo;
+use drvlab_engine::store_path::FixedMode;
 use std::collections::BTreeMap;
 
 /// The lifted graph and, for each original key, the spec key it became.
@@ -70,7 +70,7 @@ pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
             for o in outs {
                 let text = match ir.outputs.get(o).cloned().flatten() {
                     Some(p) => p,
-                    None => crate::eval::downstream_placeholder(&ir.drv_path, &ir.drv.name, o),
+                    None => crate::lab::eval::downstream_placeholder(&ir.drv_path, &ir.drv.name, o),
                 };
                 let reference = if o == default_out { format!("${{{ikey}}}") } else { format!("${{{ikey}.{o}}}") };
                 replacements.push((text, reference));
@@ -120,7 +120,7 @@ pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
                     .env
                     .get("outputHash")
                     .cloned()
-                    .unwrap_or_else(|| hash.to_format(crate::hash::HashFormat::Sri, true)),
+                    .unwrap_or_else(|| hash.to_format(drvlab_engine::hash::HashFormat::Sri, true)),
                 omit_mode: !d.env.contains_key("outputHashMode"),
             }),
             _ => None,
@@ -164,9 +164,9 @@ pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::eval::evaluate;
-    use crate::graph::{resolve, Options};
-    use crate::import::import_json;
+    use crate::lab::eval::evaluate;
+    use drvlab_engine::graph::{resolve, Options};
+    use drvlab_engine::import::import_json;
 
     /// `nix show-derivation -r` of the fetch/build pair, as real Nix 2.8 printed it.
     const NIX_JSON: &str = r#"{

@@ -1,13 +1,13 @@
 //! What moves: apply an edit to a graph, recompute everything, and compare.
 //!
 //! Nothing here knows which fields "should" move which paths; it perturbs and recomputes with
-//! [`crate::graph::resolve`], so the answer is whatever Nix's algorithm gives — including the
+//! [`drvlab_engine::graph::resolve`], so the answer is whatever Nix's algorithm gives — including the
 //! surprising ones (a fixed-output derivation's builder moves its `.drv` path and nothing else).
 
-use crate::derivation::Derivation;
-use crate::graph::{resolve, Graph, GraphError, Options, Resolution};
-use crate::hash::Hash;
-use crate::store_path::FixedMode;
+use drvlab_engine::derivation::Derivation;
+use drvlab_engine::graph::{resolve, Graph, GraphError, Options, Resolution};
+use drvlab_engine::hash::Hash;
+use drvlab_engine::store_path::FixedMode;
 
 /// A field of one derivation that a person can edit.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -144,7 +144,7 @@ fn set_field(drv: &mut Derivation, key: &str, field: &Field, value: &str) -> Res
             out.hash_algo = value.to_string();
         }
         Field::AddOutput(o) => {
-            drv.outputs.insert(o.clone(), crate::derivation::Output::input_addressed());
+            drv.outputs.insert(o.clone(), drvlab_engine::derivation::Output::input_addressed());
         }
     }
     Ok(())
@@ -197,7 +197,7 @@ pub fn all_paths(res: &Resolution) -> Vec<(PathId, Option<String>)> {
 /// Compares two resolutions path by path (paths that exist in only one side count as moved).
 pub fn compare(before: &Resolution, after: &Resolution) -> Vec<PathChange> {
     let b = all_paths(before);
-    let a = crate::collect::map(all_paths(after));
+    let a = drvlab_engine::collect::map(all_paths(after));
     let mut seen = std::collections::BTreeSet::new();
     let mut out = Vec::new();
     for (id, p) in b {
@@ -231,7 +231,7 @@ fn perturbed(field: &Field, drv: &Derivation) -> Option<String> {
         Field::OutputHash(o) => {
             let out = drv.outputs.get(o)?;
             let algo = out.hash_algo.trim_start_matches("r:");
-            let mut h = Hash::parse(&out.hash, Some(crate::hash::HashAlgo::parse(algo).ok()?)).ok()?;
+            let mut h = Hash::parse(&out.hash, Some(drvlab_engine::hash::HashAlgo::parse(algo).ok()?)).ok()?;
             h.bytes[0] ^= 1;
             h.to_base16()
         }

@@ -3,7 +3,7 @@
 //! Errors (a bad name, a hash whose algorithm contradicts `outputHashAlgo`) come from the engine
 //! itself; lints are the things Nix only discovers at build time.
 
-use crate::eval::{EvalError, Evaluated, SpecGraph};
+use crate::lab::eval::{EvalError, Evaluated, SpecGraph};
 
 /// One warning about one field of one derivation.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
