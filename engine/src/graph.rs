@@ -196,109 +196,148 @@ fn new_trace(opts: &Options) -> Trace {
     }
 }
 
-/// Resolves one derivation whose inputs are already in `done`.
+/// Resolves one derivation whose inputs are already in `done`: the steps of `derivationStrict`
+/// and `writeDerivation`, in order.
 pub fn resolve_one(
     key: &str,
     given: &Derivation,
     done: &BTreeMap<String, Resolved>,
     opts: &Options,
 ) -> Result<Resolved, GraphError> {
-    let sd = opts.store_dir.as_str();
+    let given_kind = check_derivation(key, given)?;
+    let inputs = Inputs::of(key, given, done, opts.merge)?;
+    let kind = match given_kind {
+        DrvKind::InputAddressed if inputs.deferred => DrvKind::Deferred,
+        k => k,
+    };
+    let mut traces = DrvTraces { outputs: BTreeMap::new(), modulo: new_trace(opts), drv_path: new_trace(opts) };
+
+    // Fill in the outputs as `derivationStrict` does.
+    let mut drv = given.clone();
+    drv.input_drvs = inputs.by_drv_path.clone();
+    let outputs = output_paths(&kind, &mut drv, given, &inputs, opts, &mut traces.outputs);
+    let mut mismatches = write_outputs(&kind, &mut drv, given, &outputs);
+
+    // The `.drv` file; its hash is also the hash modulo when there are no inputs to replace.
+    let aterm = drv.to_aterm_bytes();
+    let (modulo, aterm_hash) = hash_modulo(&kind, &drv, &aterm, &inputs.by_modulo, &outputs, &mut traces.modulo);
+    let drv_path = drv_path(&drv, &aterm, aterm_hash, &opts.store_dir, &mut traces.drv_path);
+    if key.starts_with(opts.store_dir.as_str()) && key.ends_with(".drv") && key != drv_path {
+        mismatches.push(Mismatch { field: "drvPath".to_string(), given: key.to_string(), computed: drv_path.clone() });
+    }
+    Ok(Resolved { kind, drv, aterm, drv_path, outputs, modulo, traces, mismatches })
+}
+
+/// The name and every output name must make valid store path names; then the kind the
+/// derivation declares (fixed-output, floating, input-addressed).
+fn check_derivation(key: &str, given: &Derivation) -> Result<DrvKind, GraphError> {
     check_name(&given.name).map_err(|source| GraphError::Name { key: key.to_string(), source })?;
-    let given_kind = given.kind().map_err(|source| GraphError::Kind { key: key.to_string(), source })?;
+    let kind = given.kind().map_err(|source| GraphError::Kind { key: key.to_string(), source })?;
     for output in given.outputs.keys() {
         let checked =
             if output == "out" { Ok(()) } else { check_name(&store_path::output_path_name(&given.name, output)) };
         checked.map_err(|source| GraphError::OutputName { key: key.to_string(), output: output.clone(), source })?;
     }
+    Ok(kind)
+}
 
-    // Inputs, twice: by real `.drv` path for the file, by hash modulo for hashing.
-    let mut traces = DrvTraces { outputs: BTreeMap::new(), modulo: new_trace(opts), drv_path: new_trace(opts) };
-    let mut real_inputs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut by_path: Vec<(&str, &Resolved, &BTreeSet<String>, &str)> = Vec::with_capacity(given.input_drvs.len());
-    let mut deferred = false;
-    for (input, wanted) in &given.input_drvs {
-        let res =
-            done.get(input).ok_or_else(|| GraphError::MissingInput { key: key.to_string(), input: input.clone() })?;
-        if wanted.is_empty() {
-            return Err(GraphError::NoOutputsRequested { key: key.to_string(), input: input.clone() });
+/// A derivation's inputs, twice: by real `.drv` path for the file, by hash modulo for hashing.
+struct Inputs<'a> {
+    /// What the `.drv` file's `inputDrvs` holds.
+    by_drv_path: BTreeMap<String, BTreeSet<String>>,
+    /// What the masked ATerm holds in its place: each input's hash modulo and its outputs.
+    by_modulo: BTreeMap<String, BTreeSet<String>>,
+    /// Each input as (its `.drv` path, its resolution, the outputs wanted, its key), in `.drv`
+    /// path order: the trace lists the replacements in this order.
+    listed: Vec<(&'a str, &'a Resolved, &'a BTreeSet<String>, &'a str)>,
+    /// Some input is content-addressed or deferred: this derivation's paths wait for it.
+    deferred: bool,
+}
+
+impl<'a> Inputs<'a> {
+    fn of(
+        key: &str,
+        given: &'a Derivation,
+        done: &'a BTreeMap<String, Resolved>,
+        merge: InputMerge,
+    ) -> Result<Inputs<'a>, GraphError> {
+        let mut by_drv_path: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut listed = Vec::with_capacity(given.input_drvs.len());
+        let mut deferred = false;
+        for (input, wanted) in &given.input_drvs {
+            let res = done
+                .get(input)
+                .ok_or_else(|| GraphError::MissingInput { key: key.to_string(), input: input.clone() })?;
+            check_wanted(key, input, wanted, res)?;
+            deferred |= res.modulo.deferred;
+            by_drv_path.insert(res.drv_path.clone(), wanted.clone());
+            listed.push((res.drv_path.as_str(), res, wanted, input.as_str()));
         }
-        for o in wanted {
-            if !res.modulo.hashes.contains_key(o) {
-                let have = res.modulo.hashes.keys().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ");
-                return Err(GraphError::MissingOutput {
-                    key: key.to_string(),
-                    input: input.clone(),
-                    output: o.clone(),
-                    have,
-                });
-            }
-        }
-        deferred |= res.modulo.deferred;
-        real_inputs.insert(res.drv_path.clone(), wanted.clone());
-        by_path.push((res.drv_path.as_str(), res, wanted, input.as_str()));
-    }
-    // Nix walks inputDrvs in `.drv` path order; with `Overwrite` that order decides who wins.
-    by_path.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut modulo_inputs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (_, res, wanted, _) in &by_path {
-        match opts.merge {
-            InputMerge::Merge => match modulo_inputs.get_mut(&res.modulo.hex) {
-                Some(outs) => outs.extend(wanted.iter().cloned()),
-                None => {
-                    modulo_inputs.insert(res.modulo.hex.clone(), (*wanted).clone());
+        // Nix walks inputDrvs in `.drv` path order; with `Overwrite` that order decides who wins.
+        listed.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut by_modulo: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (_, res, wanted, _) in &listed {
+            match (merge, by_modulo.get_mut(&res.modulo.hex)) {
+                (InputMerge::Merge, Some(outs)) => outs.extend(wanted.iter().cloned()),
+                _ => {
+                    by_modulo.insert(res.modulo.hex.clone(), (*wanted).clone());
                 }
-            },
-            InputMerge::Overwrite => {
-                modulo_inputs.insert(res.modulo.hex.clone(), (*wanted).clone());
             }
         }
+        Ok(Inputs { by_drv_path, by_modulo, listed, deferred })
     }
+}
 
-    let kind = match given_kind {
-        DrvKind::InputAddressed if deferred => DrvKind::Deferred,
-        k => k,
+/// An input must be asked for at least one output, and only for outputs it has.
+fn check_wanted(key: &str, input: &str, wanted: &BTreeSet<String>, res: &Resolved) -> Result<(), GraphError> {
+    if wanted.is_empty() {
+        return Err(GraphError::NoOutputsRequested { key: key.to_string(), input: input.to_string() });
+    }
+    match wanted.iter().find(|o| !res.modulo.hashes.contains_key(*o)) {
+        None => Ok(()),
+        Some(o) => Err(GraphError::MissingOutput {
+            key: key.to_string(),
+            input: input.to_string(),
+            output: o.clone(),
+            have: res.modulo.hashes.keys().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", "),
+        }),
+    }
+}
+
+/// Each output's path, by kind: a fixed output from its declared hash; input-addressed outputs
+/// from the masked ATerm's hash (`hashDerivationModulo` with own outputs blank); none where Nix
+/// cannot know them before building. `drv`'s own outputs are blanked for input-addressed
+/// hashing.
+fn output_paths(
+    kind: &DrvKind,
+    drv: &mut Derivation,
+    given: &Derivation,
+    inputs: &Inputs,
+    opts: &Options,
+    traces: &mut BTreeMap<String, Trace>,
+) -> BTreeMap<String, Option<String>> {
+    let mut outputs = BTreeMap::new();
+    let mut record = |name: &str, t: Trace, path: Option<String>| {
+        if opts.trace {
+            traces.insert(name.to_string(), t);
+        }
+        outputs.insert(name.to_string(), path);
     };
-
-    // Fill in the outputs as `derivationStrict` does.
-    let mut drv = given.clone();
-    drv.input_drvs = real_inputs;
-    let mut outputs: BTreeMap<String, Option<String>> = BTreeMap::new();
-    match &kind {
+    match kind {
         DrvKind::Fixed { mode, hash } => {
             let mut t = new_trace(opts);
             t.step("kind", "fixed-output: the path depends only on the name and the declared hash");
             t.step("name", &drv.name);
             t.step("declared hash", format!("{}{}:{}", mode.prefix(), hash.algo, hash.to_base16()));
-            let path = store_path::fixed_output_path(sd, &drv.name, *mode, hash, &mut t);
-            if opts.trace {
-                traces.outputs.insert("out".to_string(), t);
-            }
-            outputs.insert("out".to_string(), Some(path));
+            let path = store_path::fixed_output_path(&opts.store_dir, &drv.name, *mode, hash, &mut t);
+            record("out", t, Some(path));
         }
         DrvKind::InputAddressed => {
-            for o in drv.outputs.values_mut() {
-                o.path.clear();
-            }
-            for name in given.outputs.keys() {
-                drv.env.insert(name.clone(), String::new());
-            }
-            let mut shared = new_trace(opts);
-            shared.step("kind", "input-addressed: the path depends on the whole derivation and its inputs");
-            record_replacements(&mut shared, &by_path);
-            let mut buf = Vec::with_capacity(1024);
-            let mut spans = Vec::new();
-            write_aterm_spans(&mut buf, &drv, true, &modulo_inputs, shared.is_on().then_some(&mut spans));
-            shared.step_aterm("masked ATerm (own outputs blank, inputs replaced by their hash modulo)", &buf, spans);
-            let h = Hash::sha256(&buf);
-            shared.step_with("sha256(masked ATerm) = hashDerivationModulo", || h.to_base16());
+            let (shared, h) = masked_hash(drv, given, inputs, opts);
             for name in given.outputs.keys() {
                 let mut t = shared.clone();
-                let path = store_path::output_path(sd, &drv.name, name, &h, &mut t);
-                if opts.trace {
-                    traces.outputs.insert(name.clone(), t);
-                }
-                outputs.insert(name.clone(), Some(path));
+                let path = store_path::output_path(&opts.store_dir, &drv.name, name, &h, &mut t);
+                record(name, t, Some(path));
             }
         }
         DrvKind::Floating { .. } => {
@@ -307,36 +346,56 @@ pub fn resolve_one(
                 t.step("kind", "content-addressed (floating): the path is the hash of what the build produces");
                 t.step("env placeholder", hash_placeholder(name));
                 t.step("path", "unknown until built");
-                if opts.trace {
-                    traces.outputs.insert(name.clone(), t);
-                }
-                outputs.insert(name.clone(), None);
+                record(name, t, None);
             }
         }
         DrvKind::Deferred => {
             for name in given.outputs.keys() {
                 let mut t = new_trace(opts);
                 t.step("kind", "deferred: an input is content-addressed, so this derivation's hash modulo (and paths) wait for it to be built");
-                record_replacements(&mut t, &by_path);
+                record_replacements(&mut t, &inputs.listed);
                 t.step("path", "unknown until the content-addressed inputs are built");
-                if opts.trace {
-                    traces.outputs.insert(name.clone(), t);
-                }
-                outputs.insert(name.clone(), None);
+                record(name, t, None);
             }
         }
     }
+    outputs
+}
+
+/// `hashDerivationModulo` of an input-addressed derivation with its own outputs blank (in
+/// `outputs` and in `env`), as Nix hashes it before its output paths exist.
+fn masked_hash(drv: &mut Derivation, given: &Derivation, inputs: &Inputs, opts: &Options) -> (Trace, Hash) {
+    for o in drv.outputs.values_mut() {
+        o.path.clear();
+    }
+    for name in given.outputs.keys() {
+        drv.env.insert(name.clone(), String::new());
+    }
+    let mut t = new_trace(opts);
+    t.step("kind", "input-addressed: the path depends on the whole derivation and its inputs");
+    record_replacements(&mut t, &inputs.listed);
+    let mut buf = Vec::with_capacity(1024);
+    let mut spans = Vec::new();
+    write_aterm_spans(&mut buf, drv, true, &inputs.by_modulo, t.is_on().then_some(&mut spans));
+    t.step_aterm("masked ATerm (own outputs blank, inputs replaced by their hash modulo)", &buf, spans);
+    let h = Hash::sha256(&buf);
+    t.step_with("sha256(masked ATerm) = hashDerivationModulo", || h.to_base16());
+    (t, h)
+}
+
+/// Writes the computed output paths into the derivation (outputs and env; a floating output's
+/// env holds its placeholder), noting each given value that differs.
+fn write_outputs(
+    kind: &DrvKind,
+    drv: &mut Derivation,
+    given: &Derivation,
+    outputs: &BTreeMap<String, Option<String>>,
+) -> Vec<Mismatch> {
     let mut mismatches = Vec::new();
+    let floating = matches!(kind, DrvKind::Floating { .. });
     for (name, o) in drv.outputs.iter_mut() {
-        let computed = match &kind {
-            DrvKind::Floating { .. } => None,
-            _ => outputs[name].clone(),
-        };
-        let computed_path = computed.clone().unwrap_or_default();
-        let env_value = match &kind {
-            DrvKind::Floating { .. } => hash_placeholder(name),
-            _ => computed_path.clone(),
-        };
+        let computed_path = if floating { String::new() } else { outputs[name].clone().unwrap_or_default() };
+        let env_value = if floating { hash_placeholder(name) } else { computed_path.clone() };
         if !o.path.is_empty() && o.path != computed_path {
             mismatches.push(Mismatch {
                 field: format!("outputs.{name}.path"),
@@ -356,63 +415,56 @@ pub fn resolve_one(
         o.path = computed_path;
         drv.env.insert(name.clone(), env_value);
     }
+    mismatches
+}
 
-    // The `.drv` file; its hash is also the hash modulo when there are no inputs to replace.
-    let aterm = drv.to_aterm_bytes();
-    let mut aterm_hash: Option<Hash> = None;
-
-    // The hash modulo that dependents see.
-    let modulo = match &kind {
-        DrvKind::Fixed { mode, hash } => {
-            let t = &mut traces.modulo;
-            let s = format!(
-                "fixed:out:{}{}:{}:{}",
-                mode.prefix(),
-                hash.algo,
-                hash.to_base16(),
-                outputs["out"].as_deref().unwrap_or("")
-            );
-            t.step(
-                "rule",
-                "a fixed-output derivation stands for its declared output: builder, args, env and inputs do not enter",
-            );
-            t.step("string", &s);
-            let h = Hash::sha256(s.as_bytes());
-            t.step_with("sha256(string) = hashDerivationModulo", || h.to_base16());
-            let hex = h.to_base16();
-            HashModulo { hashes: BTreeMap::from([("out".to_string(), h)]), hex, deferred: false }
+/// The hash modulo that dependents see in place of this derivation, and the `.drv` file's own
+/// hash when it is the same computation (no inputs to replace).
+fn hash_modulo(
+    kind: &DrvKind,
+    drv: &Derivation,
+    aterm: &[u8],
+    by_modulo: &BTreeMap<String, BTreeSet<String>>,
+    outputs: &BTreeMap<String, Option<String>>,
+    t: &mut Trace,
+) -> (HashModulo, Option<Hash>) {
+    if let DrvKind::Fixed { mode, hash } = kind {
+        let out_path = outputs["out"].as_deref().unwrap_or("");
+        let s = format!("fixed:out:{}{}:{}:{}", mode.prefix(), hash.algo, hash.to_base16(), out_path);
+        t.step(
+            "rule",
+            "a fixed-output derivation stands for its declared output: builder, args, env and inputs do not enter",
+        );
+        t.step("string", &s);
+        let h = Hash::sha256(s.as_bytes());
+        t.step_with("sha256(string) = hashDerivationModulo", || h.to_base16());
+        let hex = h.to_base16();
+        return (HashModulo { hashes: BTreeMap::from([("out".to_string(), h)]), hex, deferred: false }, None);
+    }
+    t.step("rule", "the ATerm with output paths filled in and inputs replaced by their hash modulo");
+    let (h, aterm_hash) = if drv.input_drvs.is_empty() {
+        // Nothing to replace: this is the .drv file's own text.
+        let h = Hash::sha256(aterm);
+        if t.is_on() {
+            t.step_aterm("ATerm (no inputs to replace)", aterm, aterm_spans(drv, &drv.input_drvs));
         }
-        _ => {
-            let t = &mut traces.modulo;
-            t.step("rule", "the ATerm with output paths filled in and inputs replaced by their hash modulo");
-            let h = if drv.input_drvs.is_empty() {
-                // Nothing to replace: this is the .drv file's own text.
-                let h = Hash::sha256(&aterm);
-                if t.is_on() {
-                    t.step_aterm("ATerm (no inputs to replace)", &aterm, aterm_spans(&drv, &drv.input_drvs));
-                }
-                aterm_hash = Some(h.clone());
-                h
-            } else {
-                let mut buf = Vec::with_capacity(aterm.len());
-                let mut spans = Vec::new();
-                write_aterm_spans(&mut buf, &drv, false, &modulo_inputs, t.is_on().then_some(&mut spans));
-                t.step_aterm("ATerm (inputs replaced)", &buf, spans);
-                Hash::sha256(&buf)
-            };
-            t.step_with("sha256 = hashDerivationModulo", || h.to_base16());
-            let deferred = !matches!(kind, DrvKind::InputAddressed);
-            let hex = h.to_base16();
-            HashModulo {
-                hashes: crate::collect::map(drv.outputs.keys().map(|o| (o.clone(), h.clone()))),
-                hex,
-                deferred,
-            }
-        }
+        (h.clone(), Some(h))
+    } else {
+        let mut buf = Vec::with_capacity(aterm.len());
+        let mut spans = Vec::new();
+        write_aterm_spans(&mut buf, drv, false, by_modulo, t.is_on().then_some(&mut spans));
+        t.step_aterm("ATerm (inputs replaced)", &buf, spans);
+        (Hash::sha256(&buf), None)
     };
+    t.step_with("sha256 = hashDerivationModulo", || h.to_base16());
+    let hex = h.to_base16();
+    let hashes = crate::collect::map(drv.outputs.keys().map(|o| (o.clone(), h.clone())));
+    (HashModulo { hashes, hex, deferred: !matches!(kind, DrvKind::InputAddressed) }, aterm_hash)
+}
 
-    // The `.drv` path.
-    let t = &mut traces.drv_path;
+/// The `.drv` path: a text path over the full ATerm whose references are the input sources
+/// and the input derivations (`writeDerivation`).
+fn drv_path(drv: &Derivation, aterm: &[u8], aterm_hash: Option<Hash>, store_dir: &str, t: &mut Trace) -> String {
     t.step("rule", "a text path over the full ATerm; references are the input sources and input derivations");
     let mut refs: Vec<String> = drv.input_srcs.iter().cloned().collect();
     refs.extend(drv.input_drvs.keys().cloned());
@@ -422,15 +474,10 @@ pub fn resolve_one(
         r.join("\n")
     });
     if t.is_on() {
-        t.step_aterm("ATerm", &aterm, aterm_spans(&drv, &drv.input_drvs));
+        t.step_aterm("ATerm", aterm, aterm_spans(drv, &drv.input_drvs));
     }
-    let aterm_hash = aterm_hash.unwrap_or_else(|| Hash::sha256(&aterm));
-    let drv_path = store_path::text_path_of_hash(sd, &format!("{}.drv", drv.name), &aterm_hash, &refs, t);
-    if key.starts_with(sd) && key.ends_with(".drv") && key != drv_path {
-        mismatches.push(Mismatch { field: "drvPath".to_string(), given: key.to_string(), computed: drv_path.clone() });
-    }
-
-    Ok(Resolved { kind, drv, aterm, drv_path, outputs, modulo, traces, mismatches })
+    let aterm_hash = aterm_hash.unwrap_or_else(|| Hash::sha256(aterm));
+    store_path::text_path_of_hash(store_dir, &format!("{}.drv", drv.name), &aterm_hash, &refs, t)
 }
 
 /// The spans of an ATerm already written (written again, only when a trace records them).

@@ -200,12 +200,34 @@ fn import_entry(
     if obj.contains_key("structuredAttrs") {
         return Err(cx.err("structuredAttrs", "structured attributes are not supported by drvlab yet"));
     }
+    let env = import_env(cx, obj)?;
+    let name = entry_name(cx, obj, &env)?;
+
+    let mut outputs = BTreeMap::new();
+    for (oname, ov) in cx.object(obj.get("outputs"), "outputs")? {
+        outputs.insert(oname.clone(), import_output(cx, &format!("outputs.{oname}"), ov, shape)?);
+    }
+
+    let (input_srcs, input_drvs) = import_inputs(cx, obj, by_base, v4, shape)?;
+    let system = cx.string(obj.get("system"), "system")?;
+    let builder = cx.string(obj.get("builder"), "builder")?;
+    let args = cx.strings(obj.get("args"), "args")?;
+    Ok(Derivation { name, outputs, input_drvs, input_srcs, system, builder, args, env })
+}
+
+/// `env`: every value a string.
+fn import_env(cx: &Ctx, obj: &Map<String, Value>) -> Result<BTreeMap<String, String>, ImportError> {
     let env_obj = cx.object(obj.get("env"), "env")?;
     let mut env = BTreeMap::new();
     for (k, v) in env_obj {
         env.insert(k.clone(), cx.string(Some(v), &format!("env.{k}"))?);
     }
-    let name = match obj.get("name") {
+    Ok(env)
+}
+
+/// The derivation's name: the `name` field (2.15+), else the `.drv` key's name, else `env.name`.
+fn entry_name(cx: &Ctx, obj: &Map<String, Value>, env: &BTreeMap<String, String>) -> Result<String, ImportError> {
+    Ok(match obj.get("name") {
         Some(v) => cx.string(Some(v), "name")?,
         None => match Derivation::name_from_drv_path(cx.entry) {
             Some(n) => n.to_string(),
@@ -214,98 +236,106 @@ fn import_entry(
                 .cloned()
                 .ok_or_else(|| cx.err("name", "missing: no name field, no env.name, and the key is not a .drv path"))?,
         },
+    })
+}
+
+/// One entry of `outputs`, normalised to what the ATerm holds: `hashAlgo` with its `r:` prefix
+/// (whether the document spells the method in `hashAlgo` or in `method`), the hash in hex.
+fn import_output(cx: &Ctx, field: &str, ov: &Value, shape: &mut JsonShape) -> Result<Output, ImportError> {
+    let field = field.to_string();
+    let o = cx.object(Some(ov), &field)?;
+    let path = match o.get("path") {
+        None | Some(Value::Null) => String::new(),
+        Some(v) => {
+            let p = cx.string(Some(v), &format!("{field}.path"))?;
+            if p.is_empty() {
+                p
+            } else {
+                cx.store_path(&p)
+            }
+        }
     };
+    let method = match o.get("method") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            *shape = (*shape).max(JsonShape::Nix2_23);
+            Some(cx.string(Some(v), &format!("{field}.method"))?)
+        }
+    };
+    let algo_text = match o.get("hashAlgo") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(cx.string(Some(v), &format!("{field}.hashAlgo"))?),
+    };
+    let hash_text = match o.get("hash") {
+        None | Some(Value::Null) => None,
+        // A structured hash, as newer JSON formats print them:
+        // {"algorithm": "sha256", "format": "base64", "hash": "…"}.
+        Some(Value::Object(h)) => {
+            let algo = cx.string(h.get("algorithm"), &format!("{field}.hash.algorithm"))?;
+            let body = cx.string(h.get("hash"), &format!("{field}.hash.hash"))?;
+            Some(if body.contains('-') || body.contains(':') { body } else { format!("{algo}:{body}") })
+        }
+        Some(v) => Some(cx.string(Some(v), &format!("{field}.hash"))?),
+    };
+    let prefix = match method.as_deref() {
+        None => None,
+        Some("nar") => Some("r:"),
+        Some("flat") => Some(""),
+        Some(m @ ("text" | "git")) => {
+            return Err(cx.err(format!("{field}.method"), format!("{m:?} outputs are not supported by drvlab yet")))
+        }
+        Some(m) => {
+            return Err(
+                cx.err(format!("{field}.method"), format!("unknown method {m:?}; Nix uses nar, flat, text or git"))
+            )
+        }
+    };
+    let output = match (algo_text, hash_text) {
+        (None, None) if method.is_none() => Output { path, hash_algo: String::new(), hash: String::new() },
+        (algo, hash) => {
+            // `hashAlgo` may carry the method (`r:sha256`, before 2.23) or not (2.23+), and
+            // the hash may be hex, nix32 or SRI (v4): normalise to what the ATerm holds.
+            let (mut pre, algo_name) = match algo.as_deref() {
+                Some(a) => match a.strip_prefix("r:") {
+                    Some(rest) => ("r:", Some(rest.to_string())),
+                    None => ("", Some(a.to_string())),
+                },
+                None => ("", None),
+            };
+            if let Some(p) = prefix {
+                pre = p;
+            }
+            let algo = match &algo_name {
+                Some(a) => Some(HashAlgo::parse(a).map_err(|e| cx.err(format!("{field}.hashAlgo"), e.to_string()))?),
+                None => None,
+            };
+            match hash {
+                Some(h) => {
+                    let parsed = Hash::parse(&h, algo).map_err(|e| cx.err(format!("{field}.hash"), e.to_string()))?;
+                    Output { path, hash_algo: format!("{pre}{}", parsed.algo), hash: parsed.to_base16() }
+                }
+                None => {
+                    let algo = algo
+                        .ok_or_else(|| cx.err(format!("{field}.hashAlgo"), "missing for a content-addressed output"))?;
+                    Output { path, hash_algo: format!("{pre}{algo}"), hash: String::new() }
+                }
+            }
+        }
+    };
+    Ok(output)
+}
 
-    let outputs_obj = cx.object(obj.get("outputs"), "outputs")?;
-    let mut outputs = BTreeMap::new();
-    for (oname, ov) in outputs_obj {
-        let field = format!("outputs.{oname}");
-        let o = cx.object(Some(ov), &field)?;
-        let path = match o.get("path") {
-            None | Some(Value::Null) => String::new(),
-            Some(v) => {
-                let p = cx.string(Some(v), &format!("{field}.path"))?;
-                if p.is_empty() {
-                    p
-                } else {
-                    cx.store_path(&p)
-                }
-            }
-        };
-        let method = match o.get("method") {
-            None | Some(Value::Null) => None,
-            Some(v) => {
-                *shape = (*shape).max(JsonShape::Nix2_23);
-                Some(cx.string(Some(v), &format!("{field}.method"))?)
-            }
-        };
-        let algo_text = match o.get("hashAlgo") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(cx.string(Some(v), &format!("{field}.hashAlgo"))?),
-        };
-        let hash_text = match o.get("hash") {
-            None | Some(Value::Null) => None,
-            // A structured hash, as newer JSON formats print them:
-            // {"algorithm": "sha256", "format": "base64", "hash": "…"}.
-            Some(Value::Object(h)) => {
-                let algo = cx.string(h.get("algorithm"), &format!("{field}.hash.algorithm"))?;
-                let body = cx.string(h.get("hash"), &format!("{field}.hash.hash"))?;
-                Some(if body.contains('-') || body.contains(':') { body } else { format!("{algo}:{body}") })
-            }
-            Some(v) => Some(cx.string(Some(v), &format!("{field}.hash"))?),
-        };
-        let prefix = match method.as_deref() {
-            None => None,
-            Some("nar") => Some("r:"),
-            Some("flat") => Some(""),
-            Some(m @ ("text" | "git")) => {
-                return Err(cx.err(format!("{field}.method"), format!("{m:?} outputs are not supported by drvlab yet")))
-            }
-            Some(m) => {
-                return Err(
-                    cx.err(format!("{field}.method"), format!("unknown method {m:?}; Nix uses nar, flat, text or git"))
-                )
-            }
-        };
-        let output = match (algo_text, hash_text) {
-            (None, None) if method.is_none() => Output { path, hash_algo: String::new(), hash: String::new() },
-            (algo, hash) => {
-                // `hashAlgo` may carry the method (`r:sha256`, before 2.23) or not (2.23+), and
-                // the hash may be hex, nix32 or SRI (v4): normalise to what the ATerm holds.
-                let (mut pre, algo_name) = match algo.as_deref() {
-                    Some(a) => match a.strip_prefix("r:") {
-                        Some(rest) => ("r:", Some(rest.to_string())),
-                        None => ("", Some(a.to_string())),
-                    },
-                    None => ("", None),
-                };
-                if let Some(p) = prefix {
-                    pre = p;
-                }
-                let algo = match &algo_name {
-                    Some(a) => {
-                        Some(HashAlgo::parse(a).map_err(|e| cx.err(format!("{field}.hashAlgo"), e.to_string()))?)
-                    }
-                    None => None,
-                };
-                match hash {
-                    Some(h) => {
-                        let parsed =
-                            Hash::parse(&h, algo).map_err(|e| cx.err(format!("{field}.hash"), e.to_string()))?;
-                        Output { path, hash_algo: format!("{pre}{}", parsed.algo), hash: parsed.to_base16() }
-                    }
-                    None => {
-                        let algo = algo.ok_or_else(|| {
-                            cx.err(format!("{field}.hashAlgo"), "missing for a content-addressed output")
-                        })?;
-                        Output { path, hash_algo: format!("{pre}{algo}"), hash: String::new() }
-                    }
-                }
-            }
-        };
-        outputs.insert(oname.clone(), output);
-    }
+type InputSets = (BTreeSet<String>, BTreeMap<String, BTreeSet<String>>);
 
+/// `inputSrcs` and `inputDrvs` (or the v4 `inputs.srcs` / `inputs.drvs`), each input derivation
+/// named by the key of the entry it refers to.
+fn import_inputs(
+    cx: &Ctx,
+    obj: &Map<String, Value>,
+    by_base: &BTreeMap<&str, &str>,
+    v4: bool,
+    shape: &mut JsonShape,
+) -> Result<InputSets, ImportError> {
     let (srcs_v, drvs_v, srcs_field, drvs_field) = if v4 {
         let inputs = cx.object(obj.get("inputs"), "inputs")?;
         (inputs.get("srcs"), inputs.get("drvs"), "inputs.srcs", "inputs.drvs")
@@ -347,10 +377,7 @@ fn import_entry(
         };
         input_drvs.insert(target, crate::collect::set(wanted));
     }
-    let system = cx.string(obj.get("system"), "system")?;
-    let builder = cx.string(obj.get("builder"), "builder")?;
-    let args = cx.strings(obj.get("args"), "args")?;
-    Ok(Derivation { name, outputs, input_drvs, input_srcs, system, builder, args, env })
+    Ok((input_srcs, input_drvs))
 }
 
 /// Prints a graph as `nix show-derivation` (2.8 shape) would, keyed by the given keys, with the
