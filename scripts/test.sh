@@ -38,10 +38,10 @@ WASM=(--target wasm32-unknown-unknown)
 run "cargo fetch" cargo fetch -q
 skipped fmt || run "cargo fmt --check" cargo fmt --all --check
 if ! skipped clippy; then
-  run "cargo clippy --all-targets (native)" cargo clippy -q --all-targets -- -D warnings
-  run "cargo clippy --all-targets (wasm32)" cargo clippy -q "${WASM[@]}" --all-targets -- -D warnings
+  run "cargo clippy --all-targets (native)" cargo clippy -q --workspace --all-targets -- -D warnings
+  run "cargo clippy --all-targets (wasm32)" cargo clippy -q "${WASM[@]}" --workspace --all-targets -- -D warnings
 fi
-skipped native || run "cargo test (native: unit, integration, differential vs nix)" cargo test
+skipped native || run "cargo test --workspace (native: engine and lab unit, golden, integration, differential vs nix)" cargo test --workspace
 skipped wasm || run "cargo test --target wasm32 (headless Chromium)" cargo test "${WASM[@]}"
 # The engine's figures in the browser need an optimised build; they are printed, not asserted.
 skipped wasm || run "wasm benchmark in headless Chromium (release)" \

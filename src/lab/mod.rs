@@ -6,6 +6,7 @@
 //! reducer. Nothing here hashes by itself: every path comes from `drvlab_engine`.
 
 pub mod diff;
+pub mod edit;
 pub mod eval;
 pub mod exercises;
 pub mod explain;

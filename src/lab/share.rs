@@ -84,7 +84,7 @@ pub fn decode(fragment: &str) -> Result<Shared, ShareError> {
     if s.specs.is_empty() {
         return Err(ShareError::Empty);
     }
-    if let Some(k) = s.specs.keys().find(|k| !crate::lab::playground::valid_key(k)) {
+    if let Some(k) = s.specs.keys().find(|k| !crate::lab::edit::valid_key(k)) {
         return Err(ShareError::BadKey(k.clone()));
     }
     Ok(s)

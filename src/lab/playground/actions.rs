@@ -1,0 +1,276 @@
+//! The reducer: every action a person can take, and the new state it makes.
+
+use super::computed::Computed;
+use super::state::{Change, Playground, Snapshot};
+use super::sweep::sweep;
+use crate::lab::edit::{parse_edit, valid_key, SpecEdit};
+use crate::lab::eval::{DrvSpec, SpecGraph};
+use crate::lab::scenarios::{default_scenario, scenarios};
+use drvlab_engine::graph::InputMerge;
+use std::rc::Rc;
+
+/// Everything the reducer understands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Select(String),
+    Edit(String, SpecEdit),
+    Undo,
+    Redo,
+    LoadScenario(String),
+    Reset,
+    AddDerivation,
+    RemoveDerivation(String),
+    RenameKey(String, String),
+    SetMerge(InputMerge),
+    /// Replace the whole graph (import, shared link).
+    Load {
+        specs: SpecGraph,
+        selected: String,
+        label: String,
+    },
+    /// Restore a shared link's state.
+    Restore(crate::lab::share::Shared),
+    /// Perform the scenario's suggested edit.
+    TrySuggested,
+    /// Show (or clear) a message above the page, e.g. why a link could not be opened.
+    Notice(Option<String>),
+    /// Act in the toy store / cache / network.
+    Sim(SimAction),
+    /// Sweep every derivation's fields in the "what moves" matrix, or only the selected one's.
+    SweepAll(bool),
+}
+
+/// What the simulator panel can do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SimAction {
+    /// Build the selected derivation; with `true`, as `nix-build --check`.
+    Build(bool),
+    PushToCache,
+    ClearStore,
+    ClearCache,
+    /// Serve `contents` at `url` on the toy network (empty contents removes it).
+    Serve(String, String),
+}
+
+impl Playground {
+    fn recompute(&mut self, label: String, edited_key: String) {
+        let before = self.computed.clone();
+        let after = Rc::new(Computed::new(&self.specs, &self.options()));
+        let changes = crate::lab::explain::compare(&before.eval.resolution, &after.eval.resolution);
+        if after.eval.errors.is_empty() {
+            self.last_good = after.clone();
+        }
+        // Only report a change when both sides resolved; otherwise the errors speak.
+        self.last_change = (before.eval.errors.is_empty() && after.eval.errors.is_empty()).then_some(Change {
+            label,
+            edited_key,
+            changes,
+        });
+        self.computed = after;
+    }
+
+    fn push_undo(&mut self, field: String) {
+        let coalesce = self.undo.last().is_some_and(|s| !field.is_empty() && s.field == field);
+        if !coalesce {
+            self.undo.push(Snapshot { specs: self.specs.clone(), selected: self.selected.clone(), field });
+            if self.undo.len() > 500 {
+                self.undo.remove(0);
+            }
+        }
+        self.redo.clear();
+    }
+
+    /// The reducer: a new state for an action. Returns `None` for a no-op so the UI can skip
+    /// re-rendering. The matrix's sweep follows the graph, the selection and the Nix version.
+    pub fn reduce(&self, action: Action) -> Option<Playground> {
+        let mut p = self.reduce_graph(action)?;
+        if p.specs != self.specs
+            || p.selected != self.selected
+            || p.sweep_all != self.sweep_all
+            || p.merge != self.merge
+        {
+            let only = (!p.sweep_all).then_some(p.selected.as_str());
+            p.sweep = Rc::new(sweep(&p.specs, &p.options(), only));
+        }
+        Some(p)
+    }
+
+    fn reduce_graph(&self, action: Action) -> Option<Playground> {
+        let mut p = self.clone();
+        match action {
+            Action::Select(k) => {
+                if k == p.selected || !p.specs.contains_key(&k) {
+                    return None;
+                }
+                p.selected = k;
+                // A new selection starts a new undo group.
+                if let Some(s) = p.undo.last_mut() {
+                    s.field.clear();
+                }
+            }
+            Action::Edit(key, edit) => {
+                let mut spec = p.specs.get(&key)?.clone();
+                edit.apply(&mut spec);
+                if p.specs[&key] == spec {
+                    return None;
+                }
+                p.push_undo(format!("{key}:{}", edit.field_id()));
+                p.specs.insert(key.clone(), spec);
+                let label = edit.label(&p.specs[&key]);
+                p.recompute(format!("{key}: {label}"), key);
+            }
+            Action::Undo => {
+                let s = p.undo.pop()?;
+                p.redo.push(Snapshot { specs: p.specs.clone(), selected: p.selected.clone(), field: String::new() });
+                p.specs = s.specs;
+                p.selected = s.selected;
+                let sel = p.selected.clone();
+                p.recompute("undo".into(), sel);
+            }
+            Action::Redo => {
+                let s = p.redo.pop()?;
+                p.undo.push(Snapshot { specs: p.specs.clone(), selected: p.selected.clone(), field: String::new() });
+                p.specs = s.specs;
+                p.selected = s.selected;
+                let sel = p.selected.clone();
+                p.recompute("redo".into(), sel);
+            }
+            Action::LoadScenario(id) => {
+                let s = scenarios().into_iter().find(|s| s.id == id)?;
+                let mut n = Playground::from_scenario(s);
+                n.merge = p.merge;
+                n.undo = p.undo;
+                n.undo.push(Snapshot { specs: p.specs, selected: p.selected, field: String::new() });
+                return Some(n);
+            }
+            Action::Reset => {
+                let s = p.scenario.clone().unwrap_or_else(default_scenario);
+                if p.specs == s.specs {
+                    return None;
+                }
+                p.push_undo(String::new());
+                p.specs = s.specs.clone();
+                p.selected = s.selected.to_string();
+                let sel = p.selected.clone();
+                p.recompute("reset to scenario".into(), sel);
+            }
+            Action::AddDerivation => {
+                let key = (1..).map(|i| format!("drv{i}")).find(|k| !p.specs.contains_key(k)).unwrap_or_default();
+                p.push_undo(String::new());
+                let base = p.specs.get(&p.selected).cloned();
+                let system = base.as_ref().map_or("x86_64-linux", |b| b.system.as_str());
+                let spec = DrvSpec::new(&key, system, "/bin/sh", &["-c", "echo hello > $out"]);
+                p.specs.insert(key.clone(), spec);
+                p.selected = key.clone();
+                p.recompute(format!("added {key}"), key);
+            }
+            Action::RemoveDerivation(key) => {
+                p.specs.get(&key)?;
+                p.push_undo(String::new());
+                p.specs.remove(&key);
+                if p.selected == key {
+                    p.selected = p.specs.keys().next().cloned().unwrap_or_default();
+                }
+                p.recompute(format!("removed {key}"), key);
+            }
+            Action::RenameKey(old, new) => {
+                if old == new || !p.specs.contains_key(&old) || p.specs.contains_key(&new) || !valid_key(&new) {
+                    return None;
+                }
+                p.push_undo(String::new());
+                let spec = p.specs.remove(&old)?;
+                p.specs.insert(new.clone(), spec);
+                let (from_a, from_b) = (format!("${{{old}}}"), format!("${{{old}."));
+                let (to_a, to_b) = (format!("${{{new}}}"), format!("${{{new}."));
+                for s in p.specs.values_mut() {
+                    for v in s.args.iter_mut().chain(s.env.iter_mut().map(|(_, v)| v)) {
+                        *v = v.replace(&from_a, &to_a).replace(&from_b, &to_b);
+                    }
+                }
+                if p.selected == old {
+                    p.selected = new.clone();
+                }
+                p.computed = Rc::new(Computed::new(&p.specs, &p.options()));
+                p.last_good = p.computed.clone();
+                p.last_change = None;
+            }
+            Action::SetMerge(m) => {
+                if m == p.merge {
+                    return None;
+                }
+                p.merge = m;
+                let sel = p.selected.clone();
+                p.recompute(format!("Nix version: {}", m.describe()), sel);
+            }
+            Action::Restore(shared) => {
+                let scenario = shared.scenario.as_deref().and_then(|id| scenarios().into_iter().find(|s| s.id == id));
+                let mut n = match scenario {
+                    Some(s) => Playground::from_scenario(s),
+                    None => Playground { scenario: None, ..Playground::default() },
+                };
+                n.merge = shared.merge;
+                n.selected = if shared.specs.contains_key(&shared.selected) {
+                    shared.selected
+                } else {
+                    shared.specs.keys().next().cloned()?
+                };
+                n.specs = shared.specs;
+                if n.scenario.is_none() {
+                    n.base = n.specs.clone();
+                }
+                n.computed = Rc::new(Computed::new(&n.specs, &n.options()));
+                n.last_good = n.computed.clone();
+                return Some(n);
+            }
+            Action::TrySuggested => {
+                let (key, field, value) = p.scenario.as_ref()?.edit;
+                let edit = parse_edit(p.specs.get(key)?, field, value).ok()?;
+                return p.reduce_graph(Action::Edit(key.to_string(), edit));
+            }
+            Action::SweepAll(on) => {
+                if on == p.sweep_all {
+                    return None;
+                }
+                p.sweep_all = on;
+            }
+            Action::Sim(a) => match a {
+                SimAction::Build(check) => {
+                    let sel = p.selected.clone();
+                    let res = p.computed.eval.resolution.clone();
+                    p.sim_log = p.sim.build(&res, &sel, check);
+                }
+                SimAction::PushToCache => p.sim.push_to_cache(),
+                SimAction::ClearStore => p.sim.store.clear(),
+                SimAction::ClearCache => p.sim.cache.clear(),
+                SimAction::Serve(url, contents) => {
+                    if contents.is_empty() {
+                        p.sim.network.remove(&url);
+                    } else {
+                        p.sim.network.insert(url, contents);
+                    }
+                }
+            },
+            Action::Notice(n) => {
+                if n == p.notice {
+                    return None;
+                }
+                p.notice = n;
+            }
+            Action::Load { specs, selected, label } => {
+                p.push_undo(String::new());
+                p.selected = if specs.contains_key(&selected) {
+                    selected
+                } else {
+                    specs.keys().next().cloned().unwrap_or_default()
+                };
+                p.specs = specs;
+                p.base = p.specs.clone();
+                p.scenario = None;
+                p.computed = Rc::new(Computed::new(&p.specs, &p.options()));
+                p.last_good = p.computed.clone();
+                p.last_change = Some(Change { label, edited_key: p.selected.clone(), changes: vec![] });
+            }
+        }
+        Some(p)
+    }
+}

@@ -1,0 +1,136 @@
+//! What the page holds: the graph being edited, the selection, the last computation and the
+//! last good one, the last change, undo history, the simulator's world and the matrix's sweep.
+
+use super::computed::Computed;
+use super::sweep::sweep;
+use crate::lab::eval::SpecGraph;
+use crate::lab::explain::PathChange;
+use crate::lab::scenarios::{default_scenario, Scenario};
+use drvlab_engine::graph::{InputMerge, Options};
+use std::rc::Rc;
+
+/// What the last edit did: the edit's label and every path before/after.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub label: String,
+    pub edited_key: String,
+    pub changes: Vec<PathChange>,
+}
+
+/// How one path fared in a change. A derivation that was added or removed has new or vanished
+/// paths; those did not "move".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    Moved,
+    Stayed,
+    Added,
+    Removed,
+}
+
+impl Change {
+    pub fn fate(&self, c: &PathChange, specs: &SpecGraph) -> Fate {
+        let new_key = self.changes.iter().any(|x| x.id.key == c.id.key && x.id.output.is_none() && x.before.is_none());
+        if !specs.contains_key(&c.id.key) {
+            Fate::Removed
+        } else if new_key {
+            Fate::Added
+        } else if c.moved() {
+            Fate::Moved
+        } else {
+            Fate::Stayed
+        }
+    }
+}
+
+/// A state that undo can return to.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Snapshot {
+    pub(super) specs: SpecGraph,
+    pub(super) selected: String,
+    pub(super) field: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Playground {
+    pub scenario: Option<Scenario>,
+    /// What "compare with the original" compares against: the scenario or import as loaded.
+    pub base: SpecGraph,
+    pub specs: SpecGraph,
+    pub selected: String,
+    pub merge: InputMerge,
+    pub computed: Rc<Computed>,
+    /// The last computation in which the selected derivation resolved, shown greyed while the
+    /// current one has errors.
+    pub last_good: Rc<Computed>,
+    pub last_change: Option<Change>,
+    /// A message for the person (a corrupt link, an import summary).
+    pub notice: Option<String>,
+    /// The toy store, cache and network, and the last build's log. Not part of undo: it is the
+    /// world the derivations are built in.
+    pub sim: crate::lab::simulator::Simulator,
+    pub sim_log: Vec<crate::lab::simulator::LogLine>,
+    /// The "what moves" matrix: the sensitivity sweep of the selected derivation's fields, or of
+    /// every derivation's when `sweep_all` (each row is a full recompute, so a large imported
+    /// graph sweeps only what is looked at).
+    pub sweep_all: bool,
+    pub sweep: Rc<crate::lab::explain::Sweep>,
+    pub(super) undo: Vec<Snapshot>,
+    pub(super) redo: Vec<Snapshot>,
+}
+
+impl Default for Playground {
+    fn default() -> Self {
+        Playground::from_scenario(default_scenario())
+    }
+}
+
+pub(super) fn options(merge: InputMerge) -> Options {
+    Options { merge, ..Options::default() }
+}
+
+impl Playground {
+    /// The state a shared link holds.
+    pub fn shared(&self) -> crate::lab::share::Shared {
+        crate::lab::share::Shared {
+            v: 1,
+            specs: self.specs.clone(),
+            selected: self.selected.clone(),
+            scenario: self.scenario.as_ref().map(|s| s.id.to_string()),
+            merge: self.merge,
+        }
+    }
+
+    pub fn from_scenario(s: Scenario) -> Playground {
+        let computed = Rc::new(Computed::new(&s.specs, &options(InputMerge::Merge)));
+        let swept = Rc::new(sweep(&s.specs, &options(InputMerge::Merge), Some(s.selected)));
+        Playground {
+            specs: s.specs.clone(),
+            base: s.specs.clone(),
+            selected: s.selected.to_string(),
+            scenario: Some(s),
+            merge: InputMerge::Merge,
+            last_good: computed.clone(),
+            computed,
+            last_change: None,
+            notice: None,
+            sim: crate::lab::simulator::Simulator::default(),
+            sim_log: vec![],
+            sweep_all: false,
+            sweep: swept,
+            undo: vec![],
+            redo: vec![],
+        }
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    pub fn options(&self) -> Options {
+        options(self.merge)
+    }
+}

@@ -1,0 +1,299 @@
+//! The reducer's behaviour, natively.
+
+use super::*;
+use crate::lab::eval::{evaluate, SpecGraph};
+use crate::lab::explain::PathChange;
+use drvlab_engine::graph::Options;
+use drvlab_engine::nar::FileKind;
+use crate::lab::scenarios::scenarios;
+use std::collections::BTreeSet;
+
+fn edit(p: &Playground, key: &str, e: SpecEdit) -> Playground {
+    p.reduce(Action::Edit(key.into(), e)).expect("edit changes state")
+}
+
+#[test]
+fn fod_recipe_edit_moves_only_its_drv_path() {
+    let p = Playground::default();
+    let i = p.specs["fetch"].env.iter().position(|(k, _)| k == "url").unwrap();
+    let p2 = edit(&p, "fetch", SpecEdit::EnvValue(i, "https://example.org/other.tar.gz".into()));
+    let ch = p2.last_change.as_ref().unwrap();
+    let moved: Vec<String> = ch.changes.iter().filter(|c| c.moved()).map(|c| c.id.label()).collect();
+    // Dependents' .drv files name the new fetch .drv, so they move; no output path does.
+    assert_eq!(moved, ["fetch .drv", "build .drv", "app .drv"]);
+    assert!(account(ch, &p2.computed, &p2.specs).iter().any(|l| l.contains("nix-build --check")));
+}
+
+#[test]
+fn input_addressed_edit_cascades_and_undo_restores() {
+    let p = Playground::default();
+    let p2 = edit(&p, "build", SpecEdit::Builder("/bin/bash".into()));
+    let moved: Vec<String> =
+        p2.last_change.as_ref().unwrap().changes.iter().filter(|c| c.moved()).map(|c| c.id.label()).collect();
+    assert_eq!(moved, ["build .drv", "build doc", "build out", "app .drv", "app out"]);
+    let p3 = p2.reduce(Action::Undo).unwrap();
+    assert_eq!(p3.specs, p.specs);
+    assert_eq!(p3.computed.paths(), p.computed.paths());
+    let p4 = p3.reduce(Action::Redo).unwrap();
+    assert_eq!(p4.specs, p2.specs);
+}
+
+#[test]
+fn typing_coalesces_into_one_undo_step_and_invalid_hash_keeps_last_good() {
+    let p = Playground::default();
+    let mut q = p.clone();
+    for text in ["a", "ab", "abc"] {
+        q = edit(&q, "fetch", SpecEdit::FixedHash(text.into()));
+    }
+    assert!(!q.computed.eval.errors.is_empty());
+    assert_eq!(q.last_good.paths(), p.computed.paths());
+    assert!(q.computed.errors_for("fetch")[0].message.contains("is 3 characters"));
+    let back = q.reduce(Action::Undo).unwrap();
+    assert_eq!(back.specs, p.specs);
+}
+
+#[test]
+fn sweep_agrees_with_single_edits() {
+    let p = Playground::default();
+    let sw = sweep(&p.specs, &p.options(), None);
+    let row = sw.rows.iter().find(|r| r.key == "fetch" && r.field == "env.url").unwrap();
+    let moved: Vec<String> =
+        sw.columns.iter().zip(row.moved.as_ref().unwrap()).filter(|(_, m)| **m).map(|(c, _)| c.label()).collect();
+    assert_eq!(moved, ["fetch .drv", "build .drv", "app .drv"]);
+    let name = sw.rows.iter().find(|r| r.key == "fetch" && r.field == "name").unwrap();
+    assert!(name.moved.as_ref().unwrap().iter().all(|m| *m), "a FOD's name moves everything downstream");
+}
+
+/// A directory source: its entries' contents and executable bits move the derivation that
+/// uses it (its path is in env and inputSrcs), a bad entry is named on its own field, and the
+/// export becomes a script that writes the directory.
+#[test]
+fn directory_sources_are_edited_swept_and_exported() {
+    let p = Playground::default();
+    let p2 = edit(&p, "build", SpecEdit::AddDirSource);
+    let i = p2.specs["build"].sources.len() - 1;
+    let attr = p2.specs["build"].sources[i].attr.clone();
+    let path = p2.computed.eval.resolution.entries["build"].drv.env[&attr].clone();
+    assert!(p2.computed.eval.resolution.entries["build"].drv.input_srcs.contains(&path));
+    let sw = sweep(&p2.specs, &p2.options(), None);
+    let row = sw.rows.iter().find(|r| r.key == "build" && r.field == format!("sources.{attr}/bin/run (kind)")).unwrap();
+    let moved: Vec<String> =
+        sw.columns.iter().zip(row.moved.as_ref().unwrap()).filter(|(_, m)| **m).map(|(c, _)| c.label()).collect();
+    assert_eq!(moved, ["build .drv", "build doc", "build out", "app .drv", "app out"]);
+    // The row's label is a field `drvlab moves --set` and the scenarios understand.
+    let spec = &p2.specs["build"];
+    assert_eq!(
+        parse_edit(spec, &format!("sources.{attr}/bin/run (kind)"), "regular"),
+        Ok(SpecEdit::TreeKind(i, 1, FileKind::Regular))
+    );
+    assert_eq!(
+        parse_edit(spec, &format!("sources.{attr}/README"), "hi"),
+        Ok(SpecEdit::TreeContents(i, 0, "hi".into()))
+    );
+    assert!(parse_edit(spec, &format!("sources.{attr}/nope"), "x").unwrap_err().contains("has no entry \"nope\""));
+    assert!(parse_edit(spec, &format!("sources.{attr}"), "x").unwrap_err().contains("is a directory"));
+    let bad = edit(&p2, "build", SpecEdit::TreePath(i, 1, "bin/../run".into()));
+    let errs = bad.computed.errors_for("build");
+    assert_eq!(errs[0].field, format!("sources.{i}.tree.1.path"));
+    assert!(errs[0].message.contains("component \"..\""), "{}", errs[0].message);
+    assert_eq!(bad.last_good.paths(), p2.computed.paths());
+    // Its "how?": the NAR's tokens, then makeStorePath("source", …) ending in that path.
+    let how = p2.computed.sources["build"][i].as_ref().unwrap();
+    assert!(how.get("NAR of the directory (tokens)").unwrap().contains("name \"run\" node ( type regular executable"));
+    assert!(how.get("fingerprint").unwrap().starts_with("source:sha256:"));
+    assert_eq!(how.get("path"), Some(path.as_str()));
+    let (_, _, script) = export(&p2.computed, &p2.specs, "build");
+    assert!(script.starts_with("#!/bin/sh") && script.contains("chmod +x 'sources/d_build-"), "{script}");
+}
+
+/// The masked ATerm's parts, as the page describes them: the input's hash modulo named, own
+/// outputs blanked, each field's text attributed — from the spans the writer recorded.
+#[test]
+fn masked_aterm_parts_are_described() {
+    let p = Playground::default();
+    let r = &p.computed.eval.resolution.entries["build"];
+    let step = r.traces.outputs["out"].steps.iter().find(|s| s.label.starts_with("masked ATerm")).unwrap();
+    let said: Vec<(String, &str, String)> = step
+        .spans
+        .iter()
+        .filter_map(|s| {
+            describe_part(&s.part, &r.drv, &p.computed).map(|(c, t)| (step.value[s.start..s.end].to_string(), c, t))
+        })
+        .collect();
+    let find = |text: &str| said.iter().find(|(v, _, _)| v == text).map(|(_, c, t)| (*c, t.as_str()));
+    let fetch = &p.computed.eval.resolution.entries["fetch"];
+    let hex = format!("\"{}\"", fetch.modulo.hex);
+    assert_eq!(find(&hex), Some(("repl", format!("hash modulo of fetch, in place of {}", fetch.drv_path).as_str())));
+    assert_eq!(find("\"x86_64-linux\""), Some(("fld", "from system")));
+    assert!(said.iter().any(|(v, c, t)| v == "\"\"" && *c == "blank" && t.contains("path of output out")));
+    assert!(said.iter().any(|(_, c, t)| *c == "blank" && t.starts_with("blanked: env doc")));
+    assert!(said.iter().any(|(_, c, t)| *c == "fld" && t == "from args 1"));
+    assert!(said.iter().any(|(_, _, t)| t == "from the attribute src, holding the path of fetch's output out"));
+    // Input-addressed outputs have no outputHashAlgo/outputHash: those empty strings stay unmarked.
+    let marked = said.len();
+    assert_eq!(marked, step.spans.len() - 2 * r.drv.outputs.len() - r.drv.env.len());
+}
+
+/// The matrix's sweep lives in the reducer: the selected derivation's fields by default,
+/// every derivation's on request, and it follows the selection.
+#[test]
+fn the_sweep_follows_selection_and_the_all_switch() {
+    let p = Playground::default();
+    let keys = |p: &Playground| drvlab_engine::collect::set(p.sweep.rows.iter().map(|r| r.key.clone()));
+    assert_eq!(keys(&p), BTreeSet::from([p.selected.clone()]));
+    let q = p.reduce(Action::Select("app".into())).unwrap();
+    assert_eq!(keys(&q), BTreeSet::from(["app".to_string()]));
+    let all = q.reduce(Action::SweepAll(true)).unwrap();
+    assert_eq!(keys(&all), drvlab_engine::collect::set(p.specs.keys().cloned()));
+    assert_eq!(*all.sweep, sweep(&all.specs, &all.options(), None));
+    assert!(all.reduce(Action::SweepAll(true)).is_none());
+}
+
+/// The sweep's shortcut (re-evaluating only what uses the edited derivation) gives exactly
+/// what evaluating the whole perturbed graph gives, on every scenario and on imported
+/// closures of generated graphs (chains, diamonds, fixed and content-addressed inputs).
+#[test]
+fn the_sweep_shortcut_agrees_with_full_evaluation() {
+    fn full(specs: &SpecGraph, opts: &Options) -> Vec<(String, String, Result<Vec<bool>, String>)> {
+        let base = evaluate(specs, opts);
+        let n = crate::lab::explain::all_paths(&base.resolution).len();
+        let mut out = Vec::new();
+        for key in &base.resolution.order {
+            for (label, edit) in spec_fields(&specs[key]) {
+                let mut g = specs.clone();
+                edit.apply(g.get_mut(key).unwrap());
+                let after = evaluate(&g, opts);
+                let moved = match after.errors.first() {
+                    Some(e) => Err(e.to_string()),
+                    None => Ok(crate::lab::explain::compare(&base.resolution, &after.resolution)
+                        .iter()
+                        .take(n)
+                        .map(PathChange::moved)
+                        .collect()),
+                };
+                out.push((key.clone(), label, moved));
+            }
+        }
+        out
+    }
+    let quiet = Options { trace: false, ..Options::default() };
+    let mut graphs: Vec<SpecGraph> = crate::lab::scenarios::scenarios().into_iter().map(|s| s.specs).collect();
+    for seed in 1..6 {
+        let g = drvlab_engine::synth::graph(25, seed);
+        graphs.push(crate::lab::lift::lift(&g, &drvlab_engine::graph::resolve(&g, &quiet).unwrap()).specs);
+    }
+    let mut rows = 0;
+    for specs in &graphs {
+        let fast: Vec<_> = sweep(specs, &quiet, None).rows.into_iter().map(|r| (r.key, r.field, r.moved)).collect();
+        assert_eq!(fast, full(specs, &quiet));
+        rows += fast.len();
+    }
+    assert!(rows > 500, "{rows} rows compared");
+}
+
+/// Adding or removing a derivation is said as such, not as paths that "moved".
+#[test]
+fn added_and_removed_derivations_are_not_moves() {
+    let p = Playground::default();
+    let added = p.reduce(Action::AddDerivation).unwrap();
+    let ch = added.last_change.as_ref().unwrap();
+    let lines = account(ch, &added.computed, &added.specs);
+    assert_eq!(lines[0], "added drv1: no existing path moved.");
+    assert!(lines[1].starts_with("New in the graph: drv1"), "{lines:?}");
+    assert!(ch.changes.iter().filter(|c| c.id.key == "drv1").all(|c| ch.fate(c, &added.specs) == Fate::Added));
+    let removed = added.reduce(Action::RemoveDerivation("drv1".into())).unwrap();
+    let ch = removed.last_change.as_ref().unwrap();
+    let lines = account(ch, &removed.computed, &removed.specs);
+    assert!(lines.iter().any(|l| l.starts_with("Gone from the graph: drv1")), "{lines:?}");
+    assert!(!lines[0].contains("moved ("), "{lines:?}");
+}
+
+#[test]
+fn export_then_import_round_trips() {
+    let p = Playground::default();
+    let (aterm, json, nix) = export(&p.computed, &p.specs, &p.selected);
+    assert!(aterm.starts_with("Derive(["));
+    assert!(nix.contains("derivation {"));
+    let rep = import_text(&json, &p.options()).unwrap();
+    assert!(rep.verified.iter().all(|v| v.mismatches.is_empty()), "{:?}", rep.verified);
+    let (specs, _) = rep.specs.unwrap();
+    let ev = evaluate(&specs, &p.options());
+    let mut a: Vec<String> = ev.resolution.entries.values().map(|r| r.drv_path.clone()).collect();
+    let mut b: Vec<String> = p.computed.eval.resolution.entries.values().map(|r| r.drv_path.clone()).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    let fetch = &p.computed.eval.resolution.entries["fetch"];
+    let one = import_text(&String::from_utf8_lossy(&fetch.aterm), &p.options()).unwrap();
+    assert_eq!(one.verified[0].drv_path, fetch.drv_path);
+    assert!(import_text("Derive([(", &p.options()).unwrap_err().contains("line 1, column"));
+}
+
+#[test]
+fn rename_rewrites_references() {
+    let p = Playground::default();
+    let q = p.reduce(Action::RenameKey("fetch".into(), "tarball".into())).unwrap();
+    assert!(q.specs["build"].env.iter().any(|(_, v)| v == "${tarball}"));
+    assert_eq!(q.computed.paths().len(), p.computed.paths().len());
+    assert!(q.computed.eval.errors.is_empty());
+}
+
+#[test]
+fn every_suggested_edit_applies_and_moves_something() {
+    for s in scenarios() {
+        let (key, field, value) = s.edit;
+        let edit = parse_edit(&s.specs[key], field, value).unwrap_or_else(|e| panic!("{}: {e}", s.id));
+        let p = Playground::from_scenario(s.clone());
+        let q = p.reduce(Action::Edit(key.into(), edit)).expect("the edit changes something");
+        let ch = q.last_change.as_ref().expect("a change is reported");
+        assert!(ch.changes.iter().any(|c| c.moved()), "{}", s.id);
+    }
+}
+
+/// The simulator, driven through the reducer as the page drives it.
+mod simulator {
+    use crate::lab::playground::{parse_edit, Action, Playground};
+    use crate::lab::scenarios::scenarios;
+    use crate::lab::simulator::*;
+    use drvlab_engine::hash::HashAlgo;
+
+    fn url_changed() -> Playground {
+        Playground::from_scenario(scenarios().into_iter().find(|s| s.id == "url-changed").unwrap())
+    }
+
+    #[test]
+    fn stale_fixed_output_is_reused_and_flagged() {
+        let p = url_changed();
+        let mut sim = Simulator::new();
+        // Serve bytes whose hash is the declared one: make the scenario's hash match "hello".
+        let h = HashAlgo::Sha256.digest(b"hello source").to_sri();
+        let p = p.reduce(Action::Edit("src".into(), parse_edit(&p.specs["src"], "outputHash", &h).unwrap())).unwrap();
+        sim.network.insert("https://ftp.gnu.org/gnu/hello/hello-2.12.1.tar.gz".into(), "hello source".into());
+        let log = sim.build(&p.computed.eval.resolution, "hello", false);
+        assert!(log.iter().all(|l| l.level != Level::Error), "{log:?}");
+        // Change the URL but not the hash: nothing is built, and the recipe change is flagged.
+        let q = p
+            .reduce(Action::Edit(
+                "src".into(),
+                parse_edit(&p.specs["src"], "env.url", "https://example.org/new.tar.gz").unwrap(),
+            ))
+            .unwrap();
+        let log = sim.build(&q.computed.eval.resolution, "src", false);
+        assert!(log.iter().any(|l| l.level == Level::Warn && l.text.contains("different recipe")), "{log:?}");
+        // --check reruns it: the new URL is not on the toy network.
+        let log = sim.build(&q.computed.eval.resolution, "src", true);
+        assert!(log.iter().any(|l| l.text.contains("nothing at \"https://example.org/new.tar.gz\"")), "{log:?}");
+    }
+
+    #[test]
+    fn hash_mismatch_uses_nix_wording() {
+        let p = url_changed();
+        let mut sim = Simulator::new();
+        sim.network.insert("https://ftp.gnu.org/gnu/hello/hello-2.12.1.tar.gz".into(), "other bytes".into());
+        let log = sim.build(&p.computed.eval.resolution, "src", false);
+        let err = log.iter().find(|l| l.level == Level::Error).unwrap();
+        assert!(err.text.starts_with("error: hash mismatch in fixed-output derivation '/nix/store/"), "{}", err.text);
+        assert!(err.text.contains("specified: sha256-jZkUKv2SV28wsM18tCqNxoCZmLxdYH2Idh9RLibH2yA="));
+        assert!(err.text.contains(&format!("got:    {}", HashAlgo::Sha256.digest(b"other bytes").to_sri())));
+    }
+}
