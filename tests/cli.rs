@@ -1,5 +1,5 @@
 //! The `drvlab` CLI on golden files made by real Nix 2.8:
-//! `tests/golden/fetch-build.nix` and `ca.nix` were instantiated with `nix-instantiate`, and
+//! `engine/tests/golden/fetch-build.nix` and `ca.nix` were instantiated with `nix-instantiate`, and
 //! `nix --extra-experimental-features 'nix-command ca-derivations' show-derivation -r` printed
 //! the `*.nix28.json` files; the two `.drv` files are the bytes Nix wrote. The newer JSON shapes
 //! are derived from the 2.8 document here, following each Nix version's documented format, and

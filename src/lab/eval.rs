@@ -669,7 +669,7 @@ pub fn to_nix_expression(specs: &SpecGraph) -> String {
     s
 }
 
-/// The graph of `tests/golden/fetch-build.nix`: a flat sha256 fixed-output `fetch` (of empty
+/// The graph of `engine/tests/golden/fetch-build.nix`: a flat sha256 fixed-output `fetch` (of empty
 /// content) feeding a two-output `build`. Real Nix 2.8 gives `build` the `.drv` path
 /// `vprly1096ibd5ky40qwjmlvxy4zilx37-build.drv`; the native and the browser tests both check it.
 pub fn reference_graph() -> SpecGraph {

@@ -3,9 +3,9 @@
 use super::*;
 use crate::lab::eval::{evaluate, SpecGraph};
 use crate::lab::explain::PathChange;
+use crate::lab::scenarios::scenarios;
 use drvlab_engine::graph::Options;
 use drvlab_engine::nar::FileKind;
-use crate::lab::scenarios::scenarios;
 use std::collections::BTreeSet;
 
 fn edit(p: &Playground, key: &str, e: SpecEdit) -> Playground {
