@@ -277,19 +277,7 @@ fn import_output(cx: &Ctx, field: &str, ov: &Value, shape: &mut JsonShape) -> Re
         }
         Some(v) => Some(cx.string(Some(v), &format!("{field}.hash"))?),
     };
-    let prefix = match method.as_deref() {
-        None => None,
-        Some("nar") => Some("r:"),
-        Some("flat") => Some(""),
-        Some(m @ ("text" | "git")) => {
-            return Err(cx.err(format!("{field}.method"), format!("{m:?} outputs are not supported by drvlab yet")))
-        }
-        Some(m) => {
-            return Err(
-                cx.err(format!("{field}.method"), format!("unknown method {m:?}; Nix uses nar, flat, text or git"))
-            )
-        }
-    };
+    let prefix = method_prefix(cx, &field, method.as_deref())?;
     let output = match (algo_text, hash_text) {
         (None, None) if method.is_none() => Output { path, hash_algo: String::new(), hash: String::new() },
         (algo, hash) => {
@@ -323,6 +311,21 @@ fn import_output(cx: &Ctx, field: &str, ov: &Value, shape: &mut JsonShape) -> Re
         }
     };
     Ok(output)
+}
+
+/// The `r:` prefix a 2.23+ `method` stands for (`None` when the document has no `method`).
+fn method_prefix(cx: &Ctx, field: &str, method: Option<&str>) -> Result<Option<&'static str>, ImportError> {
+    match method {
+        None => Ok(None),
+        Some("nar") => Ok(Some("r:")),
+        Some("flat") => Ok(Some("")),
+        Some(m @ ("text" | "git")) => {
+            Err(cx.err(format!("{field}.method"), format!("{m:?} outputs are not supported by drvlab yet")))
+        }
+        Some(m) => {
+            Err(cx.err(format!("{field}.method"), format!("unknown method {m:?}; Nix uses nar, flat, text or git")))
+        }
+    }
 }
 
 type InputSets = (BTreeSet<String>, BTreeMap<String, BTreeSet<String>>);
