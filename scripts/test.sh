@@ -43,9 +43,9 @@ if ! skipped clippy; then
 fi
 skipped native || run "cargo test --workspace (native: engine and lab unit, golden, integration, differential vs nix)" cargo test --workspace
 skipped wasm || run "cargo test --target wasm32 (headless Chromium)" cargo test "${WASM[@]}"
-# The engine's figures in the browser need an optimised build; they are printed, not asserted.
+# The engine's figures in the browser, built as the page is (profile web); printed, not asserted.
 skipped wasm || run "wasm benchmark in headless Chromium (release)" \
-  cargo test "${WASM[@]}" --release --test web -- --nocapture bench_in_the_browser
+  cargo test "${WASM[@]}" --profile web --test web -- --nocapture bench_in_the_browser
 skipped trunk || run "trunk build --release" trunk build --release
 
 if skipped e2e; then
