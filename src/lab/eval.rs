@@ -191,6 +191,12 @@ fn is_ident(s: &str) -> bool {
         && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || ch == '\'')
 }
 
+/// An output name in a reference: an identifier, or (a floating output, which Nix does not
+/// name-check) any text without braces, quotes or spaces, such as `foo$` or `out/`.
+fn is_output_name(s: &str) -> bool {
+    is_ident(s) || (!s.is_empty() && !s.chars().any(|c| c.is_whitespace() || matches!(c, '{' | '}' | '"' | '\\' | '.')))
+}
+
 /// Finds `${key}` / `${key.out}` where `key` is in the graph; anything else stays literal.
 fn find_refs(s: &str, keys: &dyn Fn(&str) -> bool) -> Vec<Ref> {
     let mut refs = Vec::new();
@@ -203,7 +209,7 @@ fn find_refs(s: &str, keys: &dyn Fn(&str) -> bool) -> Vec<Ref> {
             Some((k, o)) => (k, Some(o)),
             None => (inner, None),
         };
-        if is_ident(k) && keys(k) && o.is_none_or(is_ident) {
+        if is_ident(k) && keys(k) && o.is_none_or(is_output_name) {
             refs.push(Ref { start, end: start + 3 + len, key: k.to_string(), output: o.map(str::to_string) });
             i = start + 3 + len;
         } else {
@@ -324,7 +330,11 @@ pub fn to_derivation(
             if !seen.insert(o) {
                 return Err(err("outputs", format!("output {o:?} is listed twice")));
             }
-            store_path::check_name(o).map_err(|e| err("outputs", format!("output name: {e}")))?;
+            // A floating or impure output gets no path at evaluation time, so Nix checks no name
+            // for it (`out/` is fine there).
+            if o.is_empty() || !(spec.content_addressed || spec.impure) {
+                opts.names().check(o).map_err(|e| err("outputs", format!("output name: {e}")))?;
+            }
         }
         env.insert("outputs".to_string(), spec.outputs.join(" "));
     }
@@ -384,7 +394,8 @@ pub fn to_derivation(
         if outputs != ["out"] {
             return Err(err("outputs", "a fixed-output derivation has exactly one output, out".into()));
         }
-        let hash = Hash::parse(&f.hash, f.algo).map_err(|e| err("fixed.hash", e.to_string()))?;
+        let lenient = opts.nix.is_some_and(|v| v.lenient_base64());
+        let hash = Hash::parse_with(&f.hash, f.algo, lenient).map_err(|e| err("fixed.hash", e.to_string()))?.0;
         env.insert("outputHash".into(), f.hash.clone());
         if let Some(a) = f.algo {
             env.insert("outputHashAlgo".into(), a.to_string());
@@ -619,7 +630,13 @@ fn nix_string(s: &str, specs: &SpecGraph, binding: &dyn Fn(&str) -> String, stor
         out.push_str(&binding(&r.key));
         if let Some(o) = &r.output {
             out.push('.');
-            out.push_str(o);
+            if is_ident(o) {
+                out.push_str(o);
+            } else {
+                out.push('"');
+                escape_nix(&mut out, o);
+                out.push('"');
+            }
         }
         out.push('}');
         last = r.end;
