@@ -118,3 +118,148 @@ fn golden_forms_lift_and_export_as_nix() {
     let dir = tempdir("forms");
     export_matches_nix(&lifted.specs, &dir, "forms");
 }
+
+/// SplitMix64, so the closure is the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) % n as u64) as usize
+    }
+}
+
+/// A nixpkgs-shaped closure as a Nix expression: fetchurl-like fixed-output sources, a
+/// bootstrap chain of shells (each built by the previous one's `${bash}/bin/bash`), the final
+/// `bash`, a stdenv-like setup with a `builtins.toFile` setup script, and `packages` packages
+/// built by `${bash}/bin/bash` with `stdenv` and earlier packages (and their `dev` outputs) as
+/// inputs, some with structured attributes. `bash_script` is the final bash's `args.1`.
+fn nixpkgs_like(packages: usize, bash_script: &str) -> String {
+    let mut r = Rng(0x005e_ed0f_c105);
+    let mut s = String::from(
+        r#"let
+  sys = "x86_64-linux";
+  fetchurl = { name, url, sha256 }: derivation {
+    inherit name url; system = sys; builder = "/bin/sh"; args = [ "-c" "fetch $url" ];
+    outputHashMode = "flat"; outputHashAlgo = "sha256"; outputHash = sha256;
+  };
+  src = n: fetchurl { name = "${n}.tar.gz"; url = "https://example.org/${n}.tar.gz"; sha256 = builtins.hashString "sha256" n; };
+  boot0 = derivation { name = "bootstrap-tools"; system = sys; builder = "/bin/sh"; args = [ "-c" "unpack" ]; src = src "bootstrap-tools"; };
+"#,
+    );
+    let chain = 5;
+    for i in 1..=chain {
+        let prev = if i == 1 { "${boot0}/bin/sh".to_string() } else { format!("${{boot{}}}/bin/bash", i - 1) };
+        s.push_str(&format!(
+            "  boot{i} = derivation {{ name = \"bootstrap-bash-{i}\"; system = sys; builder = \"{prev}\"; args = [ \"-c\" \"build stage {i}\" ]; src = src \"bash-stage{i}\"; tools = boot0; }};\n"
+        ));
+    }
+    s.push_str(&format!(
+        r#"  bash = derivation {{ name = "bash"; system = sys; builder = "${{boot{chain}}}/bin/bash"; args = [ "-c" "{bash_script}" ]; src = src "bash-5.2"; outputs = [ "out" "dev" ]; }};
+  coreutils = derivation {{ name = "coreutils-9.1"; system = sys; builder = "${{bash}}/bin/bash"; args = [ "-c" "build coreutils" ]; src = src "coreutils-9.1"; }};
+  setup = builtins.toFile "setup.sh" "export PATH=$initialPath\n";
+  stdenv = derivation {{ name = "stdenv-linux"; system = sys; builder = "${{bash}}/bin/bash"; args = [ "-e" setup ]; inherit setup; initialPath = "${{coreutils}}/bin ${{bash}}/bin"; shell = "${{bash}}/bin/bash"; }};
+  mk = attrs: derivation ({{ system = sys; builder = "${{bash}}/bin/bash"; args = [ "-e" "${{stdenv}}/setup" ]; inherit stdenv; }} // attrs);
+"#
+    ));
+    let mut names = vec!["coreutils".to_string(), "hello".to_string()];
+    s.push_str("  hello = mk { name = \"hello-2.12\"; src = src \"hello-2.12\"; buildInputs = \"${coreutils}\"; };\n");
+    for i in 0..packages {
+        let mut deps = Vec::new();
+        for _ in 0..r.below(5) {
+            let d = &names[r.below(names.len())];
+            let out = if d.starts_with('p') && r.below(2) == 0 { format!("${{{d}.dev}}") } else { format!("${{{d}}}") };
+            if !deps.contains(&out) {
+                deps.push(out);
+            }
+        }
+        let shared_src =
+            if r.below(8) == 0 { "\"shared-lib\"".to_string() } else { format!("\"p{i}-1.{}\"", r.below(9)) };
+        let structured = if r.below(6) == 0 {
+            format!(
+                "__structuredAttrs = true; flags = [ \"-O{}\" {} ]; meta = {{ n = {i}; f = {}.5; }};",
+                r.below(4),
+                r.below(100),
+                r.below(10)
+            )
+        } else {
+            String::new()
+        };
+        s.push_str(&format!(
+            "  p{i} = mk {{ name = \"p{i}-1.0\"; src = src {shared_src}; outputs = [ \"out\" \"dev\" ]; buildInputs = \"{}\"; {structured} }};\n",
+            deps.join(" ")
+        ));
+        names.push(format!("p{i}"));
+    }
+    s.push_str(&format!("in [ hello {} ]\n", (0..packages).map(|i| format!("p{i}")).collect::<Vec<_>>().join(" ")));
+    s
+}
+
+/// One closure of 600 derivations: imported, lifted (every path Nix's), exported, and an edit
+/// of `bash` (its `args.1`) moves exactly the `.drv` paths that `nix-instantiate` of the edited
+/// expression moves, to exactly Nix's new paths.
+#[test]
+fn nixpkgs_shaped_closure_lifts_and_an_edit_of_bash_moves_what_nix_moves() {
+    if !require_nix() {
+        return;
+    }
+    let dir = tempdir("closure");
+    let packages = 305;
+    let (script, edited) = ("build bash", "build bash, patched");
+    let file = dir.join("closure.nix");
+    std::fs::write(&file, nixpkgs_like(packages, script)).unwrap();
+    let tops = instantiate(&file);
+    let mut args = vec!["show-derivation", "-r"];
+    args.extend(tops.iter().map(String::as_str));
+    let json = nix("nix", &args);
+    let (res, lifted) = import_and_lift(&json);
+    let n = res.entries.len();
+    assert!((550..=650).contains(&n), "{n} derivations");
+    eprintln!("closure: {n} derivations lifted to Nix's paths");
+
+    // The edit, in the lifted model and in the expression.
+    let mut specs = lifted.specs.clone();
+    let bash_key = lifted.keys.iter().find(|(k, _)| k.ends_with("-bash.drv")).map(|(_, v)| v.clone()).unwrap();
+    assert_eq!(bash_key, "bash");
+    assert_eq!(specs["bash"].args[1], script);
+    specs.get_mut("bash").unwrap().args[1] = edited.to_string();
+    let after = evaluate(&specs, &opts());
+    assert!(after.errors.is_empty(), "{:?}", after.errors);
+    let edited_file = dir.join("edited.nix");
+    std::fs::write(&edited_file, nixpkgs_like(packages, edited)).unwrap();
+    let edited_tops = instantiate(&edited_file);
+    let mut args = vec!["show-derivation", "-r"];
+    args.extend(edited_tops.iter().map(String::as_str));
+    let nix_after: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&nix("nix", &args)).unwrap();
+
+    let ours: std::collections::BTreeSet<String> =
+        after.resolution.entries.values().map(|r| r.drv_path.clone()).collect();
+    let theirs: std::collections::BTreeSet<String> = nix_after.keys().cloned().collect();
+    assert_eq!(ours, theirs, "the edited closure's .drv paths");
+    let before: std::collections::BTreeSet<&String> = res.entries.keys().collect();
+    let moved_ours = lifted.keys.iter().filter(|(orig, key)| after.resolution.entries[*key].drv_path != **orig).count();
+    let moved_nix = theirs.iter().filter(|p| !before.contains(p)).count();
+    assert_eq!(moved_ours, moved_nix);
+    assert!(moved_ours > 0 && moved_ours < n, "bash moves some, not all: {moved_ours}");
+    let hello = &lifted.keys.iter().find(|(k, _)| k.ends_with("-hello-2.12.drv")).unwrap().1;
+    assert!(!before.contains(&after.resolution.entries[*hello].drv_path), "hello moves");
+    eprintln!("closure: the edit of bash moves {moved_ours} of {n} .drv paths, as nix-instantiate does");
+    export_matches_nix(&lifted.specs, &dir, "closure-export");
+
+    // The CLI says the same: hello MOVES.
+    let jf = dir.join("closure.json");
+    std::fs::write(&jf, &json).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_drvlab"))
+        .args(["--nix", "2.8", "moves"])
+        .arg(&jf)
+        .args(["--key", "bash", "--set", &format!("args.1={edited}")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.lines().any(|l| l.starts_with("MOVES hello-2_12 .drv")), "{text}");
+    assert_eq!(text.lines().filter(|l| l.starts_with("MOVES") && l.contains(".drv ")).count(), moved_nix);
+}
