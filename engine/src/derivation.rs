@@ -128,12 +128,15 @@ enum OutputShape {
 }
 
 fn parse_method_algo(s: &str) -> Result<(FixedMode, HashAlgo), HashError> {
-    let (mode, algo) = match s.strip_prefix("r:") {
-        Some(rest) => (FixedMode::Recursive, rest),
-        None => (FixedMode::Flat, s),
+    let (mode, algo) = if let Some(rest) = s.strip_prefix("r:") {
+        (FixedMode::Recursive, rest)
+    } else if let Some(rest) = s.strip_prefix("text:") {
+        (FixedMode::Text, rest)
+    } else {
+        (FixedMode::Flat, s)
     };
-    if algo.starts_with("text:") || algo.starts_with("git:") {
-        return Err(HashError::UnknownAlgo(format!("{algo} (this ingestion method is not supported by drvlab yet)")));
+    if algo.starts_with("git:") {
+        return Err(HashError::UnknownAlgo(format!("{algo} (git hashing is not supported by drvlab yet)")));
     }
     Ok((mode, HashAlgo::parse(algo)?))
 }

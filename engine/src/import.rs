@@ -392,7 +392,8 @@ fn import_output(cx: &Ctx, field: &str, ov: &Value, shape: &mut JsonShape) -> Re
         None => None,
         Some("nar") => Some("r:"),
         Some("flat") => Some(""),
-        Some(m @ ("text" | "git")) => {
+        Some("text") => Some("text:"),
+        Some(m @ "git") => {
             return Err(cx.err(format!("{field}.method"), format!("{m:?} outputs are not supported by drvlab yet")))
         }
         Some(m) => {
@@ -414,9 +415,10 @@ fn import_output(cx: &Ctx, field: &str, ov: &Value, shape: &mut JsonShape) -> Re
             // `hashAlgo` may carry the method (`r:sha256`, before 2.23) or not (2.23+), and
             // the hash may be hex, nix32 or SRI (v4): normalise to what the ATerm holds.
             let (mut pre, algo_name) = match algo.as_deref() {
-                Some(a) => match a.strip_prefix("r:") {
-                    Some(rest) => ("r:", Some(rest.to_string())),
-                    None => ("", Some(a.to_string())),
+                Some(a) => match (a.strip_prefix("r:"), a.strip_prefix("text:")) {
+                    (Some(rest), _) => ("r:", Some(rest.to_string())),
+                    (_, Some(rest)) => ("text:", Some(rest.to_string())),
+                    _ => ("", Some(a.to_string())),
                 },
                 None => ("", None),
             };
@@ -606,6 +608,31 @@ mod tests {
         let imp = import_json(MINIMAL, DEFAULT_STORE_DIR).unwrap();
         assert_eq!(imp.shape, JsonShape::Nix2_8);
         assert_eq!(imp.graph["a"].name, "a");
+    }
+
+    /// A text-hashed fixed output in the two JSON forms of Nix's libstore unit test
+    /// `output-caFixedText.json` (hex with `hashAlgo`, and the structured hash): the path that
+    /// test prints, and `text:sha256` in the ATerm.
+    #[test]
+    fn text_hashed_fixed_output() {
+        let hex = "894517c9163c896ec31a2adbd33c0681fd5f45b2c0ef08a64c92a03fb97f390f";
+        let sri = "iUUXyRY8iW7DGirb0zwGgf1fRbLA7wimTJKgP7l/OQ8=";
+        for out in [
+            format!(r#"{{"method": "text", "hashAlgo": "sha256", "hash": "{hex}"}}"#),
+            format!(r#"{{"method": "text", "hash": {{"algorithm": "sha256", "format": "base64", "hash": "{sri}"}}}}"#),
+        ] {
+            let doc = MINIMAL
+                .replace(r#""out": {}"#, &format!(r#""out": {out}"#))
+                .replace(r#""name": "a""#, r#""name": "drv-name-output-name""#);
+            let imp = import_json(&doc, DEFAULT_STORE_DIR).unwrap();
+            assert_eq!(imp.graph["a"].outputs["out"].hash_algo, "text:sha256");
+            let res = crate::graph::resolve(&imp.graph, &crate::graph::Options::default()).unwrap();
+            assert_eq!(
+                res.entries["a"].outputs["out"].as_deref(),
+                Some("/nix/store/6s1zwabh956jvhv4w9xcdb5jiyanyxg1-drv-name-output-name")
+            );
+            assert!(res.entries["a"].drv.to_aterm_string().contains(&format!(r#""text:sha256","{hex}""#)));
+        }
     }
 
     #[test]

@@ -186,6 +186,10 @@ pub enum FixedMode {
     Flat,
     /// The NAR serialisation of the output (`"recursive"`, printed `r:` in `.drv` files).
     Recursive,
+    /// Text hashing (`"text"`, printed `text:`; `TextIngestionMethod`, the way `.drv` files and
+    /// `builtins.toFile` are hashed): newer Nix with dynamic derivations; Nix 2.8 refuses it
+    /// ("invalid value 'text' for 'outputHashMode' attribute").
+    Text,
 }
 
 impl FixedMode {
@@ -194,6 +198,7 @@ impl FixedMode {
         match self {
             FixedMode::Flat => "",
             FixedMode::Recursive => "r:",
+            FixedMode::Text => "text:",
         }
     }
 }
@@ -202,6 +207,12 @@ impl FixedMode {
 /// `fetchFromGitHub` output and `builtins.path` of the same tree coincide); anything else wraps
 /// the declared hash as `fixed:out:<r:?><algo>:<hex>:` first.
 pub fn fixed_output_path(store_dir: &str, name: &str, mode: FixedMode, hash: &Hash, trace: &mut Trace) -> String {
+    if mode == FixedMode::Text {
+        // `makeFixedOutputPathFromCA` with `TextInfo`: `makeTextPath`, and a derivation output
+        // declares no references.
+        trace.step("rule", "text hashing: a text path of the declared hash, with no references");
+        return make_store_path(store_dir, "text", hash, name, trace);
+    }
     if mode == FixedMode::Recursive && hash.algo == HashAlgo::Sha256 {
         trace.step("rule", "recursive sha256: a source path of the NAR hash");
         make_store_path(store_dir, "source", hash, name, trace)
@@ -211,6 +222,21 @@ pub fn fixed_output_path(store_dir: &str, name: &str, mode: FixedMode, hash: &Ha
         let inner = Hash::sha256(inner_text.as_bytes());
         trace.step("sha256(inner string)", inner.to_base16());
         make_store_path(store_dir, "output:out", &inner, name, trace)
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod text_tests {
+    use super::*;
+
+    /// Nix's own libstore unit test `output-caFixedText.json` (`DerivationOutput::CAFixed` with
+    /// text hashing of sha256 894517c9…, derivation `drv-name`, output `output-name`) prints the
+    /// path `/nix/store/6s1zwabh956jvhv4w9xcdb5jiyanyxg1-drv-name-output-name`.
+    #[test]
+    fn text_output_path_as_nix_unit_test() {
+        let h = Hash::parse("sha256:894517c9163c896ec31a2adbd33c0681fd5f45b2c0ef08a64c92a03fb97f390f", None).unwrap();
+        let p = fixed_output_path(DEFAULT_STORE_DIR, "drv-name-output-name", FixedMode::Text, &h, &mut Trace::off());
+        assert_eq!(p, "/nix/store/6s1zwabh956jvhv4w9xcdb5jiyanyxg1-drv-name-output-name");
     }
 }
 

@@ -523,6 +523,7 @@ pub fn mode_name(m: FixedMode) -> &'static str {
     match m {
         FixedMode::Flat => "flat",
         FixedMode::Recursive => "recursive",
+        FixedMode::Text => "text",
     }
 }
 

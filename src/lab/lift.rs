@@ -180,8 +180,10 @@ pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
         let mut fixed = fixed;
         if let Some(f) = &mut fixed {
             // outputHashMode defaults to flat when absent; keep what the kind says.
-            if attrs.string("outputHashMode") == Some("recursive") {
-                f.mode = FixedMode::Recursive;
+            match attrs.string("outputHashMode") {
+                Some("recursive") => f.mode = FixedMode::Recursive,
+                Some("text") => f.mode = FixedMode::Text,
+                _ => {}
             }
         }
         let spec = DrvSpec {
