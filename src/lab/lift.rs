@@ -54,6 +54,16 @@ impl Attrs {
         Attrs(d.env.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect(), false)
     }
 
+    /// The `outputs` attribute: a space-separated string, or with structured attributes a list;
+    /// empty when absent.
+    fn outputs(&self) -> Vec<String> {
+        match self.0.get("outputs") {
+            Some(Value::String(o)) => o.split_whitespace().map(str::to_string).collect(),
+            Some(Value::Array(items)) => items.iter().filter_map(|o| o.as_str().map(str::to_string)).collect(),
+            _ => vec![],
+        }
+    }
+
     fn string(&self, k: &str) -> Option<&str> {
         self.0.get(k).and_then(Value::as_str)
     }
@@ -98,13 +108,13 @@ pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
             let ir = &res.entries[input];
             let ikey = &keys[input];
             let default_out =
-                graph[input].env.get("outputs").and_then(|o| o.split_whitespace().next()).unwrap_or("out");
+                Attrs::of(&graph[input]).outputs().into_iter().next().unwrap_or_else(|| "out".to_string());
             for o in outs {
                 let text = match ir.outputs.get(o).cloned().flatten() {
                     Some(p) => p,
                     None => crate::lab::eval::downstream_placeholder(&ir.drv_path, &ir.drv.name, o),
                 };
-                let reference = if o == default_out { format!("${{{ikey}}}") } else { format!("${{{ikey}.{o}}}") };
+                let reference = if *o == default_out { format!("${{{ikey}}}") } else { format!("${{{ikey}.{o}}}") };
                 replacements.push((text, reference));
             }
         }
@@ -141,11 +151,7 @@ pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
             out
         };
         let attrs = Attrs::of(d);
-        let outputs: Vec<String> = match attrs.0.get("outputs") {
-            Some(Value::String(o)) => o.split_whitespace().map(str::to_string).collect(),
-            Some(Value::Array(items)) => items.iter().filter_map(|o| o.as_str().map(str::to_string)).collect(),
-            _ => vec![],
-        };
+        let outputs = attrs.outputs();
         let fixed = match &r.kind {
             DrvKind::Fixed { mode, hash } => Some(FixedSpec {
                 mode: *mode,
