@@ -635,6 +635,34 @@ mod tests {
         }
     }
 
+    /// Labels that share a last component are two entries: each input resolves to its own.
+    #[test]
+    fn labels_with_slashes_are_not_mixed_up() {
+        let entry = |name: &str, inputs: &str| {
+            format!(
+                r#"{{"outputs": {{"out": {{}}}}, "inputSrcs": [], "inputDrvs": {inputs}, "system": "x", "builder": "/bin/sh", "args": [], "env": {{"name": "{name}"}}}}"#
+            )
+        };
+        let doc = format!(
+            r#"{{"a/x": {}, "b/x": {}, "c": {}}}"#,
+            entry("ax", "{}"),
+            entry("bx", "{}"),
+            entry("c", r#"{"b/x": ["out"], "a/x": ["out"]}"#)
+        );
+        let imp = import_json(&doc, DEFAULT_STORE_DIR).unwrap();
+        let inputs: Vec<&String> = imp.graph["c"].input_drvs.keys().collect();
+        assert_eq!(inputs, ["a/x", "b/x"]);
+        // A 2.32 basename still finds its entry, but only a .drv path's basename.
+        let base = "00000000000000000000000000000000-ax.drv";
+        let doc = format!(
+            r#"{{"/nix/store/{base}": {}, "c": {}}}"#,
+            entry("ax", "{}"),
+            entry("c", &format!(r#"{{"{base}": ["out"]}}"#))
+        );
+        let imp = import_json(&doc, DEFAULT_STORE_DIR).unwrap();
+        assert!(imp.graph["c"].input_drvs.contains_key(&format!("/nix/store/{base}")));
+    }
+
     #[test]
     fn errors_name_entry_and_field() {
         assert_eq!(err("[1]"), "expected a JSON object keyed by derivation, found a list");

@@ -194,3 +194,35 @@ fn dynamic_derivations_parse_print_and_say_what_cannot_be_computed() {
     let imp = import_json(&doc.to_string(), "/nix/store").unwrap();
     assert_eq!(imp.graph["dyn"].dynamic_outputs["dep"], drv.dynamic_outputs[dep]);
 }
+
+/// Nix hashes the env as given: a `.drv` without an `out` env entry, and with `z` twice (the
+/// last stays), was refused by Nix 2.8's `nix-store --add` with "has incorrect environment
+/// variable 'out', should be '/nix/store/dgzzbdjdnkv7lkqyk50l4q5pbbqascnh-s2'": the path Nix
+/// computed from the env without `out`. The engine computes the same path, adds no `out`, and
+/// reports the missing entry as a mismatch.
+#[test]
+fn env_without_its_output_is_hashed_as_given() {
+    let text = br#"Derive([("out","","","")],[],[],"x86_64-linux","/bin/sh",[],[("z","1"),("a","2"),("z","3")])"#;
+    let drv = parse_aterm(text, "s2").unwrap();
+    let graph = Graph::from([("s2".to_string(), drv)]);
+    let res = resolve(&graph, &Options::default()).unwrap();
+    let r = &res.entries["s2"];
+    assert_eq!(r.outputs["out"].as_deref(), Some("/nix/store/dgzzbdjdnkv7lkqyk50l4q5pbbqascnh-s2"));
+    assert!(!r.drv.env.contains_key("out"));
+    assert_eq!(r.mismatches.len(), 1);
+    assert_eq!((r.mismatches[0].field.as_str(), r.mismatches[0].given.as_str()), ("env.out", "(absent)"));
+}
+
+/// A floating derivation whose env `out` is empty: Nix 2.8 stores it and prints it with `"out":
+/// ""` (`nix-store --add`, then `nix show-derivation`); it fills in no placeholder, and neither
+/// does the engine, so the `.drv` is the one given.
+#[test]
+fn floating_output_env_is_left_as_given() {
+    let text = br#"Derive([("out","","r:sha256","")],[],[],"x86_64-linux","/bin/sh",[],[("builder","/bin/sh"),("name","cae"),("out",""),("outputHashAlgo","sha256"),("outputHashMode","recursive"),("system","x86_64-linux")])"#;
+    let drv = parse_aterm(text, "cae").unwrap();
+    let graph = Graph::from([("cae".to_string(), drv)]);
+    let r = &resolve(&graph, &Options::default()).unwrap().entries["cae"];
+    assert_eq!(r.drv.env["out"], "");
+    assert_eq!(r.aterm, text);
+    assert!(r.mismatches.is_empty());
+}
