@@ -219,6 +219,7 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
             kind_of(&doc)
         )));
     };
+    let single;
     let (entries, mut shape) = match top.get("version") {
         Some(Value::Number(n)) => {
             if n.as_u64() != Some(4) {
@@ -226,8 +227,14 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
                     "document version {n} is not supported; drvlab reads version 4"
                 )));
             }
-            match top.get("derivations") {
-                Some(Value::Object(d)) => (d, JsonShape::V4),
+            match (top.get("derivations"), top.get("outputs"), top.get("name")) {
+                (Some(Value::Object(d)), _, _) => (d, JsonShape::V4),
+                // One derivation on its own, as Nix's libstore tests print one (`json-4/*.json`):
+                // keyed by its name.
+                (None, Some(Value::Object(_)), Some(Value::String(name))) => {
+                    single = Map::from_iter([(name.clone(), Value::Object(top.clone()))]);
+                    (&single, JsonShape::V4)
+                }
                 _ => return Err(ImportError::Document("version-4 document has no \"derivations\" object".into())),
             }
         }
@@ -556,7 +563,10 @@ pub fn export_json_2_8(drvs: &BTreeMap<String, Derivation>) -> Value {
             if !o.hash_algo.is_empty() {
                 m.insert("hashAlgo".into(), Value::String(o.hash_algo.clone()));
             }
-            if !o.hash.is_empty() {
+            if o.hash == IMPURE {
+                // Nix 2.8 prints an impure output as {"hashAlgo": "r:sha256", "impure": true}.
+                m.insert("impure".into(), Value::Bool(true));
+            } else if !o.hash.is_empty() {
                 m.insert("hash".into(), Value::String(o.hash.clone()));
             }
             outputs.insert(n.clone(), Value::Object(m));
@@ -661,6 +671,21 @@ mod tests {
         );
         let imp = import_json(&doc, DEFAULT_STORE_DIR).unwrap();
         assert!(imp.graph["c"].input_drvs.contains_key(&format!("/nix/store/{base}")));
+    }
+
+    /// One version-4 derivation on its own (the shape of Nix's `json-4/*.json` test data):
+    /// structured attributes as an object, basenames, `method`, keyed by its name.
+    #[test]
+    fn a_single_version_4_derivation() {
+        let doc = r#"{"version": 4, "name": "s", "system": "x", "builder": "/bin/sh", "args": [],
+            "env": {"out": ""}, "inputs": {"srcs": [], "drvs": {}}, "outputs": {"out": {}},
+            "structuredAttrs": {"name": "s", "system": "x", "builder": "/bin/sh", "n": [1, "é\b"]}}"#;
+        let imp = import_json(doc, DEFAULT_STORE_DIR).unwrap();
+        assert_eq!(imp.shape, JsonShape::V4);
+        assert_eq!(
+            imp.graph["s"].env["__json"],
+            "{\"builder\":\"/bin/sh\",\"n\":[1,\"é\\b\"],\"name\":\"s\",\"system\":\"x\"}"
+        );
     }
 
     #[test]

@@ -226,3 +226,16 @@ fn floating_output_env_is_left_as_given() {
     assert_eq!(r.aterm, text);
     assert!(r.mismatches.is_empty());
 }
+
+/// Printed back in the 2.8 shape, the resolved golden derivations are the document Nix printed,
+/// value for value (impure outputs as `"impure": true`).
+#[test]
+fn export_in_the_2_8_shape_is_what_nix_printed() {
+    let nix = nix_json();
+    let text = std::fs::read_to_string(golden("forms.nix28.json")).unwrap();
+    let imp = import_json(&text, "/nix/store").unwrap();
+    let res = resolve(&imp.graph, &nix_2_8()).unwrap();
+    let by_path: BTreeMap<String, Derivation> =
+        res.entries.values().map(|r| (r.drv_path.clone(), r.drv.clone())).collect();
+    assert_eq!(drvlab_engine::import::export_json_2_8(&by_path), Value::Object(nix));
+}

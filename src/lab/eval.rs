@@ -164,7 +164,7 @@ pub struct EvalError {
 }
 
 /// Attributes the person cannot set as plain env rows, because they have their own fields.
-pub const RESERVED: [&str; 9] = [
+pub const RESERVED: [&str; 11] = [
     "name",
     "system",
     "builder",
@@ -174,6 +174,8 @@ pub const RESERVED: [&str; 9] = [
     "outputHashAlgo",
     "outputHashMode",
     "__contentAddressed",
+    "__impure",
+    "__structuredAttrs",
 ];
 
 /// A reference `${key}` or `${key.output}` found in a string.
