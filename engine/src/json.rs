@@ -32,6 +32,7 @@ pub fn write(out: &mut String, v: &Value, writer: Writer) {
             (Some(i), _, _) => out.push_str(&i.to_string()),
             (_, Some(u), _) => out.push_str(&u.to_string()),
             (_, _, Some(f)) if writer == Writer::Nix2_8 => out.push_str(&float_g(f)),
+            (_, _, Some(f)) => out.push_str(&float_nlohmann(f)),
             _ => out.push_str(&n.to_string()),
         },
         Value::String(s) => string(out, s, writer),
@@ -112,6 +113,36 @@ pub fn float_g(f: f64) -> String {
     }
 }
 
+/// A float as nlohmann's `dump()` prints it (`to_chars`: the shortest digits that read back,
+/// fixed notation while the point is within 15 digits and the number not below 1e-4, a whole
+/// float with `.0`, else `d.ddde+XX` with at least two exponent digits).
+pub fn float_nlohmann(f: f64) -> String {
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+    }
+    if !f.is_finite() {
+        return "null".into();
+    }
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let k = digits.len() as i32;
+    let n = exp.parse::<i32>().unwrap_or(0) + 1;
+    let sign = if f < 0.0 { "-" } else { "" };
+    let body = if k <= n && n <= 15 {
+        format!("{digits}{}.0", "0".repeat((n - k) as usize))
+    } else if 0 < n && n <= 15 {
+        format!("{}.{}", &digits[..n as usize], &digits[n as usize..])
+    } else if -4 < n && n <= 0 {
+        format!("0.{}{digits}", "0".repeat((-n) as usize))
+    } else {
+        let e = n - 1;
+        let frac = if k > 1 { format!(".{}", &digits[1..]) } else { String::new() };
+        format!("{}{frac}e{}{:02}", &digits[..1], if e < 0 { '-' } else { '+' }, e.abs())
+    };
+    format!("{sign}{body}")
+}
+
 fn strip_zeros(s: &str) -> &str {
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.')
@@ -151,6 +182,26 @@ mod tests {
         ];
         for (f, want) in cases {
             assert_eq!(float_g(f), want, "{f}");
+        }
+    }
+
+    /// nlohmann's `to_chars` forms (as newer Nix prints structured attributes).
+    #[test]
+    fn floats_print_as_nlohmann() {
+        let cases = [
+            (2.5, "2.5"),
+            (1.0, "1.0"),
+            (0.1, "0.1"),
+            (1.0e20, "1e+20"),
+            (1.5e-7, "1.5e-07"),
+            (123456789.0, "123456789.0"),
+            (-1.5, "-1.5"),
+            (0.0001, "0.0001"),
+            (1.0e15, "1e+15"),
+            (1.0e14, "100000000000000.0"),
+        ];
+        for (f, want) in cases {
+            assert_eq!(float_nlohmann(f), want, "{f}");
         }
     }
 
