@@ -87,7 +87,8 @@ pub enum DrvKind {
     /// `__impure = true`: built anew each time; paths known only after building, and every
     /// dependent is deferred (`DerivationType::Impure`).
     Impure { mode: FixedMode, algo: HashAlgo },
-    /// Input-addressed, but an input is content-addressed, so its own paths are not yet known.
+    /// Input-addressed, but an input is content-addressed or impure, so its own paths are not
+    /// yet known.
     Deferred,
 }
 
@@ -98,7 +99,7 @@ impl DrvKind {
             DrvKind::Fixed { .. } => "fixed-output",
             DrvKind::Floating { .. } => "content-addressed (floating)",
             DrvKind::Impure { .. } => "impure (paths known only after building)",
-            DrvKind::Deferred => "input-addressed, deferred (depends on a content-addressed derivation)",
+            DrvKind::Deferred => "input-addressed, deferred (depends on a content-addressed or impure derivation)",
         }
     }
 }
