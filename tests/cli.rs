@@ -267,3 +267,33 @@ fn help_documents_every_command() {
         assert!(sub.len() > 100, "{c} --help says something");
     }
 }
+
+/// `--nix` chooses a release's rules: the golden forms (names `.`, `..a`, `.hidden`, an SRI hash
+/// with unused bits) are Nix 2.8's and give Nix's paths with `--nix 2.8`; without it they are
+/// refused with the entry named; `--nix 2.21` refuses `.` but not `..a`; `--inputs` still works
+/// and wins over the merge rule the version implies.
+#[test]
+fn nix_version_selector() {
+    let forms = include_str!("../engine/tests/golden/forms.nix28.json");
+    let (code, out, err) = run(&["--nix", "2.8", "paths", "-"], forms);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let nix: Map<String, Value> = serde_json::from_str(forms).unwrap();
+    for (k, e) in &nix {
+        assert_eq!(v[k]["drvPath"], json!(k));
+        for (o, out) in e["outputs"].as_object().unwrap() {
+            assert_eq!(v[k]["outputs"][o], out.get("path").cloned().unwrap_or(Value::Null), "{k} {o}");
+        }
+    }
+    let (code, _, err) = run(&["paths", "-"], forms);
+    assert_eq!(code, 2);
+    assert!(err.contains("-..drv: name: store path name \".\" starts with a dot"), "{err}");
+    let (code, _, err) = run(&["--nix", "2.21.0", "paths", "-"], forms);
+    assert_eq!(code, 2);
+    assert!(err.contains("is \".\" or \"..\""), "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_drvlab")).args(["--nix", "two", "hash", "sha256:00"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a Nix version"));
+    let (code, _, err) = run(&["--inputs", "overwrite", "--nix", "2.35.1", "paths", "-"], GOLDEN);
+    assert_eq!(code, 0, "{err}");
+}

@@ -870,14 +870,17 @@ fn drvlab_paths(dir: &Path, file_name: &str, doc: &Value) -> Result<Map<String, 
 }
 
 /// The blanked form: labels for keys (and in inputDrvs), no output paths, own outputs' env
-/// values emptied.
+/// values emptied where the output has a path to compute. A floating output's placeholder stays:
+/// it is not computed from the graph, and Nix never fills an empty one in.
 fn blank(doc: &Map<String, Value>, labels: &BTreeMap<String, String>) -> Value {
     let mut out = Map::new();
     for (key, entry) in doc {
         let mut e = entry.clone();
         let names: Vec<String> = e["outputs"].as_object().unwrap().keys().cloned().collect();
         for o in &names {
-            e["outputs"][o.as_str()].as_object_mut().unwrap().remove("path");
+            if e["outputs"][o.as_str()].as_object_mut().unwrap().remove("path").is_none() {
+                continue;
+            }
             if let Some(v) = e["env"].get_mut(o.as_str()) {
                 *v = Value::String(String::new());
             }

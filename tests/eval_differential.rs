@@ -159,6 +159,22 @@ fn random_graph(r: &mut Rng, g: usize) -> SpecGraph {
                 }
             }
         }
+        // The editor's structured-attributes switch: every attribute into `__json`, sometimes
+        // with typed values (every JSON type, a reference inside a list); the last derivation
+        // of a graph is sometimes impure (it has no users, whose kinds Nix restricts).
+        if r.chance(15) {
+            s.structured_attrs = true;
+            if r.chance(50) {
+                let reference = keys.last().map(|k| format!("${{{k}}}/bin")).unwrap_or_else(|| "plain".into());
+                s.typed_env.push((
+                    "typed".into(),
+                    serde_json::json!([1, -7, 2.5, 1.0e20, 1.5e-7, true, null, {"b": [], "a": {"é": "x\ny"}}, reference]),
+                ));
+            }
+        }
+        if i == n - 1 && kind > 3 && r.chance(10) {
+            s.impure = true;
+        }
         specs.insert(key.clone(), s);
         keys.push(key);
     }
@@ -244,7 +260,7 @@ fn require_nix() -> bool {
 fn nix(args: &[&str]) -> String {
     let out = Command::new(args[0])
         .args(&args[1..])
-        .env("NIX_CONFIG", "build-users-group =\nexperimental-features = nix-command ca-derivations")
+        .env("NIX_CONFIG", "build-users-group =\nexperimental-features = nix-command ca-derivations impure-derivations")
         .output()
         .expect("run nix");
     assert!(out.status.success(), "{:?} failed:\n{}", args, String::from_utf8_lossy(&out.stderr));
@@ -262,6 +278,9 @@ struct Counts {
     text_with_refs: usize,
     dir_sources: usize,
     multi_output: usize,
+    structured: usize,
+    typed: usize,
+    impure: usize,
 }
 
 #[test]
@@ -342,6 +361,9 @@ fn exported_graphs_match_real_nix() {
             counts.text_with_refs += spec.sources.iter().filter(|x| x.contents.contains("${src}")).count();
             counts.dir_sources += spec.sources.iter().filter(|x| x.tree.is_some()).count();
             counts.multi_output += (spec.outputs.len() > 1) as usize;
+            counts.structured += spec.structured_attrs as usize;
+            counts.typed += !spec.typed_env.is_empty() as usize;
+            counts.impure += spec.impure as usize;
             if &res.drv_path != nix_path {
                 failures.push(format!("graph {gi} {key}: .drv path {} but Nix wrote {nix_path}", res.drv_path));
                 continue;
@@ -395,7 +417,7 @@ fn exported_graphs_match_real_nix() {
     }
 
     println!(
-        "eval differential: {} graphs, {} derivations, fixed-output by mode/algo {:?}, {} content-addressed, {} deferred, {} toFile sources ({} with references), {} directory sources, {} multi-output, {} lifted; {} mismatches (seed {seed})",
+        "eval differential: {} graphs, {} derivations, fixed-output by mode/algo {:?}, {} content-addressed, {} deferred, {} toFile sources ({} with references), {} directory sources, {} multi-output, {} structured ({} with typed values), {} impure, {} lifted; {} mismatches (seed {seed})",
         counts.graphs,
         counts.drvs,
         counts.fixed,
@@ -405,6 +427,9 @@ fn exported_graphs_match_real_nix() {
         counts.text_with_refs,
         counts.dir_sources,
         counts.multi_output,
+        counts.structured,
+        counts.typed,
+        counts.impure,
         lifted.keys.len(),
         failures.len()
     );

@@ -33,7 +33,15 @@ impl Output {
     pub fn floating(mode: FixedMode, algo: HashAlgo) -> Output {
         Output { path: String::new(), hash_algo: format!("{}{}", mode.prefix(), algo), hash: String::new() }
     }
+
+    /// An impure output (`__impure = true`): Nix 2.8 writes `("out","","r:sha256","impure")`.
+    pub fn impure(mode: FixedMode, algo: HashAlgo) -> Output {
+        Output { path: String::new(), hash_algo: format!("{}{}", mode.prefix(), algo), hash: IMPURE.to_string() }
+    }
 }
+
+/// What the hash field of an impure output holds (`DerivationOutput::Impure` in `unparse`).
+pub const IMPURE: &str = "impure";
 
 /// A derivation: what `derivationStrict` writes, plus its name (which the ATerm does not hold;
 /// Nix takes it from the `.drv` path or the `name` attribute).
@@ -51,6 +59,20 @@ pub struct Derivation {
     pub builder: String,
     pub args: Vec<String>,
     pub env: BTreeMap<String, String>,
+    /// Dynamic derivations (`xp-dyn-drv`): for an input, outputs of its outputs (the outputs
+    /// of a derivation that the input's output is). Keyed like `input_drvs`; empty for every
+    /// derivation Nix 2.8 writes.
+    #[serde(default, rename = "dynamicOutputs", skip_serializing_if = "BTreeMap::is_empty")]
+    pub dynamic_outputs: BTreeMap<String, BTreeMap<String, DynNode>>,
+}
+
+/// One node of `DerivedPathMap::ChildNode` (Nix's dynamic derivation inputs): the outputs
+/// wanted of a derivation that is itself an output, and outputs of its outputs, recursively.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct DynNode {
+    pub outputs: BTreeSet<String>,
+    #[serde(default, rename = "dynamicOutputs", skip_serializing_if = "BTreeMap::is_empty")]
+    pub children: BTreeMap<String, DynNode>,
 }
 
 /// How the outputs of a derivation get their paths (`DerivationType` in Nix).
@@ -62,7 +84,11 @@ pub enum DrvKind {
     Fixed { mode: FixedMode, hash: Hash },
     /// `__contentAddressed`: paths known only after building.
     Floating { mode: FixedMode, algo: HashAlgo },
-    /// Input-addressed, but an input is content-addressed, so its own paths are not yet known.
+    /// `__impure = true`: built anew each time; paths known only after building, and every
+    /// dependent is deferred (`DerivationType::Impure`).
+    Impure { mode: FixedMode, algo: HashAlgo },
+    /// Input-addressed, but an input is content-addressed or impure, so its own paths are not
+    /// yet known.
     Deferred,
 }
 
@@ -72,7 +98,8 @@ impl DrvKind {
             DrvKind::InputAddressed => "input-addressed",
             DrvKind::Fixed { .. } => "fixed-output",
             DrvKind::Floating { .. } => "content-addressed (floating)",
-            DrvKind::Deferred => "input-addressed, deferred (depends on a content-addressed derivation)",
+            DrvKind::Impure { .. } => "impure (paths known only after building)",
+            DrvKind::Deferred => "input-addressed, deferred (depends on a content-addressed or impure derivation)",
         }
     }
 }
@@ -98,21 +125,28 @@ enum OutputShape {
     InputAddressed,
     Fixed(FixedMode, Hash),
     Floating(FixedMode, HashAlgo),
+    Impure(FixedMode, HashAlgo),
 }
 
 fn parse_method_algo(s: &str) -> Result<(FixedMode, HashAlgo), HashError> {
-    let (mode, algo) = match s.strip_prefix("r:") {
-        Some(rest) => (FixedMode::Recursive, rest),
-        None => (FixedMode::Flat, s),
+    let (mode, algo) = if let Some(rest) = s.strip_prefix("r:") {
+        (FixedMode::Recursive, rest)
+    } else if let Some(rest) = s.strip_prefix("text:") {
+        (FixedMode::Text, rest)
+    } else {
+        (FixedMode::Flat, s)
     };
-    if algo.starts_with("text:") || algo.starts_with("git:") {
-        return Err(HashError::UnknownAlgo(format!("{algo} (this ingestion method is not supported by drvlab yet)")));
+    if algo.starts_with("git:") {
+        return Err(HashError::UnknownAlgo(format!("{algo} (git hashing is not supported by drvlab yet)")));
     }
     Ok((mode, HashAlgo::parse(algo)?))
 }
 
 impl Derivation {
     /// Classifies the outputs as Nix 2.8's `Derivation::type()` does.
+    ///
+    /// Also whether paths are known at evaluation time: floating and impure outputs have none,
+    /// so their names need not make store path names.
     pub fn kind(&self) -> Result<DrvKind, KindError> {
         let mut shapes = Vec::new();
         for (name, o) in &self.outputs {
@@ -128,6 +162,8 @@ impl Derivation {
                     .map_err(|source| KindError::Algo { output: name.clone(), source })?;
                 if o.hash.is_empty() {
                     OutputShape::Floating(mode, algo)
+                } else if o.hash == IMPURE {
+                    OutputShape::Impure(mode, algo)
                 } else {
                     let h = Hash::parse(&o.hash, Some(algo))
                         .map_err(|source| KindError::Hash { output: name.clone(), source })?;
@@ -143,6 +179,7 @@ impl Derivation {
             OutputShape::InputAddressed => "input-addressed",
             OutputShape::Fixed(..) => "fixed",
             OutputShape::Floating(..) => "content-addressed",
+            OutputShape::Impure(..) => "impure",
         };
         for (_, s) in &shapes[1..] {
             if label(s) != label(first) {
@@ -165,6 +202,14 @@ impl Derivation {
                     }
                 }
                 Ok(DrvKind::Floating { mode: *mode, algo: *algo })
+            }
+            OutputShape::Impure(mode, algo) => {
+                for (_, s) in &shapes[1..] {
+                    if !matches!(s, OutputShape::Impure(m, a) if m == mode && a == algo) {
+                        return Err(KindError::FloatingDisagree);
+                    }
+                }
+                Ok(DrvKind::Impure { mode: *mode, algo: *algo })
             }
         }
     }
@@ -218,6 +263,16 @@ mod tests {
         assert_eq!(drv_with(&[]).kind(), Err(KindError::NoOutputs));
         let bad = Output { hash_algo: "sha3".into(), hash: "00".into(), path: String::new() };
         assert!(matches!(drv_with(&[("out", bad)]).kind(), Err(KindError::Algo { .. })));
+    }
+
+    #[test]
+    fn impure_outputs() {
+        let o = Output::impure(FixedMode::Recursive, HashAlgo::Sha256);
+        assert_eq!((o.hash_algo.as_str(), o.hash.as_str()), ("r:sha256", "impure"));
+        assert_eq!(
+            drv_with(&[("out", o)]).kind(),
+            Ok(DrvKind::Impure { mode: FixedMode::Recursive, algo: HashAlgo::Sha256 })
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use crate::aterm::write_aterm_spans;
 use crate::derivation::{hash_placeholder, Derivation, DrvKind, KindError};
 use crate::hash::Hash;
-use crate::store_path::{self, check_name, NameError};
+use crate::store_path::{self, NameError, NameRule};
 use crate::trace::Trace;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,11 +42,86 @@ pub struct Options {
     pub merge: InputMerge,
     /// Record traces (the page, `explain`) or not (sweeps, benchmarks). Same code either way.
     pub trace: bool,
+    /// Which Nix's rules for names and hash texts to follow; `None`: refuse what any Nix
+    /// version refuses (the strictest rules).
+    pub nix: Option<NixVersion>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { store_dir: store_path::DEFAULT_STORE_DIR.to_string(), merge: InputMerge::Merge, trace: true }
+        Options {
+            store_dir: store_path::DEFAULT_STORE_DIR.to_string(),
+            merge: InputMerge::Merge,
+            trace: true,
+            nix: None,
+        }
+    }
+}
+
+impl Options {
+    /// The store path name rule of the selected Nix.
+    pub fn names(&self) -> NameRule {
+        self.nix.map_or(NameRule::Strict, NixVersion::names)
+    }
+}
+
+/// A Nix release, for the behaviours that changed between releases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NixVersion {
+    pub major: u16,
+    pub minor: u16,
+    pub patch: u16,
+}
+
+impl NixVersion {
+    pub const fn new(major: u16, minor: u16, patch: u16) -> NixVersion {
+        NixVersion { major, minor, patch }
+    }
+
+    /// `2.8`, `2.35.1`.
+    pub fn parse(s: &str) -> Option<NixVersion> {
+        let mut it = s.trim().trim_start_matches('v').split('.');
+        let major = it.next()?.parse().ok()?;
+        let minor = it.next()?.parse().ok()?;
+        let patch = match it.next() {
+            Some(p) => p.parse().ok()?,
+            None => 0,
+        };
+        it.next().is_none().then_some(NixVersion { major, minor, patch })
+    }
+
+    /// `checkName`: from Nix 2.4 (the `StorePath` rewrite) any leading dot is accepted
+    /// (verified with Nix 2.8: `.`, `..`, `.hidden`, `..a`, `.-a`); Nix 2.21.0 made leading
+    /// dots official but refuses `.`, `..` and names starting `.-` or `..-` (release notes of
+    /// 2.21.0, NixOS/nix#912, which also lists releases that briefly refused every leading dot).
+    pub fn names(self) -> NameRule {
+        if self >= NixVersion::new(2, 21, 0) {
+            NameRule::NoDotComponents
+        } else {
+            NameRule::AnyLeadingDot
+        }
+    }
+
+    /// `hashDerivationModulo`'s handling of inputs with equal hashes modulo.
+    pub fn merge(self) -> InputMerge {
+        if self >= NixVersion::new(2, 35, 0) && self < NixVersion::new(2, 35, 3) {
+            InputMerge::Overwrite
+        } else {
+            InputMerge::Merge
+        }
+    }
+
+    /// Nix 2.8's `base64Decode` ignores the unused low bits of an SRI hash's last character
+    /// (`sha256-…FV=` reads as `…FU=`; verified with Nix 2.8). drvlab accepts that only when a
+    /// Nix up to 2.20 is chosen; later releases were not checked, so they stay strict.
+    pub fn lenient_base64(self) -> bool {
+        self < NixVersion::new(2, 21, 0)
+    }
+}
+
+impl std::fmt::Display for NixVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
     }
 }
 
@@ -69,6 +144,8 @@ pub enum GraphError {
     Name { key: String, source: NameError },
     #[error("{key}: output {output:?}: {source}")]
     OutputName { key: String, output: String, source: NameError },
+    #[error("{key}: inputDrvs uses outputs of an input's outputs (a dynamic derivation, xp-dyn-drv); which derivations those are is known only after building, so drvlab can read and print this derivation but not compute its paths")]
+    Dynamic { key: String },
 }
 
 /// `DrvHash` in Nix: the hash modulo of each output, and whether it is deferred (some input is
@@ -204,7 +281,7 @@ pub fn resolve_one(
     done: &BTreeMap<String, Resolved>,
     opts: &Options,
 ) -> Result<Resolved, GraphError> {
-    let given_kind = check_derivation(key, given)?;
+    let given_kind = check_derivation(key, given, opts)?;
     let inputs = Inputs::of(key, given, done, opts.merge)?;
     let kind = match given_kind {
         DrvKind::InputAddressed if inputs.deferred => DrvKind::Deferred,
@@ -229,14 +306,26 @@ pub fn resolve_one(
 }
 
 /// The name and every output name must make valid store path names; then the kind the
-/// derivation declares (fixed-output, floating, input-addressed).
-fn check_derivation(key: &str, given: &Derivation) -> Result<DrvKind, GraphError> {
-    check_name(&given.name).map_err(|source| GraphError::Name { key: key.to_string(), source })?;
+/// derivation declares (fixed-output, floating, impure, input-addressed). As in Nix 2.8's
+/// `derivationStrict`, only outputs that get a path at evaluation time have their names checked:
+/// a floating or impure output (`out/`, `foo$`) has no path to make, so no name to check.
+fn check_derivation(key: &str, given: &Derivation, opts: &Options) -> Result<DrvKind, GraphError> {
+    let names = opts.names();
+    names.check(&given.name).map_err(|source| GraphError::Name { key: key.to_string(), source })?;
     let kind = given.kind().map_err(|source| GraphError::Kind { key: key.to_string(), source })?;
+    let has_paths = !matches!(kind, DrvKind::Floating { .. } | DrvKind::Impure { .. });
     for output in given.outputs.keys() {
-        let checked =
-            if output == "out" { Ok(()) } else { check_name(&store_path::output_path_name(&given.name, output)) };
+        let checked = if output.is_empty() {
+            Err(NameError::Empty)
+        } else if output == "out" || !has_paths {
+            Ok(())
+        } else {
+            names.check(&store_path::output_path_name(&given.name, output))
+        };
         checked.map_err(|source| GraphError::OutputName { key: key.to_string(), output: output.clone(), source })?;
+    }
+    if !given.dynamic_outputs.is_empty() {
+        return Err(GraphError::Dynamic { key: key.to_string() });
     }
     Ok(kind)
 }
@@ -340,6 +429,14 @@ fn output_paths(
                 record(name, t, Some(path));
             }
         }
+        DrvKind::Impure { .. } => {
+            for name in given.outputs.keys() {
+                let mut t = new_trace(opts);
+                t.step("kind", "impure: built anew every time, so the path is known only after building");
+                t.step("path", "unknown until built");
+                record(name, t, None);
+            }
+        }
         DrvKind::Floating { .. } => {
             for name in given.outputs.keys() {
                 let mut t = new_trace(opts);
@@ -352,7 +449,7 @@ fn output_paths(
         DrvKind::Deferred => {
             for name in given.outputs.keys() {
                 let mut t = new_trace(opts);
-                t.step("kind", "deferred: an input is content-addressed, so this derivation's hash modulo (and paths) wait for it to be built");
+                t.step("kind", "deferred: an input is content-addressed or impure, so this derivation's hash modulo (and paths) wait for it to be built");
                 record_replacements(&mut t, &inputs.listed);
                 t.step("path", "unknown until the content-addressed inputs are built");
                 record(name, t, None);
@@ -368,8 +465,12 @@ fn masked_hash(drv: &mut Derivation, given: &Derivation, inputs: &Inputs, opts: 
     for o in drv.outputs.values_mut() {
         o.path.clear();
     }
+    // Only the env entries that are there: Nix hashes the env as given (`unparse` with
+    // `maskOutputs` blanks an entry named after an output; it adds none).
     for name in given.outputs.keys() {
-        drv.env.insert(name.clone(), String::new());
+        if let Some(v) = drv.env.get_mut(name) {
+            v.clear();
+        }
     }
     let mut t = new_trace(opts);
     t.step("kind", "input-addressed: the path depends on the whole derivation and its inputs");
@@ -383,8 +484,12 @@ fn masked_hash(drv: &mut Derivation, given: &Derivation, inputs: &Inputs, opts: 
     (t, h)
 }
 
-/// Writes the computed output paths into the derivation (outputs and env; a floating output's
-/// env holds its placeholder), noting each given value that differs.
+/// Writes the computed output paths into the derivation (outputs, and the env entries named
+/// after them where the env has them), noting each given value that differs. A floating or
+/// impure output has no path; its env entry stays as given (Nix 2.8 writes `hashPlaceholder`
+/// there when it evaluates, and checks nothing when it reads one). An env lacking an
+/// input-addressed or fixed output's entry is a mismatch, as in `checkDerivationOutputs`
+/// ("has incorrect environment variable"), and nothing is added.
 fn write_outputs(
     kind: &DrvKind,
     drv: &mut Derivation,
@@ -392,28 +497,30 @@ fn write_outputs(
     outputs: &BTreeMap<String, Option<String>>,
 ) -> Vec<Mismatch> {
     let mut mismatches = Vec::new();
-    let floating = matches!(kind, DrvKind::Floating { .. });
+    let no_paths = matches!(kind, DrvKind::Floating { .. } | DrvKind::Impure { .. });
     for (name, o) in drv.outputs.iter_mut() {
-        let computed_path = if floating { String::new() } else { outputs[name].clone().unwrap_or_default() };
-        let env_value = if floating { hash_placeholder(name) } else { computed_path.clone() };
-        if !o.path.is_empty() && o.path != computed_path {
-            mismatches.push(Mismatch {
-                field: format!("outputs.{name}.path"),
-                given: o.path.clone(),
-                computed: computed_path.clone(),
-            });
+        if no_paths {
+            o.path.clear();
+            continue;
         }
-        if let Some(v) = given.env.get(name) {
-            if !v.is_empty() && *v != env_value {
-                mismatches.push(Mismatch {
-                    field: format!("env.{name}"),
-                    given: v.clone(),
-                    computed: env_value.clone(),
-                });
+        let computed = outputs[name].clone().unwrap_or_default();
+        let mut differs = |field: String, given: &str| {
+            mismatches.push(Mismatch { field, given: given.to_string(), computed: computed.clone() })
+        };
+        if !o.path.is_empty() && o.path != computed {
+            differs(format!("outputs.{name}.path"), &o.path);
+        }
+        match given.env.get(name) {
+            Some(v) => {
+                if !v.is_empty() && *v != computed {
+                    differs(format!("env.{name}"), v);
+                }
+                drv.env.insert(name.clone(), computed.clone());
             }
+            None if !computed.is_empty() => differs(format!("env.{name}"), "(absent)"),
+            None => {}
         }
-        o.path = computed_path;
-        drv.env.insert(name.clone(), env_value);
+        o.path = computed;
     }
     mismatches
 }
@@ -440,6 +547,16 @@ fn hash_modulo(
         t.step_with("sha256(string) = hashDerivationModulo", || h.to_base16());
         let hex = h.to_base16();
         return (HashModulo { hashes: BTreeMap::from([("out".to_string(), h)]), hex, deferred: false }, None);
+    }
+    if let DrvKind::Impure { .. } = kind {
+        // `hashDerivationModulo`: every output of an impure derivation stands for
+        // `impureOutputHash` = sha256("impure"), and dependents are deferred.
+        t.step("rule", "an impure derivation stands for sha256(\"impure\"); what uses it is deferred");
+        let h = Hash::sha256(b"impure");
+        t.step_with("sha256(\"impure\") = hashDerivationModulo", || h.to_base16());
+        let hex = h.to_base16();
+        let hashes = crate::collect::map(drv.outputs.keys().map(|o| (o.clone(), h.clone())));
+        return (HashModulo { hashes, hex, deferred: true }, None);
     }
     t.step("rule", "the ATerm with output paths filled in and inputs replaced by their hash modulo");
     let (h, aterm_hash) = if drv.input_drvs.is_empty() {

@@ -202,6 +202,16 @@ impl Hash {
 
     /// Like [`Hash::parse`], also telling which text form the hash was written in.
     pub fn parse_with_format(text: &str, algo: Option<HashAlgo>) -> Result<(Hash, HashFormat), HashError> {
+        Self::parse_with(text, algo, false)
+    }
+
+    /// [`Hash::parse_with_format`]; with `lenient_base64`, base64 whose last character has
+    /// unused bits set is read as Nix 2.8's `base64Decode` reads it (the bits are dropped).
+    pub fn parse_with(
+        text: &str,
+        algo: Option<HashAlgo>,
+        lenient_base64: bool,
+    ) -> Result<(Hash, HashFormat), HashError> {
         if text.is_empty() {
             return Err(HashError::Empty);
         }
@@ -213,21 +223,27 @@ impl Hash {
         };
         if let Some((prefix, body)) = text.split_once(':') {
             let found = check(HashAlgo::parse(prefix)?)?;
-            return Self::parse_body(text, body, found, false);
+            return Self::parse_body(text, body, found, false, lenient_base64);
         }
         if let Some((prefix, body)) = text.split_once('-') {
             if let Ok(found) = HashAlgo::parse(prefix) {
                 let found = check(found)?;
-                return Self::parse_body(text, body, found, true);
+                return Self::parse_body(text, body, found, true, lenient_base64);
             }
         }
         match algo {
-            Some(a) => Self::parse_body(text, text, a, false),
+            Some(a) => Self::parse_body(text, text, a, false, lenient_base64),
             None => Err(HashError::NoAlgo { text: text.to_string() }),
         }
     }
 
-    fn parse_body(text: &str, body: &str, algo: HashAlgo, sri: bool) -> Result<(Hash, HashFormat), HashError> {
+    fn parse_body(
+        text: &str,
+        body: &str,
+        algo: HashAlgo,
+        sri: bool,
+        lenient: bool,
+    ) -> Result<(Hash, HashFormat), HashError> {
         let len = body.len();
         let bad_len = || HashError::BadLength {
             text: text.to_string(),
@@ -241,7 +257,7 @@ impl Hash {
             if len != algo.text_len(HashFormat::Sri) {
                 return Err(bad_len());
             }
-            return Ok((Hash::new(algo, decode_base64(text, body, algo)?), HashFormat::Sri));
+            return Ok((Hash::new(algo, decode_base64(text, body, algo, lenient)?), HashFormat::Sri));
         }
         if len == algo.text_len(HashFormat::Base16) {
             let mut bytes = Vec::with_capacity(algo.size());
@@ -263,7 +279,7 @@ impl Hash {
                 .ok_or(HashError::Nix32Overflow { text: text.to_string(), algo })?;
             Ok((Hash::new(algo, bytes), HashFormat::Nix32))
         } else if len == algo.text_len(HashFormat::Base64) {
-            Ok((Hash::new(algo, decode_base64(text, body, algo)?), HashFormat::Base64))
+            Ok((Hash::new(algo, decode_base64(text, body, algo, lenient)?), HashFormat::Base64))
         } else {
             Err(bad_len())
         }
@@ -284,15 +300,18 @@ fn hex_digit(text: &str, body: &str, i: usize) -> Result<u8, HashError> {
     }
 }
 
-fn decode_base64(text: &str, body: &str, algo: HashAlgo) -> Result<Vec<u8>, HashError> {
+fn decode_base64(text: &str, body: &str, algo: HashAlgo, lenient: bool) -> Result<Vec<u8>, HashError> {
     if let Some((pos, ch)) =
         body.char_indices().find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')))
     {
         return Err(HashError::BadChar { text: text.to_string(), format: "base64", ch, pos });
     }
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .map_err(|e| HashError::BadBase64 { text: text.to_string(), reason: e.to_string() })?;
+    use base64::engine::{general_purpose, GeneralPurpose};
+    const LENIENT: GeneralPurpose =
+        GeneralPurpose::new(&base64::alphabet::STANDARD, general_purpose::PAD.with_decode_allow_trailing_bits(true));
+    let engine = if lenient { &LENIENT } else { &general_purpose::STANDARD };
+    let bytes =
+        engine.decode(body).map_err(|e| HashError::BadBase64 { text: text.to_string(), reason: e.to_string() })?;
     // Right length in characters is not enough: without padding, 44 characters hold 33 bytes.
     if bytes.len() != algo.size() {
         return Err(HashError::BadBase64 {
@@ -326,6 +345,16 @@ mod tests {
             assert_eq!(Hash::parse(&text, Some(HashAlgo::Sha256)).unwrap(), h, "{text}");
         }
         assert_eq!(Hash::parse(&h.to_sri(), None).unwrap(), h);
+    }
+
+    /// Nix 2.8 took `sha256-…FV=` (the last character's unused bits set) for the empty file's
+    /// sha256 (`…FU=`): real `nix-instantiate` of an outputHash written so.
+    #[test]
+    fn lenient_base64_drops_unused_bits_as_nix_2_8() {
+        let odd = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFV=";
+        assert!(Hash::parse(odd, None).is_err());
+        let (h, _) = Hash::parse_with(odd, None, true).unwrap();
+        assert_eq!(h.to_base16(), EMPTY_SHA256_HEX);
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! Keys may be real `.drv` paths or any labels; `inputDrvs` keys name other entries. Output paths
 //! may be absent and own-output env values `""`: the engine computes them.
 
-use crate::derivation::{Derivation, Output};
+use crate::derivation::{Derivation, DynNode, Output, IMPURE};
 use crate::graph::Graph;
 use crate::hash::{Hash, HashAlgo};
 use serde_json::{Map, Value};
@@ -131,9 +131,84 @@ fn basename(s: &str) -> &str {
     s.rsplit('/').next().unwrap_or(s)
 }
 
+/// JSON in, refusing an object that names one key twice (serde_json's own `Value` keeps the
+/// last, which would silently drop the first; Nix's parser refuses such a document too).
+fn parse_strict(text: &str) -> Result<Value, serde_json::Error> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let v = StrictValue.deserialize(&mut de)?;
+    de.end()?;
+    Ok(v)
+}
+
+struct StrictValue;
+
+impl<'de> serde::de::DeserializeSeed<'de> for StrictValue {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::from(n))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::from(n))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element_seed(StrictValue)? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut m = Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            let v = map.next_value_seed(StrictValue)?;
+            if m.contains_key(&k) {
+                return Err(serde::de::Error::custom(format!(
+                    "key {k:?} appears twice in one object (the first would be silently lost)"
+                )));
+            }
+            m.insert(k, v);
+        }
+        Ok(Value::Object(m))
+    }
+}
+
+/// Whether a key is a `.drv` store path, full or (2.32+) a basename.
+fn is_drv_path_key(k: &str) -> bool {
+    let base = basename(k);
+    k.ends_with(".drv") && crate::store_path::check_store_path(&format!("/s/{base}")).is_ok()
+}
+
 /// Reads a `nix derivation show` / `nix show-derivation -r` document.
 pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError> {
-    let doc: Value = serde_json::from_str(text).map_err(|e| ImportError::Syntax {
+    let doc: Value = parse_strict(text).map_err(|e| ImportError::Syntax {
         line: e.line(),
         column: e.column(),
         message: e.to_string(),
@@ -144,6 +219,7 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
             kind_of(&doc)
         )));
     };
+    let single;
     let (entries, mut shape) = match top.get("version") {
         Some(Value::Number(n)) => {
             if n.as_u64() != Some(4) {
@@ -151,8 +227,14 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
                     "document version {n} is not supported; drvlab reads version 4"
                 )));
             }
-            match top.get("derivations") {
-                Some(Value::Object(d)) => (d, JsonShape::V4),
+            match (top.get("derivations"), top.get("outputs"), top.get("name")) {
+                (Some(Value::Object(d)), _, _) => (d, JsonShape::V4),
+                // One derivation on its own, as Nix's libstore tests print one (`json-4/*.json`):
+                // keyed by its name.
+                (None, Some(Value::Object(_)), Some(Value::String(name))) => {
+                    single = Map::from_iter([(name.clone(), Value::Object(top.clone()))]);
+                    (&single, JsonShape::V4)
+                }
                 _ => return Err(ImportError::Document("version-4 document has no \"derivations\" object".into())),
             }
         }
@@ -161,9 +243,14 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
     if entries.is_empty() {
         return Err(ImportError::Document("the document holds no derivations".into()));
     }
-    // Resolve inputDrvs keys: exactly, or by basename (2.32+ prints basenames everywhere, but a
-    // hand-edited file may mix them).
-    let by_base: BTreeMap<&str, &str> = crate::collect::map(entries.keys().map(|k| (basename(k), k.as_str())));
+    // Resolve inputDrvs keys: exactly, or a `.drv` path by its basename (2.32+ prints
+    // basenames everywhere, but a hand-edited file may mix them). Only `.drv` paths, and only a
+    // basename that one entry has: labels `a/x` and `b/x` are two entries, never mixed up.
+    let mut by_base: BTreeMap<&str, Option<&str>> = BTreeMap::new();
+    for k in entries.keys().filter(|k| is_drv_path_key(k)) {
+        by_base.entry(basename(k)).and_modify(|e| *e = None).or_insert(Some(k.as_str()));
+    }
+    let by_base = InputKeys { exact: entries, by_base };
     let mut graph = Graph::new();
     for (key, value) in entries {
         let cx = Ctx { entry: key, store_dir };
@@ -193,26 +280,46 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
 fn import_entry(
     cx: &Ctx,
     obj: &Map<String, Value>,
-    by_base: &BTreeMap<&str, &str>,
+    by_base: &InputKeys,
     v4: bool,
     shape: &mut JsonShape,
 ) -> Result<Derivation, ImportError> {
-    if obj.contains_key("structuredAttrs") {
-        return Err(cx.err("structuredAttrs", "structured attributes are not supported by drvlab yet"));
-    }
-    let env = import_env(cx, obj)?;
+    let mut env = import_env(cx, obj)?;
+    structured_attrs(cx, obj, &mut env)?;
     let name = entry_name(cx, obj, &env)?;
 
     let mut outputs = BTreeMap::new();
     for (oname, ov) in cx.object(obj.get("outputs"), "outputs")? {
+        if oname.is_empty() {
+            return Err(cx.err("outputs.\"\"", "an output named \"\" (Nix refuses an empty output name)"));
+        }
         outputs.insert(oname.clone(), import_output(cx, &format!("outputs.{oname}"), ov, shape)?);
     }
 
-    let (input_srcs, input_drvs) = import_inputs(cx, obj, by_base, v4, shape)?;
+    let (input_srcs, input_drvs, dynamic_outputs) = import_inputs(cx, obj, by_base, v4, shape)?;
     let system = cx.string(obj.get("system"), "system")?;
     let builder = cx.string(obj.get("builder"), "builder")?;
     let args = cx.strings(obj.get("args"), "args")?;
-    Ok(Derivation { name, outputs, input_drvs, input_srcs, system, builder, args, env })
+    Ok(Derivation { name, outputs, input_drvs, input_srcs, system, builder, args, env, dynamic_outputs })
+}
+
+/// The version-4 document's `structuredAttrs` object is the `.drv`'s `__json` env entry
+/// (`StructuredAttrs::unparse`: the object printed compactly, keys sorted, as nlohmann's
+/// `dump()` prints it). Older shapes hold `__json` in `env` already.
+fn structured_attrs(cx: &Ctx, obj: &Map<String, Value>, env: &mut BTreeMap<String, String>) -> Result<(), ImportError> {
+    match obj.get("structuredAttrs") {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::Object(m)) => {
+            if env.contains_key("__json") {
+                return Err(cx.err("structuredAttrs", "given both as structuredAttrs and as env.__json"));
+            }
+            let mut s = String::new();
+            crate::json::write_compact(&mut s, &Value::Object(m.clone()));
+            env.insert("__json".to_string(), s);
+            Ok(())
+        }
+        Some(other) => Err(cx.err("structuredAttrs", format!("expected an object, found {}", kind_of(other)))),
+    }
 }
 
 /// `env`: every value a string.
@@ -225,18 +332,29 @@ fn import_env(cx: &Ctx, obj: &Map<String, Value>) -> Result<BTreeMap<String, Str
     Ok(env)
 }
 
-/// The derivation's name: the `name` field (2.15+), else the `.drv` key's name, else `env.name`.
+/// The derivation's name: the `name` field (2.15+), else the `.drv` key's name, else `env.name`,
+/// else (structured attributes) the `name` inside `env.__json`.
 fn entry_name(cx: &Ctx, obj: &Map<String, Value>, env: &BTreeMap<String, String>) -> Result<String, ImportError> {
-    Ok(match obj.get("name") {
-        Some(v) => cx.string(Some(v), "name")?,
-        None => match Derivation::name_from_drv_path(cx.entry) {
-            Some(n) => n.to_string(),
-            None => env
-                .get("name")
-                .cloned()
-                .ok_or_else(|| cx.err("name", "missing: no name field, no env.name, and the key is not a .drv path"))?,
+    if let Some(v) = obj.get("name") {
+        return cx.string(Some(v), "name");
+    }
+    if let Some(n) = Derivation::name_from_drv_path(cx.entry) {
+        return Ok(n.to_string());
+    }
+    if let Some(n) = env.get("name") {
+        return Ok(n.clone());
+    }
+    let Some(json) = env.get("__json") else {
+        return Err(cx.err("name", "missing: no name field, no env.name, and the key is not a .drv path"));
+    };
+    match serde_json::from_str::<Value>(json) {
+        Ok(Value::Object(m)) => match m.get("name") {
+            Some(Value::String(n)) => Ok(n.clone()),
+            _ => Err(cx.err("env.__json", "the structured attributes have no string \"name\"")),
         },
-    })
+        Ok(_) => Err(cx.err("env.__json", "the structured attributes are not a JSON object")),
+        Err(e) => Err(cx.err("env.__json", format!("the structured attributes are not JSON: {e}"))),
+    }
 }
 
 /// One entry of `outputs`, normalised to what the ATerm holds: `hashAlgo` with its `r:` prefix
@@ -278,15 +396,23 @@ fn import_output(cx: &Ctx, field: &str, ov: &Value, shape: &mut JsonShape) -> Re
         Some(v) => Some(cx.string(Some(v), &format!("{field}.hash"))?),
     };
     let prefix = method_prefix(cx, &field, method.as_deref())?;
+    let impure = match o.get("impure") {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
+        Some(Value::Bool(true)) => true,
+        Some(other) => {
+            return Err(cx.err(format!("{field}.impure"), format!("expected a boolean, found {}", kind_of(other))))
+        }
+    };
     let output = match (algo_text, hash_text) {
         (None, None) if method.is_none() => Output { path, hash_algo: String::new(), hash: String::new() },
         (algo, hash) => {
             // `hashAlgo` may carry the method (`r:sha256`, before 2.23) or not (2.23+), and
             // the hash may be hex, nix32 or SRI (v4): normalise to what the ATerm holds.
             let (mut pre, algo_name) = match algo.as_deref() {
-                Some(a) => match a.strip_prefix("r:") {
-                    Some(rest) => ("r:", Some(rest.to_string())),
-                    None => ("", Some(a.to_string())),
+                Some(a) => match (a.strip_prefix("r:"), a.strip_prefix("text:")) {
+                    (Some(rest), _) => ("r:", Some(rest.to_string())),
+                    (_, Some(rest)) => ("text:", Some(rest.to_string())),
+                    _ => ("", Some(a.to_string())),
                 },
                 None => ("", None),
             };
@@ -305,7 +431,8 @@ fn import_output(cx: &Ctx, field: &str, ov: &Value, shape: &mut JsonShape) -> Re
                 None => {
                     let algo = algo
                         .ok_or_else(|| cx.err(format!("{field}.hashAlgo"), "missing for a content-addressed output"))?;
-                    Output { path, hash_algo: format!("{pre}{algo}"), hash: String::new() }
+                    let hash = if impure { IMPURE.to_string() } else { String::new() };
+                    Output { path, hash_algo: format!("{pre}{algo}"), hash }
                 }
             }
         }
@@ -313,13 +440,15 @@ fn import_output(cx: &Ctx, field: &str, ov: &Value, shape: &mut JsonShape) -> Re
     Ok(output)
 }
 
-/// The `r:` prefix a 2.23+ `method` stands for (`None` when the document has no `method`).
+/// The ATerm prefix a 2.23+ `method` stands for (`r:` for nar, `text:` for text; `None` when
+/// the document has no `method`).
 fn method_prefix(cx: &Ctx, field: &str, method: Option<&str>) -> Result<Option<&'static str>, ImportError> {
     match method {
         None => Ok(None),
         Some("nar") => Ok(Some("r:")),
         Some("flat") => Ok(Some("")),
-        Some(m @ ("text" | "git")) => {
+        Some("text") => Ok(Some("text:")),
+        Some(m @ "git") => {
             Err(cx.err(format!("{field}.method"), format!("{m:?} outputs are not supported by drvlab yet")))
         }
         Some(m) => {
@@ -328,14 +457,38 @@ fn method_prefix(cx: &Ctx, field: &str, method: Option<&str>) -> Result<Option<&
     }
 }
 
-type InputSets = (BTreeSet<String>, BTreeMap<String, BTreeSet<String>>);
+type InputSets = (BTreeSet<String>, BTreeMap<String, BTreeSet<String>>, BTreeMap<String, BTreeMap<String, DynNode>>);
+
+/// The document's entries, to resolve `inputDrvs` keys against.
+struct InputKeys<'a> {
+    exact: &'a Map<String, Value>,
+    /// Basenames of `.drv` path keys; `None` where two entries share one.
+    by_base: BTreeMap<&'a str, Option<&'a str>>,
+}
+
+impl InputKeys<'_> {
+    fn target(&self, cx: &Ctx, field: &str, k: &str) -> Result<String, ImportError> {
+        if self.exact.contains_key(k) {
+            return Ok(k.to_string());
+        }
+        match is_drv_path_key(k).then(|| self.by_base.get(basename(k))).flatten() {
+            Some(Some(e)) => Ok(e.to_string()),
+            Some(None) => Err(cx.err(field, "its basename is the basename of two entries; name the entry exactly")),
+            None => Err(cx.err(
+                field,
+                "names a derivation that is not in this document (use `nix derivation show -r` to include inputs)",
+            )),
+        }
+    }
+}
 
 /// `inputSrcs` and `inputDrvs` (or the v4 `inputs.srcs` / `inputs.drvs`), each input derivation
-/// named by the key of the entry it refers to.
+/// named by the key of the entry it refers to; every source must be a store path, as
+/// `parseStorePath` insists.
 fn import_inputs(
     cx: &Ctx,
     obj: &Map<String, Value>,
-    by_base: &BTreeMap<&str, &str>,
+    keys: &InputKeys,
     v4: bool,
     shape: &mut JsonShape,
 ) -> Result<InputSets, ImportError> {
@@ -345,42 +498,59 @@ fn import_inputs(
     } else {
         (obj.get("inputSrcs"), obj.get("inputDrvs"), "inputSrcs", "inputDrvs")
     };
-    let input_srcs: BTreeSet<String> =
-        crate::collect::set(cx.strings(srcs_v, srcs_field)?.iter().map(|s| cx.store_path(s)));
+    let mut input_srcs = BTreeSet::new();
+    for (i, s) in cx.strings(srcs_v, srcs_field)?.iter().enumerate() {
+        let p = if s.is_empty() { String::new() } else { cx.store_path(s) };
+        crate::store_path::check_store_path(&p)
+            .map_err(|e| cx.err(format!("{srcs_field}[{i}]"), format!("{s:?} {e}")))?;
+        input_srcs.insert(p);
+    }
     let mut input_drvs = BTreeMap::new();
+    let mut dynamic = BTreeMap::new();
     for (k, v) in cx.object(drvs_v, drvs_field)? {
         let field = format!("{drvs_field}.{k:?}");
-        let wanted: Vec<String> = match v {
-            Value::Array(_) => cx.strings(Some(v), &field)?,
-            Value::Object(o) => {
-                if !v4 {
-                    *shape = (*shape).max(JsonShape::Nix2_18);
-                }
-                if let Some(Value::Object(d)) = o.get("dynamicOutputs") {
-                    if !d.is_empty() {
-                        return Err(cx.err(
-                            format!("{field}.dynamicOutputs"),
-                            "dynamic derivations are not supported by drvlab",
-                        ));
+        let node = input_outputs(cx, &field, v, v4, shape)?;
+        let target = keys.target(cx, &field, k)?;
+        if !node.children.is_empty() {
+            dynamic.insert(target.clone(), node.children);
+        }
+        input_drvs.insert(target, node.outputs);
+    }
+    Ok((input_srcs, input_drvs, dynamic))
+}
+
+/// One input's outputs: a list (before 2.18), or `{"outputs": […], "dynamicOutputs": {…}}`
+/// where each dynamic output is again such an object (`DerivedPathMap::ChildNode`).
+fn input_outputs(cx: &Ctx, field: &str, v: &Value, v4: bool, shape: &mut JsonShape) -> Result<DynNode, ImportError> {
+    match v {
+        Value::Array(_) => {
+            Ok(DynNode { outputs: crate::collect::set(cx.strings(Some(v), field)?), ..Default::default() })
+        }
+        Value::Object(o) => {
+            if !v4 {
+                *shape = (*shape).max(JsonShape::Nix2_18);
+            }
+            let outputs = crate::collect::set(cx.strings(o.get("outputs"), &format!("{field}.outputs"))?);
+            let mut children = BTreeMap::new();
+            match o.get("dynamicOutputs") {
+                None | Some(Value::Null) => {}
+                Some(Value::Object(d)) => {
+                    for (name, child) in d {
+                        let f = format!("{field}.dynamicOutputs.{name:?}");
+                        children.insert(name.clone(), input_outputs(cx, &f, child, v4, shape)?);
                     }
                 }
-                cx.strings(o.get("outputs"), &format!("{field}.outputs"))?
+                Some(other) => {
+                    return Err(cx.err(
+                        format!("{field}.dynamicOutputs"),
+                        format!("expected an object, found {}", kind_of(other)),
+                    ))
+                }
             }
-            other => return Err(cx.err(field, format!("expected a list of outputs, found {}", kind_of(other)))),
-        };
-        let target = if by_base.values().any(|e| *e == k) {
-            k.clone()
-        } else if let Some(e) = by_base.get(basename(k)) {
-            e.to_string()
-        } else {
-            return Err(cx.err(
-                field,
-                "names a derivation that is not in this document (use `nix derivation show -r` to include inputs)",
-            ));
-        };
-        input_drvs.insert(target, crate::collect::set(wanted));
+            Ok(DynNode { outputs, children })
+        }
+        other => Err(cx.err(field, format!("expected a list of outputs, found {}", kind_of(other)))),
     }
-    Ok((input_srcs, input_drvs))
 }
 
 /// Prints a graph as `nix show-derivation` (2.8 shape) would, keyed by the given keys, with the
@@ -397,7 +567,10 @@ pub fn export_json_2_8(drvs: &BTreeMap<String, Derivation>) -> Value {
             if !o.hash_algo.is_empty() {
                 m.insert("hashAlgo".into(), Value::String(o.hash_algo.clone()));
             }
-            if !o.hash.is_empty() {
+            if o.hash == IMPURE {
+                // Nix 2.8 prints an impure output as {"hashAlgo": "r:sha256", "impure": true}.
+                m.insert("impure".into(), Value::Bool(true));
+            } else if !o.hash.is_empty() {
                 m.insert("hash".into(), Value::String(o.hash.clone()));
             }
             outputs.insert(n.clone(), Value::Object(m));
@@ -449,6 +622,74 @@ mod tests {
         let imp = import_json(MINIMAL, DEFAULT_STORE_DIR).unwrap();
         assert_eq!(imp.shape, JsonShape::Nix2_8);
         assert_eq!(imp.graph["a"].name, "a");
+    }
+
+    /// A text-hashed fixed output in the two JSON forms of Nix's libstore unit test
+    /// `output-caFixedText.json` (hex with `hashAlgo`, and the structured hash): the path that
+    /// test prints, and `text:sha256` in the ATerm.
+    #[test]
+    fn text_hashed_fixed_output() {
+        let hex = "894517c9163c896ec31a2adbd33c0681fd5f45b2c0ef08a64c92a03fb97f390f";
+        let sri = "iUUXyRY8iW7DGirb0zwGgf1fRbLA7wimTJKgP7l/OQ8=";
+        for out in [
+            format!(r#"{{"method": "text", "hashAlgo": "sha256", "hash": "{hex}"}}"#),
+            format!(r#"{{"method": "text", "hash": {{"algorithm": "sha256", "format": "base64", "hash": "{sri}"}}}}"#),
+        ] {
+            let doc = MINIMAL
+                .replace(r#""out": {}"#, &format!(r#""out": {out}"#))
+                .replace(r#""name": "a""#, r#""name": "drv-name-output-name""#);
+            let imp = import_json(&doc, DEFAULT_STORE_DIR).unwrap();
+            assert_eq!(imp.graph["a"].outputs["out"].hash_algo, "text:sha256");
+            let res = crate::graph::resolve(&imp.graph, &crate::graph::Options::default()).unwrap();
+            assert_eq!(
+                res.entries["a"].outputs["out"].as_deref(),
+                Some("/nix/store/6s1zwabh956jvhv4w9xcdb5jiyanyxg1-drv-name-output-name")
+            );
+            assert!(res.entries["a"].drv.to_aterm_string().contains(&format!(r#""text:sha256","{hex}""#)));
+        }
+    }
+
+    /// Labels that share a last component are two entries: each input resolves to its own.
+    #[test]
+    fn labels_with_slashes_are_not_mixed_up() {
+        let entry = |name: &str, inputs: &str| {
+            format!(
+                r#"{{"outputs": {{"out": {{}}}}, "inputSrcs": [], "inputDrvs": {inputs}, "system": "x", "builder": "/bin/sh", "args": [], "env": {{"name": "{name}"}}}}"#
+            )
+        };
+        let doc = format!(
+            r#"{{"a/x": {}, "b/x": {}, "c": {}}}"#,
+            entry("ax", "{}"),
+            entry("bx", "{}"),
+            entry("c", r#"{"b/x": ["out"], "a/x": ["out"]}"#)
+        );
+        let imp = import_json(&doc, DEFAULT_STORE_DIR).unwrap();
+        let inputs: Vec<&String> = imp.graph["c"].input_drvs.keys().collect();
+        assert_eq!(inputs, ["a/x", "b/x"]);
+        // A 2.32 basename still finds its entry, but only a .drv path's basename.
+        let base = "00000000000000000000000000000000-ax.drv";
+        let doc = format!(
+            r#"{{"/nix/store/{base}": {}, "c": {}}}"#,
+            entry("ax", "{}"),
+            entry("c", &format!(r#"{{"{base}": ["out"]}}"#))
+        );
+        let imp = import_json(&doc, DEFAULT_STORE_DIR).unwrap();
+        assert!(imp.graph["c"].input_drvs.contains_key(&format!("/nix/store/{base}")));
+    }
+
+    /// One version-4 derivation on its own (the shape of Nix's `json-4/*.json` test data):
+    /// structured attributes as an object, basenames, `method`, keyed by its name.
+    #[test]
+    fn a_single_version_4_derivation() {
+        let doc = r#"{"version": 4, "name": "s", "system": "x", "builder": "/bin/sh", "args": [],
+            "env": {"out": ""}, "inputs": {"srcs": [], "drvs": {}}, "outputs": {"out": {}},
+            "structuredAttrs": {"name": "s", "system": "x", "builder": "/bin/sh", "n": [1, "é\b"]}}"#;
+        let imp = import_json(doc, DEFAULT_STORE_DIR).unwrap();
+        assert_eq!(imp.shape, JsonShape::V4);
+        assert_eq!(
+            imp.graph["s"].env["__json"],
+            "{\"builder\":\"/bin/sh\",\"n\":[1,\"é\\b\"],\"name\":\"s\",\"system\":\"x\"}"
+        );
     }
 
     #[test]

@@ -16,11 +16,12 @@ pub mod derivation;
 pub mod graph;
 pub mod hash;
 pub mod import;
+pub mod json;
 pub mod nar;
 pub mod store_path;
 pub mod synth;
 pub mod trace;
 
 pub use derivation::{Derivation, DrvKind, Output};
-pub use graph::{resolve, Graph, InputMerge, Options, Resolution, Resolved};
+pub use graph::{resolve, Graph, InputMerge, NixVersion, Options, Resolution, Resolved};
 pub use hash::{Hash, HashAlgo, HashFormat};

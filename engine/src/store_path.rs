@@ -22,13 +22,49 @@ pub enum NameError {
     Empty,
     #[error("store path name {name:?} is {len} bytes; Nix allows at most 211")]
     TooLong { name: String, len: usize },
-    #[error("store path name {name:?} starts with a dot, which Nix forbids")]
+    #[error("store path name {name:?} starts with a dot, which Nix refuses (Nix 2.4–2.20 accept it: choose that Nix version)")]
     LeadingDot { name: String },
+    #[error("store path name {name:?} is \".\" or \"..\" or starts with \".-\" or \"..-\", which Nix 2.21+ refuses")]
+    DotComponent { name: String },
     #[error("store path name {name:?} has {ch:?} at position {pos}; Nix allows only letters, digits and + - . _ ? =")]
     BadChar { name: String, ch: char, pos: usize },
 }
 
-/// Checks a store path name as Nix 2.8's `checkName` does (also used for derivation names).
+/// Which leading dots a Nix version accepts in a store path name (`checkName`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameRule {
+    /// Refuse every leading dot (what drvlab did before it knew the versions; the strictest).
+    Strict,
+    /// Nix 2.4–2.20: any leading dot, even `.` and `..`.
+    AnyLeadingDot,
+    /// Nix 2.21+: leading dots, but not `.`, `..`, `.-…` or `..-…`.
+    NoDotComponents,
+}
+
+impl NameRule {
+    pub fn check(self, name: &str) -> Result<(), NameError> {
+        match check_name(name) {
+            Err(NameError::LeadingDot { .. }) if self != NameRule::Strict => {
+                let dot_component = name == "." || name == ".." || name.starts_with(".-") || name.starts_with("..-");
+                if self == NameRule::NoDotComponents && dot_component {
+                    return Err(NameError::DotComponent { name: name.to_string() });
+                }
+                check_chars(name)
+            }
+            other => other,
+        }
+    }
+}
+
+fn check_chars(name: &str) -> Result<(), NameError> {
+    if let Some((pos, ch)) = name.char_indices().find(|(_, c)| !(c.is_ascii_alphanumeric() || "+-._?=".contains(*c))) {
+        return Err(NameError::BadChar { name: name.to_string(), ch, pos });
+    }
+    Ok(())
+}
+
+/// Checks a store path name strictly: `checkName`'s characters and length, and no leading dot
+/// (see [`NameRule`] for what each Nix version accepts).
 pub fn check_name(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
@@ -39,10 +75,45 @@ pub fn check_name(name: &str) -> Result<(), NameError> {
     if name.starts_with('.') {
         return Err(NameError::LeadingDot { name: name.to_string() });
     }
-    if let Some((pos, ch)) = name.char_indices().find(|(_, c)| !(c.is_ascii_alphanumeric() || "+-._?=".contains(*c))) {
-        return Err(NameError::BadChar { name: name.to_string(), ch, pos });
+    check_chars(name)
+}
+
+/// Why a text is not a store path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StorePathError {
+    #[error("is empty, not a store path")]
+    Empty,
+    #[error("is not an absolute path (a store path is <store dir>/<hash>-<name>)")]
+    Relative,
+    #[error("is too short to be a store path (<store dir>/<32-character hash>-<name>)")]
+    TooShort,
+    #[error("has {ch:?} in its hash part, which is not nix32")]
+    BadHash { ch: char },
+    #[error("{0}")]
+    Name(NameError),
+}
+
+/// The nix32 alphabet (no e, o, t, u).
+pub const NIX32_CHARS: &str = "0123456789abcdfghijklmnpqrsvwxyz";
+
+/// Checks that `path` is a store path as `parseStorePath` reads one: absolute, a basename of
+/// a 32-character nix32 hash, `-`, and a valid name (leading dots allowed, as in Nix 2.8).
+pub fn check_store_path(path: &str) -> Result<(), StorePathError> {
+    if path.is_empty() {
+        return Err(StorePathError::Empty);
     }
-    Ok(())
+    if !path.starts_with('/') {
+        return Err(StorePathError::Relative);
+    }
+    let base = path.rsplit('/').next().unwrap_or("");
+    if base.len() < HASH_PART_LEN + 2 || base.as_bytes()[HASH_PART_LEN] != b'-' || !base.is_char_boundary(HASH_PART_LEN)
+    {
+        return Err(StorePathError::TooShort);
+    }
+    if let Some(ch) = base[..HASH_PART_LEN].chars().find(|c| !NIX32_CHARS.contains(*c)) {
+        return Err(StorePathError::BadHash { ch });
+    }
+    NameRule::AnyLeadingDot.check(&base[HASH_PART_LEN + 1..]).map_err(StorePathError::Name)
 }
 
 /// `compressHash`: XOR-folds a digest into `size` bytes (`out[i % size] ^= h[i]`). Nix Pill 18
@@ -115,6 +186,10 @@ pub enum FixedMode {
     Flat,
     /// The NAR serialisation of the output (`"recursive"`, printed `r:` in `.drv` files).
     Recursive,
+    /// Text hashing (`"text"`, printed `text:`; `TextIngestionMethod`, the way `.drv` files and
+    /// `builtins.toFile` are hashed): newer Nix with dynamic derivations; Nix 2.8 refuses it
+    /// ("invalid value 'text' for 'outputHashMode' attribute").
+    Text,
 }
 
 impl FixedMode {
@@ -123,6 +198,7 @@ impl FixedMode {
         match self {
             FixedMode::Flat => "",
             FixedMode::Recursive => "r:",
+            FixedMode::Text => "text:",
         }
     }
 }
@@ -131,6 +207,12 @@ impl FixedMode {
 /// `fetchFromGitHub` output and `builtins.path` of the same tree coincide); anything else wraps
 /// the declared hash as `fixed:out:<r:?><algo>:<hex>:` first.
 pub fn fixed_output_path(store_dir: &str, name: &str, mode: FixedMode, hash: &Hash, trace: &mut Trace) -> String {
+    if mode == FixedMode::Text {
+        // `makeFixedOutputPathFromCA` with `TextInfo`: `makeTextPath`, and a derivation output
+        // declares no references.
+        trace.step("rule", "text hashing: a text path of the declared hash, with no references");
+        return make_store_path(store_dir, "text", hash, name, trace);
+    }
     if mode == FixedMode::Recursive && hash.algo == HashAlgo::Sha256 {
         trace.step("rule", "recursive sha256: a source path of the NAR hash");
         make_store_path(store_dir, "source", hash, name, trace)
@@ -140,6 +222,21 @@ pub fn fixed_output_path(store_dir: &str, name: &str, mode: FixedMode, hash: &Ha
         let inner = Hash::sha256(inner_text.as_bytes());
         trace.step("sha256(inner string)", inner.to_base16());
         make_store_path(store_dir, "output:out", &inner, name, trace)
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod text_tests {
+    use super::*;
+
+    /// Nix's own libstore unit test `output-caFixedText.json` (`DerivationOutput::CAFixed` with
+    /// text hashing of sha256 894517c9…, derivation `drv-name`, output `output-name`) prints the
+    /// path `/nix/store/6s1zwabh956jvhv4w9xcdb5jiyanyxg1-drv-name-output-name`.
+    #[test]
+    fn text_output_path_as_nix_unit_test() {
+        let h = Hash::parse("sha256:894517c9163c896ec31a2adbd33c0681fd5f45b2c0ef08a64c92a03fb97f390f", None).unwrap();
+        let p = fixed_output_path(DEFAULT_STORE_DIR, "drv-name-output-name", FixedMode::Text, &h, &mut Trace::off());
+        assert_eq!(p, "/nix/store/6s1zwabh956jvhv4w9xcdb5jiyanyxg1-drv-name-output-name");
     }
 }
 

@@ -13,7 +13,7 @@ fn main() {
 mod cli {
     use clap::{Parser, Subcommand, ValueEnum};
     use drvlab::lab::explain;
-    use drvlab_engine::graph::{resolve, InputMerge, Options, Resolution};
+    use drvlab_engine::graph::{resolve, InputMerge, NixVersion, Options, Resolution};
     use drvlab_engine::hash::{Hash, HashAlgo, HashFormat};
     use drvlab_engine::import::{import_json, Imported};
     use serde_json::{json, Map, Value};
@@ -30,8 +30,18 @@ mod cli {
         store_dir: String,
         /// Which Nix's hashDerivationModulo to follow where versions differ: inputs whose hashes
         /// modulo collide merge their outputs (2.8–2.34, ≥ 2.35.3) or overwrite (2.35.0–2.35.2).
-        #[arg(long, global = true, value_enum, default_value_t = MergeArg::Merge)]
-        inputs: MergeArg,
+        #[arg(long, global = true, value_enum)]
+        inputs: Option<MergeArg>,
+        /// Follow this Nix release where releases differ (e.g. 2.8, 2.35.1): store names with a
+        /// leading dot (2.4–2.20 accept any; 2.21+ all but `.`, `..`, `.-…`, `..-…`), SRI hashes
+        /// with unused bits set (accepted up to 2.20), and colliding inputs (as --inputs, which
+        /// wins when both are given). Without it: refuse what any release refuses.
+        #[arg(long, global = true, value_parser = parse_nix_version)]
+        nix: Option<NixVersion>,
+    }
+
+    fn parse_nix_version(s: &str) -> Result<NixVersion, String> {
+        NixVersion::parse(s).ok_or_else(|| format!("{s:?} is not a Nix version like 2.8 or 2.35.1"))
     }
 
     #[derive(Clone, Copy, ValueEnum)]
@@ -121,11 +131,13 @@ mod cli {
     }
 
     fn options(cli: &Cli, trace: bool) -> Options {
-        let merge = match cli.inputs {
-            MergeArg::Merge => InputMerge::Merge,
-            MergeArg::Overwrite => InputMerge::Overwrite,
+        let merge = match (cli.inputs, cli.nix) {
+            (Some(MergeArg::Merge), _) => InputMerge::Merge,
+            (Some(MergeArg::Overwrite), _) => InputMerge::Overwrite,
+            (None, Some(v)) => v.merge(),
+            (None, None) => InputMerge::Merge,
         };
-        Options { store_dir: cli.store_dir.clone(), merge, trace }
+        Options { store_dir: cli.store_dir.clone(), merge, trace, nix: cli.nix }
     }
 
     fn read_input(file: &str) -> Result<String, String> {

@@ -107,6 +107,17 @@ pub struct DrvSpec {
     /// derivation's `inputSrcs`); they enter `inputSrcs` as they are.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub store_srcs: Vec<String>,
+    /// `__structuredAttrs = true`: the attributes go into one env entry, `__json`, printed as
+    /// Nix 2.8's `derivationStrict` prints them (only `args` and the output paths stay apart).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub structured_attrs: bool,
+    /// With structured attributes, attributes whose values are not strings (numbers, booleans,
+    /// null, lists, sets), as JSON; strings inside may hold `${key}` references.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub typed_env: Vec<(String, serde_json::Value)>,
+    /// `__impure = true`: built anew every time; no path before building, and its users wait.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub impure: bool,
 }
 
 impl DrvSpec {
@@ -123,6 +134,9 @@ impl DrvSpec {
             content_addressed: false,
             sources: vec![],
             store_srcs: vec![],
+            structured_attrs: false,
+            typed_env: vec![],
+            impure: false,
         }
     }
 
@@ -150,7 +164,7 @@ pub struct EvalError {
 }
 
 /// Attributes the person cannot set as plain env rows, because they have their own fields.
-pub const RESERVED: [&str; 9] = [
+pub const RESERVED: [&str; 11] = [
     "name",
     "system",
     "builder",
@@ -160,6 +174,8 @@ pub const RESERVED: [&str; 9] = [
     "outputHashAlgo",
     "outputHashMode",
     "__contentAddressed",
+    "__impure",
+    "__structuredAttrs",
 ];
 
 /// A reference `${key}` or `${key.output}` found in a string.
@@ -177,6 +193,12 @@ fn is_ident(s: &str) -> bool {
         && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || ch == '\'')
 }
 
+/// An output name in a reference: an identifier, or (a floating output, which Nix does not
+/// name-check) any text without braces, quotes or spaces, such as `foo$` or `out/`.
+fn is_output_name(s: &str) -> bool {
+    is_ident(s) || (!s.is_empty() && !s.chars().any(|c| c.is_whitespace() || matches!(c, '{' | '}' | '"' | '\\' | '.')))
+}
+
 /// Finds `${key}` / `${key.out}` where `key` is in the graph; anything else stays literal.
 fn find_refs(s: &str, keys: &dyn Fn(&str) -> bool) -> Vec<Ref> {
     let mut refs = Vec::new();
@@ -189,7 +211,7 @@ fn find_refs(s: &str, keys: &dyn Fn(&str) -> bool) -> Vec<Ref> {
             Some((k, o)) => (k, Some(o)),
             None => (inner, None),
         };
-        if is_ident(k) && keys(k) && o.is_none_or(is_ident) {
+        if is_ident(k) && keys(k) && o.is_none_or(is_output_name) {
             refs.push(Ref { start, end: start + 3 + len, key: k.to_string(), output: o.map(str::to_string) });
             i = start + 3 + len;
         } else {
@@ -203,11 +225,29 @@ fn find_refs(s: &str, keys: &dyn Fn(&str) -> bool) -> Vec<Ref> {
 pub fn references(spec: &DrvSpec, graph: &SpecGraph) -> BTreeSet<String> {
     let has = |k: &str| graph.contains_key(k);
     let mut out = BTreeSet::new();
-    let strings = spec.args.iter().chain(spec.env.iter().map(|(_, v)| v));
+    let mut typed = Vec::new();
+    for (_, v) in &spec.typed_env {
+        json_strings(v, &mut typed);
+    }
+    let strings = std::iter::once(&spec.builder)
+        .chain(&spec.args)
+        .chain(spec.env.iter().flat_map(|(k, v)| [k, v]))
+        .chain(spec.typed_env.iter().map(|(k, _)| k))
+        .chain(typed);
     for s in strings {
         out.extend(find_refs(s, &has).into_iter().map(|r| r.key));
     }
     out
+}
+
+/// Every string inside a JSON value.
+fn json_strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s),
+        serde_json::Value::Array(items) => items.iter().for_each(|x| json_strings(x, out)),
+        serde_json::Value::Object(m) => m.values().for_each(|x| json_strings(x, out)),
+        _ => {}
+    }
 }
 
 /// `downstreamPlaceholder`: what `${drv}` is for an output of a content-addressed (or deferred)
@@ -281,9 +321,10 @@ pub fn to_derivation(
     let err = |field: &str, message: String| EvalError { key: key.to_string(), field: field.to_string(), message };
     let mut inputs = BTreeMap::new();
     let mut env = BTreeMap::new();
+    let builder = substitute(&spec.builder, key, "builder", specs, done, &mut inputs)?;
     env.insert("name".to_string(), spec.name.clone());
     env.insert("system".to_string(), spec.system.clone());
-    env.insert("builder".to_string(), spec.builder.clone());
+    env.insert("builder".to_string(), builder.clone());
     let outputs = spec.output_names();
     if !spec.outputs.is_empty() {
         let mut seen = BTreeSet::new();
@@ -291,7 +332,11 @@ pub fn to_derivation(
             if !seen.insert(o) {
                 return Err(err("outputs", format!("output {o:?} is listed twice")));
             }
-            store_path::check_name(o).map_err(|e| err("outputs", format!("output name: {e}")))?;
+            // A floating or impure output gets no path at evaluation time, so Nix checks no name
+            // for it (`out/` is fine there).
+            if o.is_empty() || !(spec.content_addressed || spec.impure) {
+                opts.names().check(o).map_err(|e| err("outputs", format!("output name: {e}")))?;
+            }
         }
         env.insert("outputs".to_string(), spec.outputs.join(" "));
     }
@@ -307,6 +352,9 @@ pub fn to_derivation(
             return Err(err(&format!("env.{i}.key"), format!("{k:?} has its own field; set it there")));
         }
         let value = substitute(v, key, &format!("env.{i}.value"), specs, done, &mut inputs)?;
+        // An attribute name carries no string context in Nix (the export discards it), so a
+        // reference in a name is text only: it makes no input.
+        let k = &substitute(k, key, &format!("env.{i}.key"), specs, done, &mut BTreeMap::new())?;
         if env.insert(k.clone(), value).is_some() {
             return Err(err(&format!("env.{i}.key"), format!("attribute {k:?} is set twice")));
         }
@@ -331,7 +379,14 @@ pub fn to_derivation(
         src_paths.push((src.attr.as_str(), path));
     }
     let mut outs = BTreeMap::new();
-    if let Some(f) = &spec.fixed {
+    if spec.impure && (spec.fixed.is_some() || spec.content_addressed) {
+        return Err(err("impure", "an impure derivation is neither fixed-output nor content-addressed".into()));
+    }
+    if spec.impure {
+        for o in &outputs {
+            outs.insert(o.clone(), Output::impure(FixedMode::Recursive, HashAlgo::Sha256));
+        }
+    } else if let Some(f) = &spec.fixed {
         if spec.content_addressed {
             return Err(err(
                 "fixed",
@@ -341,7 +396,8 @@ pub fn to_derivation(
         if outputs != ["out"] {
             return Err(err("outputs", "a fixed-output derivation has exactly one output, out".into()));
         }
-        let hash = Hash::parse(&f.hash, f.algo).map_err(|e| err("fixed.hash", e.to_string()))?;
+        let lenient = opts.nix.is_some_and(|v| v.lenient_base64());
+        let hash = Hash::parse_with(&f.hash, f.algo, lenient).map_err(|e| err("fixed.hash", e.to_string()))?.0;
         env.insert("outputHash".into(), f.hash.clone());
         if let Some(a) = f.algo {
             env.insert("outputHashAlgo".into(), a.to_string());
@@ -361,15 +417,92 @@ pub fn to_derivation(
             outs.insert(o.clone(), Output::input_addressed());
         }
     }
+    if spec.structured_attrs {
+        env = structured_env(key, spec, env, &outputs, specs, done, &mut inputs)?;
+    } else if !spec.typed_env.is_empty() {
+        return Err(err("typed_env", "attributes that are not strings need structured attributes".into()));
+    }
+    // `derivationStrict` sets each output's env entry: blank until the path is known, or the
+    // placeholder of an output that has no path before building.
+    for o in &outputs {
+        let placeholder = spec.content_addressed || spec.impure;
+        env.insert(o.clone(), if placeholder { drvlab_engine::derivation::hash_placeholder(o) } else { String::new() });
+    }
     Ok(Derivation {
         name: spec.name.clone(),
         outputs: outs,
         input_drvs: inputs,
         input_srcs,
         system: spec.system.clone(),
-        builder: spec.builder.clone(),
+        builder,
         args,
         env,
+        dynamic_outputs: BTreeMap::new(),
+    })
+}
+
+/// The env of a derivation with structured attributes: one entry, `__json`, holding every
+/// attribute but `args` (`derivationStrict` with `__structuredAttrs`), `outputs` as a list, the
+/// typed attributes as they are, printed as Nix 2.8 prints JSON.
+fn structured_env(
+    key: &str,
+    spec: &DrvSpec,
+    env: BTreeMap<String, String>,
+    outputs: &[String],
+    specs: &SpecGraph,
+    done: &BTreeMap<String, Resolved>,
+    inputs: &mut BTreeMap<String, BTreeSet<String>>,
+) -> Result<BTreeMap<String, String>, EvalError> {
+    use serde_json::Value;
+    let mut obj = serde_json::Map::new();
+    for (k, v) in env {
+        let v = if k == "outputs" {
+            Value::Array(outputs.iter().map(|o| Value::String(o.clone())).collect())
+        } else {
+            Value::String(v)
+        };
+        obj.insert(k, v);
+    }
+    for (i, (k, v)) in spec.typed_env.iter().enumerate() {
+        let field = format!("typed_env.{i}");
+        let k = substitute(k, key, &format!("{field}.key"), specs, done, &mut BTreeMap::new())?;
+        let v = substitute_json(v, key, &format!("{field}.value"), specs, done, inputs)?;
+        if RESERVED.contains(&k.as_str()) || obj.insert(k.clone(), v).is_some() {
+            return Err(EvalError {
+                key: key.into(),
+                field,
+                message: format!("attribute {k:?} is reserved or set twice"),
+            });
+        }
+    }
+    let mut json = String::new();
+    drvlab_engine::json::write(&mut json, &Value::Object(obj), drvlab_engine::json::Writer::Nix2_8);
+    Ok(BTreeMap::from([("__json".to_string(), json)]))
+}
+
+/// [`substitute`] in every string of a JSON value.
+fn substitute_json(
+    v: &serde_json::Value,
+    key: &str,
+    field: &str,
+    specs: &SpecGraph,
+    done: &BTreeMap<String, Resolved>,
+    inputs: &mut BTreeMap<String, BTreeSet<String>>,
+) -> Result<serde_json::Value, EvalError> {
+    use serde_json::Value;
+    Ok(match v {
+        Value::String(s) => Value::String(substitute(s, key, field, specs, done, inputs)?),
+        Value::Array(items) => Value::Array(
+            items.iter().map(|x| substitute_json(x, key, field, specs, done, inputs)).collect::<Result<_, _>>()?,
+        ),
+        Value::Object(m) => {
+            let mut out = serde_json::Map::new();
+            for (k, x) in m {
+                out.insert(k.clone(), substitute_json(x, key, field, specs, done, inputs)?);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
     })
 }
 
@@ -392,6 +525,7 @@ pub fn mode_name(m: FixedMode) -> &'static str {
     match m {
         FixedMode::Flat => "flat",
         FixedMode::Recursive => "recursive",
+        FixedMode::Text => "text",
     }
 }
 
@@ -499,7 +633,13 @@ fn nix_string(s: &str, specs: &SpecGraph, binding: &dyn Fn(&str) -> String, stor
         out.push_str(&binding(&r.key));
         if let Some(o) = &r.output {
             out.push('.');
-            out.push_str(o);
+            if is_ident(o) {
+                out.push_str(o);
+            } else {
+                out.push('"');
+                escape_nix(&mut out, o);
+                out.push('"');
+            }
         }
         out.push('}');
         last = r.end;
@@ -623,6 +763,36 @@ fn escape_nix(out: &mut String, t: &str) {
     }
 }
 
+/// A JSON value as a Nix expression that `derivationStrict` prints back to the same JSON: a
+/// float with enough digits to round-trip (Nix prints it as `%g` again), strings through `q`.
+fn nix_value(v: &serde_json::Value, q: &dyn Fn(&str) -> String) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) if i < 0 => format!("({i})"),
+            Some(i) => i.to_string(),
+            None => {
+                let f = n.as_f64().unwrap_or(0.0);
+                let t = format!("{:e}", f.abs());
+                let t = if t.contains('.') { t } else { t.replacen('e', ".0e", 1) };
+                if f < 0.0 {
+                    format!("(-{t})")
+                } else {
+                    t
+                }
+            }
+        },
+        Value::String(s) => q(s),
+        Value::Array(items) => format!("[ {} ]", items.iter().map(|x| nix_value(x, q)).collect::<Vec<_>>().join(" ")),
+        Value::Object(m) => {
+            let attrs: Vec<String> = m.iter().map(|(k, x)| format!("{} = {};", q(k), nix_value(x, q))).collect();
+            format!("{{ {} }}", attrs.join(" "))
+        }
+    }
+}
+
 /// The graph as a `.nix` file of plain `derivation { … }` calls; it evaluates to a list of
 /// every derivation, so `nix-instantiate FILE` prints each `.drv` path, in key order.
 pub fn to_nix_expression(specs: &SpecGraph) -> String {
@@ -656,8 +826,25 @@ pub fn to_nix_expression(specs: &SpecGraph) -> String {
         if spec.content_addressed {
             s.push_str("    __contentAddressed = true;\n    outputHashMode = \"recursive\";\n    outputHashAlgo = \"sha256\";\n");
         }
+        if spec.impure {
+            s.push_str("    __impure = true;\n");
+        }
+        if spec.structured_attrs {
+            s.push_str("    __structuredAttrs = true;\n");
+        }
+        // A name cannot carry string context in Nix; a reference in one is text only.
+        let name = |k: &str| {
+            if find_refs(k, &|x| specs.contains_key(x)).is_empty() {
+                q(k)
+            } else {
+                format!("\"${{builtins.unsafeDiscardStringContext {}}}\"", q(k))
+            }
+        };
         for (k, v) in &spec.env {
-            s.push_str(&format!("    {} = {};\n", q(k), q(v)));
+            s.push_str(&format!("    {} = {};\n", name(k), q(v)));
+        }
+        for (k, v) in &spec.typed_env {
+            s.push_str(&format!("    {} = {};\n", name(k), nix_value(v, &q)));
         }
         for (i, src) in spec.sources.iter().enumerate() {
             s.push_str(&format!("    {} = {};\n", q(&src.attr), source_expr(key, &spec.sources[..=i], i)));

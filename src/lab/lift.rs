@@ -7,10 +7,12 @@
 //! graph reproduces the imported paths; the tests check that on every differential case.
 
 use crate::lab::eval::{DrvSpec, FixedSpec, SpecGraph};
+use drvlab_engine::derivation::Derivation;
 use drvlab_engine::derivation::DrvKind;
 use drvlab_engine::graph::{Graph, Resolution};
 use drvlab_engine::hash::HashAlgo;
 use drvlab_engine::store_path::FixedMode;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The lifted graph and, for each original key, the spec key it became.
@@ -37,13 +39,53 @@ fn ident_for(name: &str, taken: &BTreeMap<String, String>, literal: &std::collec
     (2..).map(|i| format!("{base}{i}")).find(|k| !used(k)).unwrap_or(base)
 }
 
+/// The attributes `derivation` was called with, as far as the `.drv` tells: the env entries
+/// (every value a string), or with structured attributes the object in `env.__json`; and
+/// whether they were structured.
+struct Attrs(BTreeMap<String, Value>, bool);
+
+impl Attrs {
+    fn of(d: &Derivation) -> Attrs {
+        if let Some(json) = d.env.get("__json") {
+            if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(json) {
+                return Attrs(m.into_iter().collect(), true);
+            }
+        }
+        Attrs(d.env.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect(), false)
+    }
+
+    /// The `outputs` attribute: a space-separated string, or with structured attributes a list;
+    /// empty when absent.
+    fn outputs(&self) -> Vec<String> {
+        match self.0.get("outputs") {
+            Some(Value::String(o)) => o.split_whitespace().map(str::to_string).collect(),
+            Some(Value::Array(items)) => items.iter().filter_map(|o| o.as_str().map(str::to_string)).collect(),
+            _ => vec![],
+        }
+    }
+
+    fn string(&self, k: &str) -> Option<&str> {
+        self.0.get(k).and_then(Value::as_str)
+    }
+}
+
+/// Relinks every string (and key) inside a JSON value.
+fn relink_json(v: &Value, relink: &mut dyn FnMut(&str) -> String) -> Value {
+    match v {
+        Value::String(s) => Value::String(relink(s)),
+        Value::Array(items) => Value::Array(items.iter().map(|x| relink_json(x, relink)).collect()),
+        Value::Object(m) => Value::Object(m.iter().map(|(k, x)| (relink(k), relink_json(x, relink))).collect()),
+        other => other.clone(),
+    }
+}
+
 /// Lifts a resolved graph. Attributes that `derivation` sets itself (name, system, builder,
 /// outputs, the output hash attributes, each output's own path) become fields again; the rest
 /// stay env rows, with input paths replaced by references.
 pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
     let mut literal = std::collections::BTreeSet::new();
     for d in graph.values() {
-        for text in d.args.iter().chain(d.env.values()).chain(std::iter::once(&d.builder)) {
+        for text in d.args.iter().chain(d.env.iter().flat_map(|(k, v)| [k, v])).chain(std::iter::once(&d.builder)) {
             for part in text.split("${").skip(1) {
                 let ident: String =
                     part.chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '\'')).collect();
@@ -66,13 +108,13 @@ pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
             let ir = &res.entries[input];
             let ikey = &keys[input];
             let default_out =
-                graph[input].env.get("outputs").and_then(|o| o.split_whitespace().next()).unwrap_or("out");
+                Attrs::of(&graph[input]).outputs().into_iter().next().unwrap_or_else(|| "out".to_string());
             for o in outs {
                 let text = match ir.outputs.get(o).cloned().flatten() {
                     Some(p) => p,
                     None => crate::lab::eval::downstream_placeholder(&ir.drv_path, &ir.drv.name, o),
                 };
-                let reference = if o == default_out { format!("${{{ikey}}}") } else { format!("${{{ikey}.{o}}}") };
+                let reference = if *o == default_out { format!("${{{ikey}}}") } else { format!("${{{ikey}.{o}}}") };
                 replacements.push((text, reference));
             }
         }
@@ -108,40 +150,46 @@ pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
             }
             out
         };
-        let outputs: Vec<String> = match d.env.get("outputs") {
-            Some(o) => o.split_whitespace().map(str::to_string).collect(),
-            None => vec![],
-        };
+        let attrs = Attrs::of(d);
+        let outputs = attrs.outputs();
         let fixed = match &r.kind {
             DrvKind::Fixed { mode, hash } => Some(FixedSpec {
                 mode: *mode,
-                algo: d.env.get("outputHashAlgo").and_then(|a| HashAlgo::parse(a).ok()),
-                hash: d
-                    .env
-                    .get("outputHash")
-                    .cloned()
+                algo: attrs.string("outputHashAlgo").and_then(|a| HashAlgo::parse(a).ok()),
+                hash: attrs
+                    .string("outputHash")
+                    .map(str::to_string)
                     .unwrap_or_else(|| hash.to_format(drvlab_engine::hash::HashFormat::Sri, true)),
-                omit_mode: !d.env.contains_key("outputHashMode"),
+                omit_mode: attrs.string("outputHashMode").is_none(),
             }),
             _ => None,
         };
         let content_addressed = matches!(r.kind, DrvKind::Floating { .. });
+        let impure = matches!(r.kind, DrvKind::Impure { .. });
         let own: Vec<&String> = d.outputs.keys().collect();
         let skip = |key: &str| {
             matches!(key, "name" | "system" | "builder" | "outputs")
-                || own.iter().any(|o| o.as_str() == key)
+                || (!attrs.1 && own.iter().any(|o| o.as_str() == key))
                 || ((fixed.is_some() || content_addressed)
                     && matches!(key, "outputHash" | "outputHashAlgo" | "outputHashMode"))
         };
         let builder = relink(&d.builder);
         let args: Vec<String> = d.args.iter().map(|a| relink(a)).collect();
-        let env: Vec<(String, String)> =
-            d.env.iter().filter(|(k, _)| !skip(k)).map(|(k, v)| (k.clone(), relink(v))).collect();
+        let mut env = Vec::new();
+        let mut typed_env = Vec::new();
+        for (k, v) in attrs.0.iter().filter(|(k, _)| !skip(k)) {
+            match v {
+                Value::String(s) => env.push((relink(k), relink(s))),
+                other => typed_env.push((relink(k), relink_json(other, &mut relink))),
+            }
+        }
         let mut fixed = fixed;
         if let Some(f) = &mut fixed {
             // outputHashMode defaults to flat when absent; keep what the kind says.
-            if d.env.get("outputHashMode").map(String::as_str) == Some("recursive") {
-                f.mode = FixedMode::Recursive;
+            match attrs.string("outputHashMode") {
+                Some("recursive") => f.mode = FixedMode::Recursive,
+                Some("text") => f.mode = FixedMode::Text,
+                _ => {}
             }
         }
         let spec = DrvSpec {
@@ -155,6 +203,9 @@ pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
             content_addressed,
             sources: vec![],
             store_srcs: d.input_srcs.iter().cloned().collect(),
+            structured_attrs: attrs.1,
+            typed_env,
+            impure,
         };
         specs.insert(keys[k].clone(), spec);
     }

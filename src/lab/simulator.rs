@@ -50,7 +50,7 @@ fn line(level: Level, text: impl Into<String>) -> LogLine {
 /// The content hash of a fixed output as Nix computes it for `mode`.
 fn content_hash(mode: FixedMode, algo: drvlab_engine::hash::HashAlgo, contents: &str) -> Hash {
     match mode {
-        FixedMode::Flat => algo.digest(contents.as_bytes()),
+        FixedMode::Flat | FixedMode::Text => algo.digest(contents.as_bytes()),
         FixedMode::Recursive => algo.digest(&FileTree::file(contents).to_nar().unwrap_or_default()),
     }
 }
