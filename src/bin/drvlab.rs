@@ -98,7 +98,8 @@ mod cli {
         /// Inputs' paths inside strings are treated as references (as in the Nix expression), so
         /// an edit flows into its users. Keys are printed as identifiers derived from names; the
         /// original key works too. Fields: name, system, builder, args.N, env.KEY, outputs,
-        /// outputHash, outputHashMode, outputHashAlgo. With --sweep, perturb every field of every
+        /// outputHash, outputHashMode, outputHashAlgo, __structuredAttrs, __impure (true or false), json.KEY
+        /// (a JSON value in __json). With --sweep, perturb every field of every
         /// derivation in turn instead.
         Moves {
             #[arg(default_value = "-")]

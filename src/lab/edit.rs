@@ -41,6 +41,16 @@ pub enum SpecEdit {
     TreeContents(usize, usize, String),
     AddTreeFile(usize),
     RemoveTreeFile(usize, usize),
+    /// `__structuredAttrs = true`: the attributes go into one env entry, `__json`.
+    StructuredAttrs(bool),
+    /// `__impure = true` (impure-derivations).
+    Impure(bool),
+    /// Attribute `i` whose value is not a string (structured attributes only): its name, its
+    /// value as JSON.
+    TypedKey(usize, String),
+    TypedValue(usize, serde_json::Value),
+    AddTyped,
+    RemoveTyped(usize),
 }
 
 impl SpecEdit {
@@ -58,6 +68,8 @@ impl SpecEdit {
             SpecEdit::System(_) => "system".into(),
             SpecEdit::Builder(_) => "builder".into(),
             SpecEdit::Outputs(_) => "outputs".into(),
+            SpecEdit::TypedKey(i, _) => format!("typed_env.{i}.key"),
+            SpecEdit::TypedValue(i, _) => format!("typed_env.{i}.value"),
             SpecEdit::FixedHash(_) => "fixed.hash".into(),
             other => format!("{other:?}"),
         }
@@ -220,6 +232,34 @@ impl SpecEdit {
                     s.sources.remove(i);
                 }
             }
+            SpecEdit::StructuredAttrs(on) => s.structured_attrs = on,
+            SpecEdit::Impure(on) => {
+                s.impure = on;
+                if on {
+                    s.fixed = None;
+                    s.content_addressed = false;
+                }
+            }
+            SpecEdit::TypedKey(i, k) => {
+                if let Some(e) = s.typed_env.get_mut(i) {
+                    e.0 = k
+                }
+            }
+            SpecEdit::TypedValue(i, v) => {
+                if let Some(e) = s.typed_env.get_mut(i) {
+                    e.1 = v
+                }
+            }
+            SpecEdit::AddTyped => {
+                let taken = |k: &str| s.env.iter().any(|(e, _)| e == k) || s.typed_env.iter().any(|(e, _)| e == k);
+                let n = (1..).map(|i| format!("value{i}")).find(|k| !taken(k)).unwrap_or_default();
+                s.typed_env.push((n, serde_json::Value::from(1)));
+            }
+            SpecEdit::RemoveTyped(i) => {
+                if i < s.typed_env.len() {
+                    s.typed_env.remove(i);
+                }
+            }
         }
     }
 
@@ -264,6 +304,15 @@ impl SpecEdit {
             SpecEdit::AddSource => "added a text source".into(),
             SpecEdit::AddDirSource => "added a directory source".into(),
             SpecEdit::RemoveSource(_) => "removed a source".into(),
+            SpecEdit::StructuredAttrs(on) => {
+                (if *on { "structured attributes on (__json)" } else { "structured attributes off" }).into()
+            }
+            SpecEdit::Impure(on) => (if *on { "made impure" } else { "no longer impure" }).into(),
+            SpecEdit::TypedKey(i, _) | SpecEdit::TypedValue(i, _) => {
+                format!("{} (in __json)", spec.typed_env.get(*i).map_or("?", |(k, _)| k.as_str()))
+            }
+            SpecEdit::AddTyped => "added a value (in __json)".into(),
+            SpecEdit::RemoveTyped(_) => "removed a value (in __json)".into(),
             SpecEdit::AddTreeFile(i) => {
                 format!("added an entry to {}", spec.sources.get(*i).map_or("?", |x| x.attr.as_str()))
             }
@@ -297,6 +346,8 @@ pub fn parse_edit(spec: &DrvSpec, field: &str, value: &str) -> Result<SpecEdit, 
         "system" => SpecEdit::System(v),
         "builder" => SpecEdit::Builder(v),
         "outputs" => SpecEdit::Outputs(v),
+        "__structuredAttrs" => SpecEdit::StructuredAttrs(switch(field, value)?),
+        "__impure" => SpecEdit::Impure(switch(field, value)?),
         "outputHash" if spec.fixed.is_some() => SpecEdit::FixedHash(v),
         "outputHashMode" if spec.fixed.is_some() => match value {
             "flat" => SpecEdit::FixedMode(FixedMode::Flat),
@@ -322,15 +373,34 @@ pub fn parse_edit(spec: &DrvSpec, field: &str, value: &str) -> Result<SpecEdit, 
                     format!("{f}: no such attribute (it has {})", have.join(", "))
                 })?;
                 SpecEdit::EnvValue(i, v)
+            } else if let Some(k) = f.strip_prefix("json.") {
+                let i = spec.typed_env.iter().position(|(e, _)| e == k).ok_or_else(|| {
+                    let have: Vec<&str> = spec.typed_env.iter().map(|(e, _)| e.as_str()).collect();
+                    format!(
+                        "{f}: no value {k:?} in __json (it has {})",
+                        if have.is_empty() { "none".into() } else { have.join(", ") }
+                    )
+                })?;
+                let v = serde_json::from_str(value).map_err(|e| format!("{f}: {value:?} is not JSON: {e}"))?;
+                SpecEdit::TypedValue(i, v)
             } else if let Some(rest) = f.strip_prefix("sources.") {
                 source_edit(spec, f, rest, v)?
             } else {
                 return Err(format!(
-                    "unknown field {f:?}; use name, system, builder, args.N, env.KEY, outputs, outputHash, outputHashMode, outputHashAlgo, sources.ATTR, sources.ATTR/PATH or sources.ATTR/PATH (kind)"
+                    "unknown field {f:?}; use name, system, builder, args.N, env.KEY, outputs, outputHash, outputHashMode, outputHashAlgo, __structuredAttrs, __impure, json.KEY (a JSON value), sources.ATTR, sources.ATTR/PATH or sources.ATTR/PATH (kind)"
                 ));
             }
         }
     })
+}
+
+/// A switch's value as `--set` spells it: `true`/`false` (or `1`/`0`, as Nix's env has them).
+fn switch(field: &str, value: &str) -> Result<bool, String> {
+    match value {
+        "true" | "1" => Ok(true),
+        "false" | "0" | "" => Ok(false),
+        _ => Err(format!("{field} {value:?}: use true or false")),
+    }
 }
 
 /// `sources.ATTR` (a toFile text), `sources.ATTR/PATH` (an entry's contents) or
@@ -383,6 +453,9 @@ pub fn spec_fields(spec: &DrvSpec) -> Vec<(String, SpecEdit)> {
     }
     for (i, (k, v)) in spec.env.iter().enumerate() {
         f.push((format!("env.{k}"), SpecEdit::EnvValue(i, format!("{v}-x"))));
+    }
+    for (i, (k, v)) in spec.typed_env.iter().enumerate() {
+        f.push((format!("json.{k}"), SpecEdit::TypedValue(i, serde_json::Value::Array(vec![v.clone()]))));
     }
     for (i, s) in spec.sources.iter().enumerate() {
         match &s.tree {

@@ -13,6 +13,7 @@ pub mod explain;
 pub mod layout;
 pub mod lift;
 pub mod lint;
+pub mod nix_choice;
 pub mod playground;
 pub mod scenarios;
 pub mod share;

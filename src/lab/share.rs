@@ -5,6 +5,7 @@
 //! what is wrong, and the page falls back to the default scenario.
 
 use crate::lab::eval::SpecGraph;
+use crate::lab::nix_choice::NixChoice;
 use base64::Engine as _;
 use drvlab_engine::graph::InputMerge;
 
@@ -24,6 +25,14 @@ pub struct Shared {
     pub scenario: Option<String>,
     #[serde(default)]
     pub merge: InputMerge,
+    /// Absent in links made before the Nix-version selector (and for the default), so their
+    /// text is unchanged.
+    #[serde(default, skip_serializing_if = "is_strictest")]
+    pub nix: NixChoice,
+}
+
+fn is_strictest(n: &NixChoice) -> bool {
+    *n == NixChoice::Strictest
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -103,6 +112,7 @@ mod tests {
             selected: s.selected.into(),
             scenario: Some(s.id.into()),
             merge: InputMerge::Merge,
+            nix: NixChoice::Strictest,
         }
     }
 

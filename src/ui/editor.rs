@@ -218,8 +218,70 @@ pub fn editor() -> Html {
             <div class="row switches">
                 <label><input type="checkbox" aria-label="fixed-output" checked={spec.fixed.is_some()} onclick={click(SpecEdit::Fixed(spec.fixed.is_none()))} />{" fixed-output (outputHash)"}</label>
                 <label><input type="checkbox" aria-label="content-addressed" checked={spec.content_addressed} onclick={click(SpecEdit::ContentAddressed(!spec.content_addressed))} />{" content-addressed (__contentAddressed)"}</label>
+                <label><input type="checkbox" aria-label="impure" checked={spec.impure} onclick={click(SpecEdit::Impure(!spec.impure))} />{" impure (__impure)"}</label>
+                <label><input type="checkbox" aria-label="structured attributes" checked={spec.structured_attrs} onclick={click(SpecEdit::StructuredAttrs(!spec.structured_attrs))} />{" structured attributes (__structuredAttrs: env becomes one __json)"}</label>
             </div>
+            if let Some(e) = err_for("impure") { <div class="fielderr" role="alert">{e}</div> }
+            if spec.structured_attrs || !spec.typed_env.is_empty() {
+                <fieldset class="typed">
+                    <legend>{"values that are not strings (JSON: numbers, true/false, null, lists, sets), written into __json"}</legend>
+                    if let Some(e) = err_for("typed_env") { <div class="fielderr" role="alert">{e}</div> }
+                    { for spec.typed_env.iter().enumerate().map(|(i, (k, v))| html! {
+                        <div class="rowfield env">
+                            <TextField label={format!("value {i} name")} value={k.clone()} on={edit_i(i, SpecEdit::TypedKey)} error={err_for(&format!("typed_env.{i}.key"))} />
+                            <JsonField label={format!("value {k}")} value={v.clone()} drv={key.clone()} index={i} error={err_for(&format!("typed_env.{i}.value")).or_else(|| err_for(&format!("typed_env.{i}")))} />
+                            <button class="small" aria-label={format!("remove value {k}")} onclick={click(SpecEdit::RemoveTyped(i))}>{"×"}</button>
+                        </div>
+                    }) }
+                    <button class="small" onclick={click(SpecEdit::AddTyped)}>{"+ value"}</button>
+                </fieldset>
+            }
             {fixed_html}
         </section>
     }
+}
+
+#[derive(Properties, PartialEq)]
+pub(super) struct JsonFieldProps {
+    pub label: AttrValue,
+    pub value: serde_json::Value,
+    pub drv: AttrValue,
+    pub index: usize,
+    #[prop_or_default]
+    pub error: Option<String>,
+}
+
+/// A JSON value typed as text: the text stays as typed, and only a value that parses is sent
+/// to the reducer; until then the field says why it is not JSON.
+#[function_component(JsonField)]
+pub(super) fn json_field(p: &JsonFieldProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let shown = p.value.to_string();
+    let text = use_state(|| shown.clone());
+    let bad = use_state(|| None::<String>);
+    {
+        // A value changed elsewhere (undo, another edit) replaces what is typed.
+        let (text, bad) = (text.clone(), bad.clone());
+        use_effect_with(shown.clone(), move |s| {
+            if serde_json::from_str::<serde_json::Value>(&text).ok().map(|v| v.to_string()).as_ref() != Some(s) {
+                text.set(s.clone());
+                bad.set(None);
+            }
+        });
+    }
+    let on = {
+        let (text, bad, drv, i) = (text.clone(), bad.clone(), p.drv.to_string(), p.index);
+        Callback::from(move |v: String| {
+            text.set(v.clone());
+            match serde_json::from_str::<serde_json::Value>(&v) {
+                Ok(j) => {
+                    bad.set(None);
+                    ctx.dispatch(Action::Edit(drv.clone(), SpecEdit::TypedValue(i, j)));
+                }
+                Err(e) => bad.set(Some(format!("not JSON yet ({e}); the last valid value is used"))),
+            }
+        })
+    };
+    let error = (*bad).clone().or_else(|| p.error.clone());
+    html! { <TextField label={p.label.clone()} value={(*text).clone()} {on} {error} /> }
 }

@@ -1,9 +1,9 @@
-//! Scenario picker, undo/redo, reset, and the Nix-version switch.
+//! Scenario picker, undo/redo, reset, and the Nix-version selector.
 
 use super::Ctx;
+use crate::lab::nix_choice::NixChoice;
 use crate::lab::playground::Action;
 use crate::lab::scenarios::scenarios;
-use drvlab_engine::graph::InputMerge;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -19,11 +19,13 @@ pub fn toolbar() -> Html {
             ctx.dispatch(Action::LoadScenario(v));
         })
     };
-    let on_merge = {
+    let on_nix = {
         let ctx = ctx.clone();
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-            ctx.dispatch(Action::SetMerge(if v == "overwrite" { InputMerge::Overwrite } else { InputMerge::Merge }));
+            if let Some(n) = NixChoice::from_id(&v) {
+                ctx.dispatch(Action::SetNix(n));
+            }
         })
     };
     let act = |a: Action| {
@@ -43,12 +45,14 @@ pub fn toolbar() -> Html {
             <button onclick={act(Action::Undo)} disabled={!p.can_undo()} title="Undo (every edit can be undone)">{"Undo"}</button>
             <button onclick={act(Action::Redo)} disabled={!p.can_redo()}>{"Redo"}</button>
             <button onclick={act(Action::Reset)} title="Put the scenario back as it was">{"Reset to scenario"}</button>
-            <label title="Nix versions differ in how hashDerivationModulo merges inputs whose hashes collide">{"Nix "}
-                <select aria-label="Nix version behaviour" onchange={on_merge}>
-                    <option value="merge" selected={p.merge == InputMerge::Merge}>{"2.8–2.34, ≥2.35.3 (merge)"}</option>
-                    <option value="overwrite" selected={p.merge == InputMerge::Overwrite}>{"2.35.0–2.35.2 (overwrite)"}</option>
+            <label>{"Nix "}
+                <select aria-label="Nix version behaviour" onchange={on_nix}>
+                    { for NixChoice::ALL.into_iter().map(|n| html! {
+                        <option value={n.id()} selected={p.nix == n}>{n.describe()}</option>
+                    }) }
                 </select>
             </label>
+            <span class="hint">{"Releases differ in which store names and SRI hashes they accept, and in how hashDerivationModulo merges inputs whose hashes collide."}</span>
         </nav>
     }
 }

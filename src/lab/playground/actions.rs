@@ -5,6 +5,7 @@ use super::state::{Change, Playground, Snapshot};
 use super::sweep::sweep;
 use crate::lab::edit::{parse_edit, valid_key, SpecEdit};
 use crate::lab::eval::{DrvSpec, SpecGraph};
+use crate::lab::nix_choice::NixChoice;
 use crate::lab::scenarios::{default_scenario, scenarios};
 use drvlab_engine::graph::InputMerge;
 use std::rc::Rc;
@@ -22,6 +23,8 @@ pub enum Action {
     RemoveDerivation(String),
     RenameKey(String, String),
     SetMerge(InputMerge),
+    /// Follow another range of Nix releases where they differ.
+    SetNix(NixChoice),
     /// Replace the whole graph (import, shared link).
     Load {
         specs: SpecGraph,
@@ -88,6 +91,7 @@ impl Playground {
             || p.selected != self.selected
             || p.sweep_all != self.sweep_all
             || p.merge != self.merge
+            || p.nix != self.nix
         {
             let only = (!p.sweep_all).then_some(p.selected.as_str());
             p.sweep = Rc::new(sweep(&p.specs, &p.options(), only));
@@ -139,6 +143,7 @@ impl Playground {
                 let s = scenarios().into_iter().find(|s| s.id == id)?;
                 let mut n = Playground::from_scenario(s);
                 n.merge = p.merge;
+                n.nix = p.nix;
                 n.undo = p.undo;
                 n.undo.push(Snapshot { specs: p.specs, selected: p.selected, field: String::new() });
                 return Some(n);
@@ -199,8 +204,22 @@ impl Playground {
                     return None;
                 }
                 p.merge = m;
+                p.nix = match (m, p.nix) {
+                    (InputMerge::Overwrite, _) => NixChoice::Nix2_35_0,
+                    (InputMerge::Merge, NixChoice::Nix2_35_0) => NixChoice::Strictest,
+                    (InputMerge::Merge, other) => other,
+                };
                 let sel = p.selected.clone();
                 p.recompute(format!("Nix version: {}", m.describe()), sel);
+            }
+            Action::SetNix(nix) => {
+                if nix == p.nix {
+                    return None;
+                }
+                p.nix = nix;
+                p.merge = nix.merge();
+                let sel = p.selected.clone();
+                p.recompute(format!("Nix version: {}", nix.describe()), sel);
             }
             Action::Restore(shared) => {
                 let scenario = shared.scenario.as_deref().and_then(|id| scenarios().into_iter().find(|s| s.id == id));
@@ -208,7 +227,11 @@ impl Playground {
                     Some(s) => Playground::from_scenario(s),
                     None => Playground { scenario: None, ..Playground::default() },
                 };
-                n.merge = shared.merge;
+                n.nix = match (shared.nix, shared.merge) {
+                    (NixChoice::Strictest, InputMerge::Overwrite) => NixChoice::Nix2_35_0,
+                    (nix, _) => nix,
+                };
+                n.merge = n.nix.merge();
                 n.selected = if shared.specs.contains_key(&shared.selected) {
                     shared.selected
                 } else {

@@ -5,6 +5,7 @@ use super::computed::Computed;
 use super::sweep::sweep;
 use crate::lab::eval::SpecGraph;
 use crate::lab::explain::PathChange;
+use crate::lab::nix_choice::NixChoice;
 use crate::lab::scenarios::{default_scenario, Scenario};
 use drvlab_engine::graph::{InputMerge, Options};
 use std::rc::Rc;
@@ -58,6 +59,8 @@ pub struct Playground {
     pub specs: SpecGraph,
     pub selected: String,
     pub merge: InputMerge,
+    /// Which Nix releases' rules the engine follows where they differ (`merge` follows it).
+    pub nix: NixChoice,
     pub computed: Rc<Computed>,
     /// The last computation in which the selected derivation resolved, shown greyed while the
     /// current one has errors.
@@ -84,8 +87,8 @@ impl Default for Playground {
     }
 }
 
-pub(super) fn options(merge: InputMerge) -> Options {
-    Options { merge, ..Options::default() }
+pub(super) fn options(merge: InputMerge, nix: NixChoice) -> Options {
+    Options { merge, nix: nix.version(), ..Options::default() }
 }
 
 impl Playground {
@@ -97,18 +100,20 @@ impl Playground {
             selected: self.selected.clone(),
             scenario: self.scenario.as_ref().map(|s| s.id.to_string()),
             merge: self.merge,
+            nix: self.nix,
         }
     }
 
     pub fn from_scenario(s: Scenario) -> Playground {
-        let computed = Rc::new(Computed::new(&s.specs, &options(InputMerge::Merge)));
-        let swept = Rc::new(sweep(&s.specs, &options(InputMerge::Merge), Some(s.selected)));
+        let computed = Rc::new(Computed::new(&s.specs, &options(InputMerge::Merge, NixChoice::Strictest)));
+        let swept = Rc::new(sweep(&s.specs, &options(InputMerge::Merge, NixChoice::Strictest), Some(s.selected)));
         Playground {
             specs: s.specs.clone(),
             base: s.specs.clone(),
             selected: s.selected.to_string(),
             scenario: Some(s),
             merge: InputMerge::Merge,
+            nix: NixChoice::Strictest,
             last_good: computed.clone(),
             computed,
             last_change: None,
@@ -131,6 +136,6 @@ impl Playground {
     }
 
     pub fn options(&self) -> Options {
-        options(self.merge)
+        options(self.merge, self.nix)
     }
 }

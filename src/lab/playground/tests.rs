@@ -297,3 +297,41 @@ mod simulator {
         assert!(err.text.contains(&format!("got:    {}", HashAlgo::Sha256.digest(b"other bytes").to_sri())));
     }
 }
+
+#[test]
+fn the_nix_version_decides_which_names_resolve_and_travels_in_links() {
+    use crate::lab::nix_choice::NixChoice;
+    let p = Playground::default();
+    let key = p.selected.clone();
+    let named = edit(&p, &key, SpecEdit::Name(".".into()));
+    assert!(!named.computed.eval.errors.is_empty(), "every release after 2.20 refuses the name \".\"");
+    let lenient = named.reduce(Action::SetNix(NixChoice::Nix2_8)).expect("a new Nix version");
+    assert!(lenient.computed.eval.errors.is_empty(), "{:?}", lenient.computed.eval.errors);
+    let restored = Playground::default().reduce(Action::Restore(lenient.shared())).unwrap();
+    assert_eq!(restored.nix, NixChoice::Nix2_8);
+    assert!(restored.computed.eval.errors.is_empty());
+    let overwrite = p.reduce(Action::SetNix(NixChoice::Nix2_35_0)).unwrap();
+    assert_eq!(overwrite.merge, drvlab_engine::graph::InputMerge::Overwrite);
+    // The default choice is left out of links, so links made before the selector read the same.
+    assert!(!serde_json::to_string(&p.shared()).unwrap().contains("\"nix\""));
+}
+
+#[test]
+fn structured_attributes_and_impure_are_edits_like_any_other() {
+    let p = Playground::default();
+    let key = p.selected.clone();
+    let s = edit(&p, &key, SpecEdit::StructuredAttrs(true));
+    let s = edit(&s, &key, SpecEdit::AddTyped);
+    let list = serde_json::json!([1, 2.5, "x", {"a": null}]);
+    let s = edit(&s, &key, SpecEdit::TypedValue(0, list));
+    assert!(s.computed.eval.errors.is_empty(), "{:?}", s.computed.eval.errors);
+    let drv = &s.computed.eval.resolution.entries[&key].drv;
+    assert_eq!(drv.env.get("__json").map(|j| j.contains(r#""value1":[1,2.5,"x",{"a":null}]"#)), Some(true), "{drv:?}");
+    assert!(s.last_change.as_ref().unwrap().label.contains("value1 (in __json)"));
+    let (_, _, nix) = export(&s.computed, &s.specs, &key);
+    assert!(nix.contains("__structuredAttrs = true;"), "{nix}");
+    let i = edit(&p, &key, SpecEdit::Impure(true));
+    assert!(i.computed.eval.resolution.entries[&key].outputs.values().all(Option::is_none));
+    assert_eq!(parse_edit(&p.specs[&key], "__impure", "true"), Ok(SpecEdit::Impure(true)));
+    assert!(parse_edit(&p.specs[&key], "__impure", "yes").unwrap_err().contains("use true or false"));
+}
