@@ -13,6 +13,8 @@
 
 use drvlab::lab::eval::{evaluate, to_nix_expression, SpecGraph};
 use drvlab::lab::lift::{lift, Lifted};
+use drvlab::lab::nix_choice::NixChoice;
+use drvlab::lab::playground::{import_text, parse_edit, Action, Playground};
 use drvlab_engine::graph::{resolve, NixVersion, Options, Resolution};
 use drvlab_engine::import::import_json;
 use std::collections::BTreeMap;
@@ -249,6 +251,27 @@ fn nixpkgs_shaped_closure_lifts_and_an_edit_of_bash_moves_what_nix_moves() {
     assert!(!before.contains(&after.resolution.entries[*hello].drv_path), "hello moves");
     eprintln!("closure: the edit of bash moves {moved_ours} of {n} .drv paths, as nix-instantiate does");
     export_matches_nix(&lifted.specs, &dir, "closure-export");
+
+    // The page's own path says the same: its import (verify + lift), the reducer's Load, the
+    // edit as the editor dispatches it, and the change set "What moved" is written from.
+    let page_opts = Options { nix: Some(NixVersion::new(2, 8, 0)), ..Options::default() };
+    let report = import_text(&json, &page_opts).expect("the page imports the closure");
+    assert!(report.verified.iter().all(|v| v.mismatches.is_empty()), "every imported path verified");
+    let (specs, selected) = report.specs.expect("a complete closure is editable");
+    let p = Playground::default().reduce(Action::SetNix(NixChoice::Nix2_8)).unwrap();
+    let p = p.reduce(Action::Load { specs, selected, label: "import".into() }).unwrap();
+    assert!(p.computed.eval.errors.is_empty(), "{:?}", p.computed.eval.errors);
+    let page_paths: std::collections::BTreeSet<String> =
+        p.computed.eval.resolution.entries.values().map(|r| r.drv_path.clone()).collect();
+    assert_eq!(page_paths, before.iter().map(|s| s.to_string()).collect(), "the page shows Nix's .drv paths");
+    let edit = parse_edit(&p.specs["bash"], "args.1", edited).unwrap();
+    let q = p.reduce(Action::Edit("bash".into(), edit)).unwrap();
+    let change = q.last_change.as_ref().expect("What moved");
+    let moved_page = change.changes.iter().filter(|c| c.id.output.is_none() && c.moved()).count();
+    assert_eq!(moved_page, moved_nix, "What moved on the page: the .drv paths nix-instantiate moves");
+    let page_after: std::collections::BTreeSet<String> =
+        q.computed.eval.resolution.entries.values().map(|r| r.drv_path.clone()).collect();
+    assert_eq!(page_after, theirs, "the page's edited closure is Nix's");
 
     // The CLI says the same: hello MOVES.
     let jf = dir.join("closure.json");
