@@ -20,6 +20,9 @@
 //! working directory.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::*;
+
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -821,10 +824,6 @@ impl Graph {
 
 const NIX_FEATURES: &str = "nix-command ca-derivations";
 
-fn nix_available() -> bool {
-    Command::new("nix-instantiate").arg("--version").output().is_ok_and(|o| o.status.success())
-}
-
 /// Runs a Nix command; stdout, or the command and its stderr (without the harmless warnings).
 fn run_nix(program: &str, args: &[&str]) -> Result<String, String> {
     let out = Command::new(program)
@@ -1015,11 +1014,7 @@ fn env_number<T: std::str::FromStr>(name: &str) -> Option<T> {
 
 #[test]
 fn random_graphs_match_real_nix() {
-    if !nix_available() {
-        if std::env::var_os("CI").is_some() {
-            panic!("nix-bin missing: run scripts/setup.sh (the differential tests need real Nix)");
-        }
-        eprintln!("SKIPPED differential tests: nix-instantiate is not on PATH (run scripts/setup.sh)");
+    if !require_nix() {
         return;
     }
     let started = std::time::Instant::now();

@@ -11,6 +11,9 @@
 //! and leaves the files in place.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::*;
+
 use drvlab::lab::eval::{evaluate, source_trees, to_shell_script, DrvSpec, FixedSpec, SourceSpec, SpecGraph};
 use drvlab_engine::graph::Options;
 use drvlab_engine::hash::{HashAlgo, HashFormat};
@@ -240,21 +243,6 @@ fn random_tree(r: &mut Rng) -> Vec<TreeFile> {
         }
     }
     files
-}
-
-fn nix_available() -> bool {
-    Command::new("nix-instantiate").arg("--version").output().is_ok_and(|o| o.status.success())
-}
-
-fn require_nix() -> bool {
-    if nix_available() {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("nix-bin missing: run scripts/setup.sh (the differential tests need real Nix)");
-    }
-    eprintln!("SKIPPED: nix-instantiate not found; run scripts/setup.sh to install nix-bin");
-    false
 }
 
 fn nix(args: &[&str]) -> String {

@@ -11,6 +11,9 @@
 //! their dependencies).
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::*;
+
 use drvlab::lab::eval::{evaluate, to_nix_expression, SpecGraph};
 use drvlab::lab::lift::{lift, Lifted};
 use drvlab::lab::nix_choice::NixChoice;
@@ -22,21 +25,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const FEATURES: &str = "nix-command ca-derivations impure-derivations";
-
-fn nix_available() -> bool {
-    Command::new("nix-instantiate").arg("--version").output().is_ok_and(|o| o.status.success())
-}
-
-fn require_nix() -> bool {
-    if nix_available() {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("nix-bin missing: run scripts/setup.sh (these tests need real Nix)");
-    }
-    eprintln!("SKIPPED: nix-instantiate not found");
-    false
-}
 
 fn nix(program: &str, args: &[&str]) -> String {
     let out = Command::new(program)
