@@ -14,6 +14,7 @@ pub mod layout;
 pub mod lift;
 pub mod lint;
 pub mod playground;
+pub mod rerun;
 pub mod scenarios;
 pub mod share;
 pub mod simulator;
