@@ -18,3 +18,4 @@ pub mod rerun;
 pub mod scenarios;
 pub mod share;
 pub mod simulator;
+pub mod words;
