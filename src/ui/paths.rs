@@ -15,7 +15,14 @@ fn marks_for(r: &Resolved, c: &Computed) -> Vec<(String, &'static str, String)> 
     for (key, other) in &c.eval.resolution.entries {
         if r.drv.input_drvs.contains_key(&other.drv_path) {
             for h in other.modulo.hashes.values() {
-                m.push((h.to_base16(), "repl", format!("hash modulo of {key}, in place of {}", other.drv_path)));
+                m.push((
+                    h.to_base16(),
+                    "repl",
+                    format!(
+                        "{key}'s hash with outputs filled in (what dependents see), in place of {}",
+                        other.drv_path
+                    ),
+                ));
             }
             m.push((other.drv_path.clone(), "inp", format!("the .drv path of {key}")));
         }
@@ -61,7 +68,13 @@ struct OneProps {
 #[function_component(OneDrv)]
 fn one_drv(p: &OneProps) -> Html {
     // The first output's pipeline is on screen from the start: how a path is made is the point.
-    let first = p.computed.eval.resolution.entries.get(&p.key_).and_then(|r| r.outputs.keys().next().cloned());
+    let first = p
+        .computed
+        .eval
+        .resolution
+        .entries
+        .get(&p.key_)
+        .and_then(|r| r.outputs.keys().find(|o| o.as_str() == "out").or_else(|| r.outputs.keys().next()).cloned());
     let open = use_state(|| first.map(|o| format!("out-{o}")));
     let Some(r) = p.computed.eval.resolution.entries.get(&p.key_) else {
         return html! { <p class="muted">{"No paths: this derivation has an error (see the form)."}</p> };
@@ -128,7 +141,7 @@ pub fn paths_panel() -> Html {
         <section class="panel paths" aria-label={format!("paths of {key}")}>
             <h2>{format!("Paths of {key}")}</h2>
             if !current_ok { <p class="stale-note" role="status">{"Showing the last valid paths, greyed: fix the marked field to recompute."}</p> }
-            <OneDrv computed={shown} key_={key.clone()} stale={!current_ok} />
+            <OneDrv key={key.clone()} computed={shown} key_={key.clone()} stale={!current_ok} />
             <button class="compare" aria-pressed={(*compare).to_string()} onclick={toggle}>
                 { if is_fixed { "Compare: the same derivation as input-addressed" } else { "Compare: the same derivation as fixed-output" } }
             </button>

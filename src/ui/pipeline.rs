@@ -95,9 +95,9 @@ pub fn pipeline(p: &PipelineProps) -> Html {
                 html! {
                     <li class="step">
                         <div class="steplabel"><span class="stepname">{s.label.clone()}</span>
-                            if let Some(w) = words { <span class="plain">{w}</span> }
                             <button class="copy" aria-label={format!("copy {}", s.label)} {onclick}>{"copy"}</button>
                         </div>
+                        if let Some(w) = words { <p class="plain">{w}</p> }
                         if sp.is_some() {
                             <p class="marklegend">{"Marks: "}
                                 <mark class="fld">{"a field"}</mark>{" "}<mark class="inp">{"an input"}</mark>{" "}

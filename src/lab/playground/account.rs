@@ -260,7 +260,9 @@ pub fn describe_part(
         Part::OutputHashAlgo(_) | Part::OutputHash(_) | Part::EnvName(_) => return None,
         Part::Input(s) => match (by_drv(s), by_hash(s)) {
             (Some(k), _) => ("inp", format!("the .drv path of {k}")),
-            (None, Some((k, r))) => ("repl", format!("hash modulo of {k}, in place of {}", r.drv_path)),
+            (None, Some((k, r))) => {
+                ("repl", format!("{k}'s hash with outputs filled in (what dependents see), in place of {}", r.drv_path))
+            }
             _ => ("inp", "an input derivation".into()),
         },
         Part::InputOutputs(s) => {

@@ -123,7 +123,14 @@ fn masked_aterm_parts_are_described() {
     let find = |text: &str| said.iter().find(|(v, _, _)| v == text).map(|(_, c, t)| (*c, t.as_str()));
     let fetch = &p.computed.eval.resolution.entries["fetch"];
     let hex = format!("\"{}\"", fetch.modulo.hex);
-    assert_eq!(find(&hex), Some(("repl", format!("hash modulo of fetch, in place of {}", fetch.drv_path).as_str())));
+    assert_eq!(
+        find(&hex),
+        Some((
+            "repl",
+            format!("fetch's hash with outputs filled in (what dependents see), in place of {}", fetch.drv_path)
+                .as_str()
+        ))
+    );
     assert_eq!(find("\"x86_64-linux\""), Some(("fld", "from system")));
     assert!(said.iter().any(|(v, c, t)| v == "\"\"" && *c == "blank" && t.contains("path of output out")));
     assert!(said.iter().any(|(_, c, t)| *c == "blank" && t.starts_with("blanked: env doc")));
