@@ -116,6 +116,14 @@ describe('every sentence computed; the verdict first', () => {
       await ex.getByRole('button', { name: 'Reveal' }).click();
       await x.page.getByRole('region', { name: 'what moves' }).waitFor();
       assert.match(await textOf(x.page, 'revealed-moves'), /^moves: src \.drv, hello \.drv; stays: /);
+      // The playground below performed the edit: its verdict and marks are now on screen.
+      assert.equal(await textOf(x.page, 'verdict'), 'nothing rebuilds: only .drv files changed — the old outputs are reused');
+      assert.equal(await x.page.getByRole('button', { name: /^Do it for me/ }).count(), 1);
+      // The next question starts again from its scenario, with the answer hidden.
+      await ex.getByRole('button', { name: 'Next question' }).click();
+      await x.page.getByTestId('hidden-while-predicting').waitFor();
+      assert.equal(await x.page.locator('svg g.node.drv-moved, svg g.node.out-moved').count(), 0, 'no marks while predicting');
+      assert.equal(await x.page.getByRole('button', { name: /^Do it for me/ }).count(), 0);
       await shot(x.page, 'teach-exercise-revealed');
     } finally {
       await x.close();

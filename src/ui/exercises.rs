@@ -114,9 +114,17 @@ pub fn exercises_panel(props: &ExercisesProps) -> Html {
         let score = score.clone();
         let q = q.clone();
         let told = props.on_revealed.clone();
+        let ctx = ctx.clone();
         Callback::from(move |_: MouseEvent| {
             let r = reveal(&q);
             told.emit(true);
+            // Perform the edit in the playground below too, so the graph, "What moved" and the
+            // matrix show the answer the engine computed.
+            if let Some(spec) = ctx.p().specs.get(&q.key) {
+                if let Ok(e) = crate::lab::playground::parse_edit(spec, &q.field, &q.value) {
+                    ctx.dispatch(crate::lab::playground::Action::Edit(q.key.clone(), e));
+                }
+            }
             if let Ok(rv) = &r {
                 let right =
                     rv.answers.iter().enumerate().filter(|(a, c)| predictions.get(a) == Some(&c.moved())).count()
@@ -133,8 +141,14 @@ pub fn exercises_panel(props: &ExercisesProps) -> Html {
         let predictions = predictions.clone();
         let revealed = revealed.clone();
         let told = props.on_revealed.clone();
+        let ctx = ctx.clone();
+        let next = questions.get(n).map(|q| q.scenario.clone());
         Callback::from(move |_: MouseEvent| {
             told.emit(false);
+            // The next question starts from its scenario as loaded: no edit, no marks.
+            if let Some(id) = &next {
+                ctx.dispatch(crate::lab::playground::Action::LoadScenario(id.clone()));
+            }
             index.set(n);
             predictions.set(BTreeMap::new());
             revealed.set(None);

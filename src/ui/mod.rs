@@ -140,11 +140,12 @@ pub fn app() -> Html {
                             <p class="computed" data-testid="suggested-outcome"><strong>{"The suggested edit, computed: "}</strong>
                                 <span class="verdict">{sg.verdict.clone()}</span>{". "}{sg.moves.clone()}{"."}</p>
                         }
-                        <div class="row">
+                        if !predicting { <div class="row">
                             <button onclick={{ let ctx = ctx.clone(); Callback::from(move |_| ctx.dispatch(Action::TrySuggested)) }}
                                 title="performs the suggested edit with its value; Undo takes it back">
                                 {format!("Do it for me: set {}'s {} to {:?}", s.edit.0, s.edit.1, s.edit.2.trim_end())}</button>
-                        </div>
+                            <span class="muted">{"performs the suggested edit with its value; Undo takes it back"}</span>
+                        </div> }
                     </section>
                 }
                 <main class="layout">

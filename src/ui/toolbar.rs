@@ -49,6 +49,7 @@ pub fn toolbar() -> Html {
                     <option value="overwrite" selected={p.merge == InputMerge::Overwrite}>{"2.35.0–2.35.2 (overwrite)"}</option>
                 </select>
             </label>
+            <span class="muted small-note">{"(Nix versions differ in how hashDerivationModulo merges inputs whose hashes collide)"}</span>
         </nav>
     }
 }
