@@ -32,6 +32,7 @@ pub fn change_panel() -> Html {
                     let fate = change.fate(c, &p.specs);
                     let (class, word) = match fate {
                         Fate::Moved => ("moved", " — moved"),
+                        Fate::Stayed if c.before.is_none() && c.after.is_none() => ("unknown", " — unknown until built"),
                         Fate::Stayed => ("stays", " — stays"),
                         Fate::Added => ("added", " — new"),
                         Fate::Removed => ("removed", " — gone"),

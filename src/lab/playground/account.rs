@@ -195,8 +195,9 @@ pub fn account(change: &Change, computed: &Computed, specs: &SpecGraph) -> Vec<S
     let know = keys_with(&fates, DrvFate::BuildsToKnow);
     if !know.is_empty() {
         lines.push(format!(
-            "{}: output paths unknown before building (content-addressed or deferred), so they cannot be compared; the .drv moved, so Nix builds to find out.",
-            know.join(", ")
+            "{}: output paths unknown before building (content-addressed or deferred), so they cannot be compared; {}, so Nix builds to find out.",
+            know.join(", "),
+            if know.len() == 1 { "its .drv moved" } else { "their .drv files moved" }
         ));
     }
     // Rule 5: nothing else moved.
