@@ -158,8 +158,9 @@ describe('bring your own, share, embed, teach', () => {
       const outBefore = (await f.getByTestId('out-path-src-out').textContent()).trim();
       const drvBefore = (await f.getByTestId('drv-path-src').textContent()).trim();
       await f.getByRole('button', { name: /^Try it: set src's env\.url/ }).click();
-      await f.getByText(/2 moved \(src \.drv, hello \.drv\)/).waitFor();
-      await f.getByText(/2 stayed \(src out, hello out\)/).waitFor();
+      await f.getByText(/2 paths moved \(src \.drv, hello \.drv\)/).waitFor();
+      await f.locator('.change p.verdict', { hasText: 'nothing rebuilds: only .drv files changed — the old outputs are reused' }).waitFor();
+      await f.getByText(/2 paths stayed \(src out, hello out\)/).waitFor();
       const drvAfter = (await f.getByTestId('drv-path-src').textContent()).trim();
       assert.notEqual(drvAfter, drvBefore);
       assert.equal((await f.getByTestId('out-path-src-out').textContent()).trim(), outBefore);

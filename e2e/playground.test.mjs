@@ -220,12 +220,13 @@ describe('drvlab playground', () => {
     await p.getByRole('button', { name: 'build', exact: true }).click();
     const fetchDrv = await textOf(p, 'drv-path-fetch');
     const paths = p.getByRole('region', { name: 'paths of build' });
-    await paths.getByRole('button', { name: 'how: output out' }).click();
+    // The output's pipeline is on screen without a click.
+    assert.equal(await paths.getByRole('button', { name: 'how: output out' }).getAttribute('aria-expanded'), 'true');
     const step = paths.locator('li.step', { hasText: 'masked ATerm' });
     const marks = await step.locator('pre mark').evaluateAll((xs) => xs.map((x) => [x.className, x.title, x.textContent]));
     const repl = marks.find(([c]) => c === 'repl');
     assert.ok(repl, 'an input replaced by its hash modulo is marked');
-    assert.equal(repl[1], `hash modulo of fetch, in place of ${fetchDrv}`);
+    assert.equal(repl[1], `fetch's hash with outputs filled in (what dependents see), in place of ${fetchDrv}`);
     assert.match(repl[2], /^"[0-9a-f]{64}"$/);
     assert.ok(marks.some(([c, t, v]) => c === 'blank' && t.includes('path of output out') && v === '""'), 'own output path blanked');
     assert.ok(marks.some(([c, t]) => c === 'fld' && t === 'from builder'), 'builder attributed');

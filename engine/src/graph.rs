@@ -449,7 +449,7 @@ fn output_paths(
         DrvKind::Deferred => {
             for name in given.outputs.keys() {
                 let mut t = new_trace(opts);
-                t.step("kind", "deferred: an input is content-addressed or impure, so this derivation's hash modulo (and paths) wait for it to be built");
+                t.step("kind", "deferred: an input is content-addressed or impure, so this derivation's output paths wait for it to be built (its hash modulo is computed now, and Nix marks it deferred)");
                 record_replacements(&mut t, &inputs.listed);
                 t.step("path", "unknown until the content-addressed inputs are built");
                 record(name, t, None);

@@ -126,6 +126,20 @@ pub fn compress_hash(digest: &[u8], size: usize) -> Vec<u8> {
     out
 }
 
+/// The fold as it happened, one line per output byte: `byte i: d[i] ^ d[i+20] = out[i]` for the
+/// bytes that had a partner, `byte i: d[i]` for those that did not (hex).
+fn fold_bytes(digest: &[u8], folded: &[u8]) -> String {
+    let size = folded.len();
+    (0..size)
+        .map(|i| {
+            let partners: Vec<String> = digest.iter().skip(i).step_by(size).map(|b| format!("{b:02x}")).collect();
+            let idx: Vec<String> = (i..digest.len()).step_by(size).map(|j| j.to_string()).collect();
+            format!("byte {i:>2}: {} = {:02x}   (bytes {})", partners.join(" ^ "), folded[i], idx.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// `makeStorePath(type, hash, name)`: the one place every store path is made.
 ///
 /// The fingerprint is `<type>:sha256:<hex of inner hash>:<storeDir>:<name>`; its sha256 is folded
@@ -137,6 +151,7 @@ pub fn make_store_path(store_dir: &str, path_type: &str, inner: &Hash, name: &st
     let digest = Hash::sha256(fingerprint.as_bytes());
     trace.step("sha256(fingerprint)", digest.to_base16());
     let folded = compress_hash(&digest.bytes, 20);
+    trace.step_with("XOR fold, byte by byte", || fold_bytes(&digest.bytes, &folded));
     let folded = Hash { algo: HashAlgo::Sha256, bytes: folded };
     trace.step("fold to 20 bytes", folded.to_base16());
     let hash_part = folded.to_nix32();
@@ -309,8 +324,26 @@ mod tests {
         let labels: Vec<&str> = tr.steps.iter().map(|s| s.label.as_str()).collect();
         assert_eq!(
             labels,
-            ["sha256(contents)", "fingerprint", "sha256(fingerprint)", "fold to 20 bytes", "nix32", "path"]
+            [
+                "sha256(contents)",
+                "fingerprint",
+                "sha256(fingerprint)",
+                "XOR fold, byte by byte",
+                "fold to 20 bytes",
+                "nix32",
+                "path"
+            ]
         );
+        // The fold's record: byte 0 is digest byte 0 XOR digest byte 20; byte 12 had no partner.
+        let d = Hash::parse(&tr.steps[2].value, Some(HashAlgo::Sha256)).unwrap().bytes;
+        let fold = tr.steps[3].value.lines().collect::<Vec<_>>();
+        assert_eq!(fold.len(), 20);
+        assert!(
+            fold[0].starts_with(&format!("byte  0: {:02x} ^ {:02x} = {:02x}", d[0], d[20], d[0] ^ d[20])),
+            "{}",
+            fold[0]
+        );
+        assert!(fold[12].starts_with(&format!("byte 12: {:02x} = {:02x}", d[12], d[12])), "{}", fold[12]);
         assert_eq!(tr.steps.last().unwrap().value, p);
         assert!(tr.steps[1].value.starts_with(
             "text:sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824:/nix/store:hello.txt"

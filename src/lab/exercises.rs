@@ -28,6 +28,11 @@ pub struct Question {
     /// Shown after the reveal, beside the engine's account of the change.
     #[serde(default)]
     pub explanation: String,
+    /// What the edit moves, every path by [`crate::lab::explain::PathId::label`] (`"src .drv"`,
+    /// `"hello out"`); every other path stays. When given, revealing checks it against the
+    /// engine and fails on any difference, so the explanation's claims are checked data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moves: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -40,6 +45,8 @@ pub struct ExerciseSet {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Revealed {
     pub answers: Vec<PathChange>,
+    /// "moves: …; stays: …", from the computed change set.
+    pub moves: String,
     pub account: Vec<String>,
 }
 
@@ -56,6 +63,19 @@ pub fn reveal(q: &Question) -> Result<Revealed, String> {
     let change = after.last_change.as_ref().ok_or_else(|| {
         after.computed.eval.errors.first().map(|e| e.to_string()).unwrap_or_else(|| "no change".into())
     })?;
+    if !q.moves.is_empty() {
+        let mut said: Vec<String> = q.moves.clone();
+        let mut computed: Vec<String> = change.changes.iter().filter(|c| c.moved()).map(|c| c.id.label()).collect();
+        said.sort();
+        computed.sort();
+        if said != computed {
+            return Err(format!(
+                "the question says the edit moves {}, but the engine moves {}",
+                said.join(", "),
+                computed.join(", ")
+            ));
+        }
+    }
     let mut answers = Vec::new();
     for a in &q.asks {
         let c = change
@@ -65,7 +85,11 @@ pub fn reveal(q: &Question) -> Result<Revealed, String> {
             .ok_or_else(|| format!("no path {} {:?} in scenario {}", a.key, a.output, q.scenario))?;
         answers.push(c.clone());
     }
-    Ok(Revealed { answers, account: crate::lab::playground::account(change, &after.computed, &after.specs) })
+    Ok(Revealed {
+        answers,
+        moves: crate::lab::playground::moves_sentence(change, &after.specs),
+        account: crate::lab::playground::account(change, &after.computed, &after.specs),
+    })
 }
 
 /// Reads a teacher's set; every question is checked by revealing it once.
@@ -86,6 +110,7 @@ fn q(
     prompt: &str,
     asks: &[(&str, Option<&str>)],
     explanation: &str,
+    moves: &[&str],
 ) -> Question {
     Question {
         scenario: scenario.into(),
@@ -95,6 +120,7 @@ fn q(
         prompt: prompt.into(),
         asks: asks.iter().map(|(k, o)| Ask { key: k.to_string(), output: o.map(str::to_string) }).collect(),
         explanation: explanation.into(),
+        moves: moves.iter().map(|m| m.to_string()).collect(),
     }
 }
 
@@ -106,63 +132,78 @@ pub fn builtin() -> ExerciseSet {
             q("url-changed", ("src", "env.url", "https://ftp.gnu.org/gnu/hello/hello-2.13.tar.gz"),
               "You change the URL of this fetchurl but not its hash. Does the fetch's output path move? Its .drv path? Does hello (which uses it) get a new output path?",
               &[("src", Some("out")), ("src", None), ("hello", Some("out"))],
-              "A fixed output is named by its name and declared hash only. The URL is in the .drv (env), so the .drv moves — and hello's .drv names it — but no output path moves: nothing rebuilds."),
+              "A fixed output is named by its name and declared hash only. The URL is in the .drv (env), so the .drv moves — and hello's .drv names it — but no output path moves: nothing rebuilds.",
+              &["src .drv", "hello .drv"]),
             q("url-changed", ("src", "name", "hello-2.13.tar.gz"),
               "Now you also rename the fetch (its name follows the version). Does its output path move? Does hello's?",
               &[("src", Some("out")), ("hello", Some("out"))],
-              "The name is part of the fixed output path, and that path enters hello's hash modulo: everything downstream moves, so Nix really fetches — and checks the hash."),
+              "The name is part of the fixed output path, and that path enters hello's hash modulo: everything downstream moves, so Nix really fetches — and checks the hash.",
+              &["src .drv", "src out", "hello .drv", "hello out"]),
             q("garbage-builder", ("myfetch", "args.1", "curl -L https://example.org/real-source.tar.gz -o $out"),
               "The builder was garbage and you replace it with a working script. Does the output path move?",
               &[("myfetch", Some("out")), ("myfetch", None)],
-              "If the old output is already in your store or a cache, Nix never runs either script. `nix-build --check` is the way to rerun it."),
+              "If the old output is already in your store or a cache, Nix never runs either script. `nix-build --check` is the way to rerun it.",
+              &["myfetch .drv"]),
             q("pullimage-collapse", ("bar", "env.manifest", "third.json"),
               "Two image pulls share name and hash but differ in their script. You change bar's script again. Does bar's output move? foo's?",
               &[("bar", Some("out")), ("foo", Some("out")), ("bar", None)],
-              "Both outputs are one store path, named by name and hash; whichever was built first answers for both."),
+              "Both outputs are one store path, named by name and hash; whichever was built first answers for both.",
+              &["bar .drv", "deploy .drv"]),
             q("pullimage-collapse", ("bar", "outputHash", "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
               "You change bar's outputHash. Does bar's output move? Does deploy (which uses both) move?",
               &[("bar", Some("out")), ("deploy", Some("out"))],
-              "A new hash is a new fixed output path, and deploy sees it through bar's hash modulo: it moves too."),
+              "A new hash is a new fixed output path, and deploy sees it through bar's hash modulo: it moves too.",
+              &["bar .drv", "bar out", "deploy .drv", "deploy out"]),
             q("input-derivations", ("lib", "builder", "/bin/bash"),
               "lib is input-addressed. You change its builder. Which outputs move: lib's, tool's, app's?",
               &[("lib", Some("out")), ("tool", Some("out")), ("app", Some("out"))],
-              "An input-addressed derivation's hash modulo covers everything in it; each dependent includes that hash, so the change cascades."),
+              "An input-addressed derivation's hash modulo covers everything in it; each dependent includes that hash, so the change cascades.",
+              &["lib .drv", "lib out", "tool .drv", "tool out", "app .drv", "app out"]),
             q("input-derivations", ("patch", "args.1", "curl -L $url | sed s/a/b/ > $out"),
               "patch is fixed-output and lib uses it. You change patch's script. Does lib's output move?",
               &[("patch", Some("out")), ("lib", Some("out")), ("lib", None)],
-              "lib sees patch only through its declared hash and output path: its output stays, though its .drv (which names patch's new .drv) moves."),
+              "lib sees patch only through its declared hash and output path: its output stays, though its .drv (which names patch's new .drv) moves.",
+              &["patch .drv", "lib .drv", "tool .drv", "app .drv"]),
             q("input-derivations", ("app", "env.temp", "two"),
               "The trick from the forum: add or change an attribute such as temp = \"two\". Does app's output path move?",
               &[("app", Some("out")), ("tool", Some("out"))],
-              "Every attribute lands in env, so it moves the derivation it is in — and nothing upstream."),
+              "Every attribute lands in env, so it moves the derivation it is in — and nothing upstream.",
+              &["app .drv", "app out"]),
             q("local-source", ("app", "sources.src/logs/dev.log", "started 10:07\n"),
               "app's src is the project directory, and a dev server just appended to logs/dev.log inside it. Does the source path's change reach app's output? shell's?",
               &[("app", Some("out")), ("shell", Some("out"))],
-              "The whole directory is hashed as one NAR, so any file in it — wanted or not — moves the source path, app and everything after it. Filter the source (lib.fileset, builtins.path with a filter) to keep such files out."),
+              "The whole directory is hashed as one NAR, so any file in it — wanted or not — moves the source path, app and everything after it. Filter the source (lib.fileset, builtins.path with a filter) to keep such files out.",
+              &["app .drv", "app out", "shell .drv", "shell out"]),
             q("local-source", ("app", "sources.src/build.sh (kind)", "regular"),
               "You only clear the executable bit of build.sh (chmod -x); no byte changes. Does app's output move?",
               &[("app", Some("out")), ("app", None)],
-              "The NAR records the executable bit, so the source path moves, and app with it."),
+              "The NAR records the executable bit, so the source path moves, and app with it.",
+              &["app .drv", "app out", "shell .drv", "shell out"]),
             q("font-fod", ("font", "args.1", "unzip ${zip} -d $out/share/fonts/truetype"),
               "The font package was made fixed-output. You change how it unpacks. Does its output move? Does theme's?",
               &[("font", Some("out")), ("theme", Some("out"))],
-              "That is why it was made fixed-output: no rebuilds. The price: the new recipe never runs while the old output exists."),
+              "That is why it was made fixed-output: no rebuilds. The price: the new recipe never runs while the old output exists.",
+              &["font .drv", "theme .drv"]),
             q("font-fod", ("zip", "outputHash", "sha256-BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA="),
               "A new font release: the zip's hash changes. Does the font package (fixed-output, using the zip) move?",
               &[("zip", Some("out")), ("font", Some("out"))],
-              "The font's own output is fixed by its own declared hash: it stays, so its builder would not even run to pick up the new zip. Its hash has to be updated too."),
+              "The font's own output is fixed by its own declared hash: it stays (only its .drv moves, as it names the zip's new .drv), so its builder would not even run to pick up the new zip. Its hash has to be updated too.",
+              &["zip .drv", "zip out", "font .drv", "theme .drv"]),
             q("multiple-outputs", ("lib", "outputs", "out dev doc man"),
               "You add a man output to lib. Do lib's existing outputs move? Does consumer move?",
               &[("lib", Some("out")), ("lib", Some("dev")), ("consumer", Some("out"))],
-              "The output list is in lib's ATerm and env, so every lib path moves, and with it consumer."),
+              "The output list is in lib's ATerm and env, so every lib path moves, and with it consumer.",
+              &["lib .drv", "lib out", "lib dev", "lib doc", "lib man", "consumer .drv", "consumer out"]),
             q("content-addressed", ("gen", "args.1", "echo bye > $out"),
               "gen is content-addressed; user depends on it. You change gen's script. Which .drv paths move?",
               &[("gen", None), ("user", None)],
-              "Both .drv files change; their output paths are unknown before building (gen's is the hash of what it builds; user is deferred), so there is nothing to move yet."),
-            q("rerun-on-change", ("src", "name", "source-recipe-9c1e"),
-              "The rerun-on-change trick: the recipe's hash is in the name. You update the name after changing the recipe. Does the output path move?",
+              "Both .drv files change; their output paths are unknown before building (gen's is the hash of what it builds; user is deferred), so there is nothing to move yet.",
+              &["gen .drv", "user .drv"]),
+            q("rerun-on-change", ("src", "env.url", "https://example.org/v2.tar.gz"),
+              "The rerun-on-change trick: the hash part of the unfixed recipe's output path is in the name, so the name follows the recipe. You change the url. Does the output path move? pkg's?",
               &[("src", Some("out")), ("pkg", Some("out"))],
-              "A new name is a new fixed output path: Nix has to run the fetcher and verify the hash, instead of reusing the old output."),
+              "A new name is a new fixed output path: Nix has to run the fetcher and verify the hash, instead of reusing the old output.",
+              &["src .drv", "src out", "pkg .drv", "pkg out"]),
         ],
     }
 }

@@ -15,6 +15,8 @@ pub mod lift;
 pub mod lint;
 pub mod nix_choice;
 pub mod playground;
+pub mod rerun;
 pub mod scenarios;
 pub mod share;
 pub mod simulator;
+pub mod words;

@@ -2,6 +2,7 @@
 //! graph, and an edit to try. The graphs are plain data; every path shown for them is computed.
 
 use crate::lab::eval::{DrvSpec, FixedSpec, SourceSpec, SpecGraph};
+use crate::lab::rerun::NameFollows;
 use drvlab_engine::hash::HashAlgo;
 use drvlab_engine::nar::{FileKind, TreeFile};
 use drvlab_engine::store_path::FixedMode;
@@ -13,7 +14,9 @@ pub struct Scenario {
     pub title: &'static str,
     /// One paragraph: the situation, in the words of the person who hit it.
     pub story: &'static str,
-    /// The edit to try, and what to look for.
+    /// The edit to try and what to look at, in the story's words. It claims nothing about what
+    /// moves: the page says that from the computed result ([`Scenario::moves`] is checked
+    /// against it).
     pub try_this: &'static str,
     /// Where the story comes from.
     pub seed: &'static str,
@@ -22,6 +25,16 @@ pub struct Scenario {
     /// The suggested edit as `(key, field, value)`, fields spelled as `drvlab moves --set`
     /// spells them; the embed's "try it" button and the exercises perform it.
     pub edit: (&'static str, &'static str, &'static str),
+    /// What the suggested edit moves, as [`crate::lab::explain::PathId::label`] spells each
+    /// path (`"fetch .drv"`, `"build out"`); every other path stays. A test performs the edit
+    /// and fails on any difference.
+    pub moves: &'static [&'static str],
+    /// A name that follows its recipe (the rerun-on-change trick), kept up to date by the
+    /// reducer after every edit.
+    pub follows: Option<NameFollows>,
+    /// Derivations whose outputs are already valid in the toy store when the scenario loads,
+    /// as built by the suggested edit's recipe (a working fetcher whose hash was copied).
+    pub already_built: &'static [&'static str],
 }
 
 const SYSTEM: &str = "x86_64-linux";
@@ -45,6 +58,9 @@ fn graph(items: Vec<(&str, DrvSpec)>) -> SpecGraph {
     drvlab_engine::collect::map(items.into_iter().map(|(k, v)| (k.to_string(), v)))
 }
 
+/// The rerun-on-change scenario's rule: src is named by the hash part of its unfixed output path.
+const RERUN: NameFollows = NameFollows { key: "src", base: "source" };
+
 /// The default: a fetch (fixed-output) feeding a build feeding an app.
 pub fn default_scenario() -> Scenario {
     scenarios().into_iter().next().expect("at least one scenario")
@@ -56,7 +72,7 @@ pub fn scenarios() -> Vec<Scenario> {
             id: "fetch-build-app",
             title: "A fetch, a build, an app",
             story: "Most packages look like this: a fixed-output derivation fetches the source (it may use the network because it promises the hash of what it will produce), an input-addressed build compiles it, and an app uses the build. Their paths are computed in two different ways.",
-            try_this: "Change the fetch's url (env row) and watch: its .drv path moves, but its output path and every path downstream stay. Then change the build's builder: the build and the app move.",
+            try_this: "Change the fetch's url (env row) to the next release, as a version bump does. Then change the build's builder and compare.",
             seed: "discourse-how-is-the-hash-calculated",
             specs: graph(vec![
                 ("fetch", fixed(spec("hello-2.12.1.tar.gz", &["-c", "curl -L \"$url\" -o \"$out\""], &[("url", "https://ftp.gnu.org/gnu/hello/hello-2.12.1.tar.gz")]), FixedMode::Flat, "1kjzfc3ppwnnq1ka7wvmyq2shv0sp2hxsdrifx5lbyzl3ysf5pd3")),
@@ -69,12 +85,15 @@ pub fn scenarios() -> Vec<Scenario> {
             ]),
             selected: "build",
             edit: ("fetch", "env.url", "https://ftp.gnu.org/gnu/hello/hello-2.12.2.tar.gz"),
+            moves: &["fetch .drv", "build .drv", "app .drv"],
+            follows: None,
+            already_built: &[],
         },
         Scenario {
             id: "pullimage-collapse",
             title: "Two image pulls, one output",
             story: "Two pullImage calls differ in their build script (one writes first.json, the other second.json) but declare the same sha256 and the same name. Nix answers both with one store path: a fixed output is named by its name and hash alone, so after the first is built the second is never run.",
-            try_this: "Compare foo's and bar's output paths (equal) and .drv paths (different). Then change bar's manifest name back and forth: only bar's .drv path moves. Change bar's outputHash: now it gets its own path and would really be built.",
+            try_this: "Compare foo's and bar's output paths and their .drv paths. Change bar's manifest name. Then change bar's outputHash and compare again.",
             seed: "discourse-unexpected-caching",
             specs: graph(vec![
                 ("foo", {
@@ -89,12 +108,15 @@ pub fn scenarios() -> Vec<Scenario> {
             ]),
             selected: "bar",
             edit: ("bar", "env.manifest", "third.json"),
+            moves: &["bar .drv", "deploy .drv"],
+            follows: None,
+            already_built: &[],
         },
         Scenario {
             id: "input-derivations",
             title: "What are \"input derivations\"?",
             story: "\"The hash of the out path is based solely on the input derivations\" — but which inputs? Everything the derivation refers to: its builder, args, every env value, and each input derivation, which enters the hash not by its .drv path but by its own hash modulo. A fixed-output input enters only as its declared hash and output path.",
-            try_this: "Select lib and change its builder: lib, tool and the app all move (a cascade). Then select patch (fixed-output) and change its script: only patch's .drv path moves. Open \"how\" on tool's output to see each input replaced by its hash.",
+            try_this: "Select lib and change its builder. Then select patch (fixed-output) and change its script, and compare. The pipeline of tool's output shows each input replaced by its hash.",
             seed: "discourse-how-is-the-hash-calculated",
             specs: graph(vec![
                 ("patch", fixed(spec("fix-build.patch", &["-c", "curl -L $url > $out"], &[("url", "https://example.org/fix-build.patch")]), FixedMode::Flat, EMPTY_SHA256)),
@@ -104,12 +126,15 @@ pub fn scenarios() -> Vec<Scenario> {
             ]),
             selected: "tool",
             edit: ("lib", "builder", "/bin/bash"),
+            moves: &["lib .drv", "lib out", "tool .drv", "tool out", "app .drv", "app out"],
+            follows: None,
+            already_built: &[],
         },
         Scenario {
             id: "local-source",
             title: "src = ./. — a local source directory",
             story: "\"Changes to the input files of my derivation aren't always replacing the content in the store\" — and the opposite: \"derivation paths for nix-shell often vary\". A local directory used as src is added to the store as a source path: the sha256 of its NAR, which holds every file's name, contents and executable bit. Any change to any file moves the source path, and with it every derivation that uses it — including a log file or a generated doc nobody meant to be an input.",
-            try_this: "Change logs/dev.log (as a tool running in the project would): the source path moves, so app and shell move. Then make build.sh a plain file (kind): it moves again, though no byte of it changed. Open \"how?\" under the source to see the NAR the hash is taken of.",
+            try_this: "Change logs/dev.log, as a tool running in the project would. Then make build.sh a plain file (kind), which changes no byte of it. Open \"how?\" under the source to see the NAR the hash is taken of.",
             seed: "discourse-how-is-the-hash-calculated",
             specs: graph(vec![
                 ("app", {
@@ -132,12 +157,15 @@ pub fn scenarios() -> Vec<Scenario> {
             ]),
             selected: "app",
             edit: ("app", "sources.src/logs/dev.log", "started 10:07\n"),
+            moves: &["app .drv", "app out", "shell .drv", "shell out"],
+            follows: None,
+            already_built: &[],
         },
         Scenario {
             id: "garbage-builder",
             title: "The garbage builder that \"succeeds\"",
             story: "A fixed-output derivation whose build script is literally the word Garbage. Built fresh, it fails. But if its output path is already in your store or a binary cache (because the hash was copied from a working fetcher), Nix never runs the builder and hands you the old output.",
-            try_this: "Edit the script in args: the .drv path moves, the output path does not. Nix looks the output path up, finds it, and never runs your new builder. `nix-build --check` is the way to force a rebuild and compare.",
+            try_this: "Replace the script in args with a working one. Then build myfetch in the toy store below, where a working fetcher already put the output: Nix looks the output path up, finds it, and never runs the builder. `nix-build --check` is the way to force a rebuild and compare.",
             seed: "blog-verifying-fixed-output-derivations",
             specs: graph(vec![(
                 "myfetch",
@@ -145,12 +173,15 @@ pub fn scenarios() -> Vec<Scenario> {
             )]),
             selected: "myfetch",
             edit: ("myfetch", "args.1", "curl -L https://example.org/real-source.tar.gz -o $out"),
+            moves: &["myfetch .drv"],
+            follows: None,
+            already_built: &["myfetch"],
         },
         Scenario {
             id: "url-changed",
             title: "New URL, old hash",
             story: "You bump a fetchurl to a new release but forget the hash. Nothing rebuilds: the fetch's output path depends only on its name and hash, so Nix already \"has\" it, and the program that uses it keeps the old source without a word.",
-            try_this: "Change the url to hello-2.13.tar.gz. The fetch's .drv path moves; its output path and the build's paths stay. Now also change the name to hello-2.13.tar.gz: the output path moves and the build cascades, and a real build would fail with a hash mismatch — which is what you want.",
+            try_this: "Change the url to hello-2.13.tar.gz. Then also change the name to hello-2.13.tar.gz and compare: with a new output path, a real build fetches and checks the hash — which is what you want.",
             seed: "blog-verifying-fixed-output-derivations",
             specs: graph(vec![
                 ("src", fixed(spec("hello-2.12.1.tar.gz", &["-c", "curl -L \"$url\" -o \"$out\""], &[("url", "https://ftp.gnu.org/gnu/hello/hello-2.12.1.tar.gz")]), FixedMode::Flat, "sha256-jZkUKv2SV28wsM18tCqNxoCZmLxdYH2Idh9RLibH2yA=")),
@@ -158,29 +189,35 @@ pub fn scenarios() -> Vec<Scenario> {
             ]),
             selected: "src",
             edit: ("src", "env.url", "https://ftp.gnu.org/gnu/hello/hello-2.13.tar.gz"),
+            moves: &["src .drv", "hello .drv"],
+            follows: None,
+            already_built: &[],
         },
         Scenario {
             id: "rerun-on-change",
             title: "Rerun on change: the inputs' hash in the name",
-            story: "A trick from the blog post on verifying fixed-output derivations: put a hash of the fetcher's inputs (its URL, its script) into its name. Then any change to the recipe changes the name, the name moves the output path, and Nix must really run the fetcher — and check the hash.",
-            try_this: "Change the url and also update the name's suffix (the page shows the text path of the recipe in the source; use its hash part as the suffix). The output path moves, so Nix rebuilds and verifies.",
+            story: "A trick from the blog post on verifying fixed-output derivations: \"unfix\" the fetcher (the same recipe without outputHash), take the hash part of that derivation's output path — a hash over all its inputs — and put it in the fetcher's name. Then any change to the recipe changes the name, the name moves the output path, and Nix must really run the fetcher and check the hash. Here the name follows the recipe live: src's name is always <hash part of the unfixed output path>_source.",
+            try_this: "Change src's url (env row), the one place it is written, and watch the prefix of its name follow.",
             seed: "blog-verifying-fixed-output-derivations",
-            specs: graph(vec![
-                ("src", {
-                    let mut s = spec("source-recipe-3f2a", &["-c", "curl -L \"$url\" -o \"$out\""], &[("url", "https://example.org/v1.tar.gz")]);
-                    s.sources = vec![SourceSpec { attr: "recipe".into(), name: "recipe".into(), contents: "url=https://example.org/v1.tar.gz\nscript=curl -L \"$url\" -o \"$out\"\n".into(), tree: None }];
-                    fixed(s, FixedMode::Flat, EMPTY_SHA256)
-                }),
-                ("pkg", spec("pkg", &["-c", "tar xf ${src}"], &[])),
-            ]),
+            specs: {
+                let mut g = graph(vec![
+                    ("src", fixed(spec("source", &["-c", "curl -L \"$url\" -o \"$out\""], &[("url", "https://example.org/v1.tar.gz")]), FixedMode::Flat, EMPTY_SHA256)),
+                    ("pkg", spec("pkg", &["-c", "tar xf ${src}"], &[])),
+                ]);
+                RERUN.apply(&mut g, &drvlab_engine::graph::Options::default());
+                g
+            },
             selected: "src",
-            edit: ("src", "name", "source-recipe-9c1e"),
+            edit: ("src", "env.url", "https://example.org/v2.tar.gz"),
+            moves: &["src .drv", "src out", "pkg .drv", "pkg out"],
+            follows: Some(RERUN),
+            already_built: &[],
         },
         Scenario {
             id: "font-fod",
             title: "A font made fixed-output to avoid rebuilds",
             story: "Fonts come in zips; unpacking them into a font package never changes unless the font does, so someone made the package fixed-output to spare rebuilds. That works for self-contained files. A package whose output refers to other store paths (propagated dependencies) or to itself cannot be fixed-output: Nix rejects outputs of fixed-output derivations that contain references.",
-            try_this: "Change the unpack script of the font: nothing downstream moves. Look at the lint on theme: it mentions a store path in its env, so its output would refer to it — it must stay input-addressed.",
+            try_this: "Change the unpack script of the font. Look at the lint on theme: it propagates the font to its users, so its output refers to it — it must stay input-addressed.",
             seed: "discourse-when-to-use-fixed-output",
             specs: graph(vec![
                 ("zip", fixed(spec("fira-code-6.2.zip", &["-c", "curl -L $url -o $out"], &[("url", "https://github.com/tonsky/FiraCode/releases/download/6.2/Fira_Code_v6.2.zip")]), FixedMode::Flat, EMPTY_SHA256)),
@@ -189,12 +226,15 @@ pub fn scenarios() -> Vec<Scenario> {
             ]),
             selected: "font",
             edit: ("font", "args.1", "unzip ${zip} -d $out/share/fonts/truetype"),
+            moves: &["font .drv", "theme .drv"],
+            follows: None,
+            already_built: &[],
         },
         Scenario {
             id: "multiple-outputs",
             title: "Multiple outputs",
             story: "A derivation with outputs out, dev and doc has one hash modulo and one path per output, each named name-output (out keeps the bare name). A dependent records which outputs it uses, and that list is part of its own hash.",
-            try_this: "In consumer, change ${lib.dev} to ${lib.doc}: consumer moves, lib does not. Add an output to lib (outputs field): every lib path moves, because the output list is in its ATerm and env.",
+            try_this: "Add an output to lib (outputs field): the output list is in its ATerm and env. Then, in consumer, change ${lib.dev} to ${lib.doc} and compare.",
             seed: "discourse-how-is-the-hash-calculated",
             specs: graph(vec![
                 ("lib", {
@@ -206,12 +246,15 @@ pub fn scenarios() -> Vec<Scenario> {
             ]),
             selected: "consumer",
             edit: ("lib", "outputs", "out dev doc man"),
+            moves: &["lib .drv", "lib out", "lib dev", "lib doc", "lib man", "consumer .drv", "consumer out"],
+            follows: None,
+            already_built: &[],
         },
         Scenario {
             id: "content-addressed",
             title: "Content-addressed (floating) derivations",
             story: "With __contentAddressed = true, an output's path is the hash of what the build produced, so Nix cannot know it before building. The .drv holds placeholders, and every derivation that uses it is deferred: its own output paths wait too. drvlab shows what Nix writes and does not invent paths.",
-            try_this: "Look at gen's outputs (unknown before building) and at user's (deferred). Untick content-addressed on gen: all paths become known at once.",
+            try_this: "Look at gen's outputs and at user's. Change gen's script. Then untick content-addressed on gen and compare.",
             seed: "discourse-how-is-the-hash-calculated",
             specs: graph(vec![
                 ("gen", {
@@ -223,6 +266,9 @@ pub fn scenarios() -> Vec<Scenario> {
             ]),
             selected: "user",
             edit: ("gen", "args.1", "echo bye > $out"),
+            moves: &["gen .drv", "user .drv"],
+            follows: None,
+            already_built: &[],
         },
     ]
 }

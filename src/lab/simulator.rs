@@ -134,7 +134,17 @@ impl Simulator {
         log.push(line(Level::Info, format!("building '{}'{}…", r.drv_path, if check { " (--check)" } else { "" })));
         match &r.kind {
             DrvKind::Fixed { mode, hash } => {
-                let url = r.drv.env.get("url").or_else(|| r.drv.env.get("urls")).cloned().unwrap_or_default();
+                let Some(url) = r.drv.env.get("url").or_else(|| r.drv.env.get("urls")).cloned() else {
+                    log.push(line(
+                        Level::Error,
+                        format!(
+                            "error: builder for '{}' failed: the toy builder runs only fetchers with a url attribute, and this one has none (its script is {:?})",
+                            r.drv_path,
+                            r.drv.args.last().cloned().unwrap_or_default()
+                        ),
+                    ));
+                    return false;
+                };
                 let Some(contents) = self.network.get(&url).cloned() else {
                     log.push(line(
                         Level::Error,

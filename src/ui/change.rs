@@ -20,7 +20,11 @@ pub fn change_panel() -> Html {
     html! {
         <section class="panel change" aria-label="what the last edit did" aria-live="polite">
             <h2>{"What moved"}</h2>
-            { for lines.iter().map(|l| html! { <p>{l.clone()}</p> }) }
+            { for lines.iter().enumerate().map(|(i, l)| if i == 0 {
+                html! { <p class="verdict" data-testid="verdict"><strong>{l.clone()}</strong></p> }
+            } else {
+                html! { <p>{l.clone()}</p> }
+            }) }
             <table class="moves">
                 <thead><tr><th>{"path"}</th><th>{"before → after"}</th></tr></thead>
                 <tbody>
@@ -28,6 +32,7 @@ pub fn change_panel() -> Html {
                     let fate = change.fate(c, &p.specs);
                     let (class, word) = match fate {
                         Fate::Moved => ("moved", " — moved"),
+                        Fate::Stayed if c.before.is_none() && c.after.is_none() => ("unknown", " — unknown until built"),
                         Fate::Stayed => ("stays", " — stays"),
                         Fate::Added => ("added", " — new"),
                         Fate::Removed => ("removed", " — gone"),

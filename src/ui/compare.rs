@@ -55,7 +55,7 @@ pub fn compare_panel() -> Html {
     };
     html! {
         <details class="panel compare-panel">
-            <summary>{format!("Compare ({} differences from the original)", diffs.len())}</summary>
+            <summary>{format!("Compare ({} from the original)", crate::lab::playground::plural(diffs.len(), "difference"))}</summary>
             <h3>{"This graph against the scenario or import as loaded"}</h3>
             { table(&diffs) }
             <h3>{"Two derivations"}</h3>

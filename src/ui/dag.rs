@@ -3,8 +3,8 @@
 use super::Ctx;
 use crate::lab::eval::references;
 use crate::lab::layout::{layout, Placed, NODE_H, NODE_W};
-use crate::lab::playground::Action;
-use std::collections::BTreeSet;
+use crate::lab::playground::{drv_fates, Action, DrvFate};
+use std::collections::BTreeMap;
 use yew::prelude::*;
 
 /// The graph to lay out: every key, and an `(input, user)` pair per reference.
@@ -23,16 +23,9 @@ pub fn dag_panel() -> Html {
     let computed = ctx.computed();
     // Laid out again only when a key or a reference changes, not on every keystroke.
     let pos = use_memo(graph(&ctx), |(keys, edges)| layout(keys, edges));
-    let moved: BTreeSet<String> = p
-        .last_change
-        .as_ref()
-        .map(|c| c.changes.iter().filter(|x| x.moved()).map(|x| x.id.key.clone()).collect())
-        .unwrap_or_default();
-    let out_moved: BTreeSet<String> = p
-        .last_change
-        .as_ref()
-        .map(|c| c.changes.iter().filter(|x| x.moved() && x.id.output.is_some()).map(|x| x.id.key.clone()).collect())
-        .unwrap_or_default();
+    // How each derivation fared in the last edit, from the change set (the lab's rules).
+    let fates: BTreeMap<String, DrvFate> =
+        p.last_change.as_ref().map(|c| drvlab_engine::collect::map(drv_fates(c, &p.specs))).unwrap_or_default();
     // Layers run top to bottom (inputs above their users), so the drawing fits a narrow column.
     let (w, h, width, height) = (NODE_W, NODE_H, pos.width, pos.height);
     let mut edges = Vec::new();
@@ -49,8 +42,7 @@ pub fn dag_panel() -> Html {
             "node",
             kind,
             (*k == p.selected).then_some("selected"),
-            moved.contains(k).then_some("moved"),
-            out_moved.contains(k).then_some("out-moved"),
+            fate_class(fates.get(k)),
             err.then_some("error")
         );
         let onclick = {
@@ -78,6 +70,9 @@ pub fn dag_panel() -> Html {
                 <rect width={w.to_string()} height={h.to_string()} rx="6" />
                 <text x="8" y="19" class="k">{k.clone()}</text>
                 <text x="8" y="36" class="sub">{label}</text>
+                if let Some(mark) = fate_mark(fates.get(k)) {
+                    <text x={(w - 6).to_string()} y="19" class="mark" text-anchor="end">{mark}</text>
+                }
             </g>
         }
     });
@@ -95,13 +90,34 @@ pub fn dag_panel() -> Html {
                     { for nodes }
                 </svg>
             </div>
-            <p class="legend"><span class="sw fixed"></span>{"fixed-output "}<span class="sw ia"></span>{"input-addressed "}<span class="sw ca"></span>{"content-addressed "}<span class="sw moved"></span>{"moved by the last edit"}</p>
+            <p class="legend"><span class="sw fixed"></span>{"fixed-output "}<span class="sw ia"></span>{"input-addressed "}<span class="sw ca"></span>{"content-addressed"}</p>
+            <p class="legend" data-testid="dag-legend">{"After an edit: "}<span class="sw out-moved"></span>{"● output moved: rebuilds "}<span class="sw drv-moved"></span>{"○ only the .drv moved: old output reused "}<span class="sw to-know"></span>{"◌ builds to learn its output"}</p>
             <DrvList />
             <div class="row">
                 <button onclick={{ let ctx = ctx.clone(); Callback::from(move |_| ctx.dispatch(Action::AddDerivation)) }}>{"Add derivation"}</button>
                 <button onclick={{ let ctx = ctx.clone(); let k = p.selected.clone(); Callback::from(move |_| ctx.dispatch(Action::RemoveDerivation(k.clone()))) }} disabled={p.specs.len() <= 1}>{format!("Remove {}", p.selected)}</button>
             </div>
         </section>
+    }
+}
+
+/// The class of a node (and of an embed's lines) for how its derivation fared in the last edit.
+pub fn fate_class(f: Option<&DrvFate>) -> Option<&'static str> {
+    match f? {
+        DrvFate::Rebuilds => Some("out-moved"),
+        DrvFate::DrvOnly => Some("drv-moved"),
+        DrvFate::BuildsToKnow => Some("to-know"),
+        _ => None,
+    }
+}
+
+/// The mark drawn beside a node's name, matching the legend.
+pub fn fate_mark(f: Option<&DrvFate>) -> Option<&'static str> {
+    match f? {
+        DrvFate::Rebuilds => Some("● rebuilds"),
+        DrvFate::DrvOnly => Some("○ .drv only"),
+        DrvFate::BuildsToKnow => Some("◌ to learn"),
+        _ => None,
     }
 }
 

@@ -1,8 +1,9 @@
 //! The compact panel for documentation `<iframe>`s: the scenario, the edit to try (one button),
 //! the selected derivation's paths, and what moved. No site chrome.
 
+use super::dag::{fate_class, fate_mark};
 use super::Ctx;
-use crate::lab::playground::{account, Action};
+use crate::lab::playground::{account, drv_fates, Action, DrvFate};
 use yew::prelude::*;
 
 #[function_component(EmbedPanel)]
@@ -14,6 +15,8 @@ pub fn embed_panel() -> Html {
     // Every derivation, inputs first, so the embed shows what collapses and what moves.
     let (mut order, _) = crate::lab::eval::spec_order(&p.specs);
     order.extend(p.specs.keys().filter(|k| !order.contains(k)).cloned().collect::<Vec<_>>());
+    let fates: std::collections::BTreeMap<String, DrvFate> =
+        p.last_change.as_ref().map(|c| drvlab_engine::collect::map(drv_fates(c, &p.specs))).unwrap_or_default();
     let try_it = {
         let ctx = ctx.clone();
         Callback::from(move |_| ctx.dispatch(Action::TrySuggested))
@@ -27,6 +30,10 @@ pub fn embed_panel() -> Html {
             if let Some(s) = &p.scenario {
                 <h2>{s.title}</h2>
                 <p class="try"><strong>{"Try this: "}</strong>{s.try_this}</p>
+                if let Some(sg) = p.suggested.clone() {
+                    <p class="computed"><strong>{"The suggested edit, computed: "}</strong>
+                        <span class="verdict">{sg.verdict.clone()}</span>{". "}{sg.moves.clone()}{"."}</p>
+                }
                 <div class="row">
                     <button onclick={try_it} disabled={p.last_change.is_some()}>{format!("Try it: set {}'s {}", s.edit.0, s.edit.1)}</button>
                     <button onclick={undo} disabled={!p.can_undo()}>{"Undo"}</button>
@@ -36,9 +43,13 @@ pub fn embed_panel() -> Html {
             { for order.iter().map(|k| {
                 let r = computed.eval.resolution.entries.get(k).or_else(|| p.last_good.eval.resolution.entries.get(k));
                 let moved = |o: Option<&str>| p.last_change.as_ref().is_some_and(|c| c.changes.iter().any(|x| x.moved() && x.id.key == *k && x.id.output.as_deref() == o));
+                let fate = fates.get(k);
                 match r {
                     None => html! {},
                     Some(r) => html! { <>
+                        if let Some(mark) = fate_mark(fate) {
+                            <div class={classes!("fateline", fate_class(fate))}>{format!("{k}: {mark}")}</div>
+                        }
                         <div class={classes!("pathline", moved(None).then_some("moved"))}><span class="lbl">{format!("{k} .drv")}</span><code data-testid={format!("drv-path-{k}")}>{r.drv_path.clone()}</code></div>
                         { for r.outputs.iter().map(|(o, path)| html! {
                             <div class={classes!("pathline", moved(Some(o)).then_some("moved"))}><span class="lbl">{format!("{k} {o}")}</span>
@@ -50,7 +61,12 @@ pub fn embed_panel() -> Html {
             </div>
             if let Some(c) = &p.last_change {
                 <div class="change" aria-live="polite">
-                    { for account(c, &computed, &p.specs).into_iter().map(|l| html! { <p>{l}</p> }) }
+                    { for account(c, &computed, &p.specs).into_iter().enumerate().map(|(i, l)| if i == 0 {
+                        html! { <p class="verdict"><strong>{l}</strong></p> }
+                    } else {
+                        html! { <p>{l}</p> }
+                    }) }
+                    <p class="legend">{"● output moved: rebuilds · ○ only the .drv moved: old output reused · ◌ builds to learn its output"}</p>
                 </div>
             }
             <p class="open"><a href={full} target="_blank" rel="noopener">{"Open in the full playground ↗"}</a></p>

@@ -35,8 +35,15 @@ fn set_url() -> Option<String> {
         .map(|u| js_sys::decode_uri_component(u).ok().and_then(|s| s.as_string()).unwrap_or_else(|| u.to_string()))
 }
 
+#[derive(Properties, PartialEq)]
+pub struct ExercisesProps {
+    /// Told whether the current question's answer is on screen (the page hides what would give
+    /// it away until then).
+    pub on_revealed: Callback<bool>,
+}
+
 #[function_component(ExercisesPanel)]
-pub fn exercises_panel() -> Html {
+pub fn exercises_panel(props: &ExercisesProps) -> Html {
     let ctx = use_context::<super::Ctx>().expect("Ctx");
     let set = use_state(builtin);
     let load_error = use_state(|| None::<String>);
@@ -106,8 +113,18 @@ pub fn exercises_panel() -> Html {
         let predictions = predictions.clone();
         let score = score.clone();
         let q = q.clone();
+        let told = props.on_revealed.clone();
+        let ctx = ctx.clone();
         Callback::from(move |_: MouseEvent| {
             let r = reveal(&q);
+            told.emit(true);
+            // Perform the edit in the playground below too, so the graph, "What moved" and the
+            // matrix show the answer the engine computed.
+            if let Some(spec) = ctx.p().specs.get(&q.key) {
+                if let Ok(e) = crate::lab::playground::parse_edit(spec, &q.field, &q.value) {
+                    ctx.dispatch(crate::lab::playground::Action::Edit(q.key.clone(), e));
+                }
+            }
             if let Ok(rv) = &r {
                 let right =
                     rv.answers.iter().enumerate().filter(|(a, c)| predictions.get(a) == Some(&c.moved())).count()
@@ -123,7 +140,15 @@ pub fn exercises_panel() -> Html {
         let index = index.clone();
         let predictions = predictions.clone();
         let revealed = revealed.clone();
+        let told = props.on_revealed.clone();
+        let ctx = ctx.clone();
+        let next = questions.get(n).map(|q| q.scenario.clone());
         Callback::from(move |_: MouseEvent| {
+            told.emit(false);
+            // The next question starts from its scenario as loaded: no edit, no marks.
+            if let Some(id) = &next {
+                ctx.dispatch(crate::lab::playground::Action::LoadScenario(id.clone()));
+            }
             index.set(n);
             predictions.set(BTreeMap::new());
             revealed.set(None);
@@ -167,15 +192,23 @@ pub fn exercises_panel() -> Html {
             }) }
             </ol>
             <div class="row">
-                <button onclick={on_reveal} disabled={!all_predicted || revealed.is_some()}>{"Reveal"}</button>
+                <button onclick={on_reveal} disabled={!all_predicted || revealed.is_some()}
+                    aria-describedby="reveal-why">{"Reveal"}</button>
                 <button onclick={goto(i.saturating_sub(1))} disabled={i == 0}>{"Previous"}</button>
                 <button onclick={goto(i + 1)} disabled={i + 1 >= questions.len()}>{"Next question"}</button>
             </div>
+            if revealed.is_none() && !all_predicted {
+                <p class="muted" id="reveal-why" data-testid="reveal-why">{format!(
+                    "Reveal opens once every row has a prediction: {} of {} answered.",
+                    predictions.len().min(q.asks.len()), q.asks.len())}</p>
+            }
             { match &*revealed {
                 Some(Ok(r)) => html! {
                     <div class="reveal">
+                        <p class="verdict">{r.account.first().cloned().unwrap_or_default()}</p>
+                        <p data-testid="revealed-moves">{r.moves.clone()}</p>
                         <p><strong>{"Why: "}</strong>{q.explanation.clone()}</p>
-                        { for r.account.iter().map(|l| html! { <p class="muted">{l.clone()}</p> }) }
+                        { for r.account.iter().skip(1).map(|l| html! { <p class="muted">{l.clone()}</p> }) }
                     </div>
                 },
                 Some(Err(e)) => html! { <p class="err">{e.clone()}</p> },

@@ -11,6 +11,7 @@ mod io;
 mod matrix;
 mod paths;
 mod pipeline;
+mod primer;
 mod share;
 mod sim;
 mod sources;
@@ -113,25 +114,38 @@ pub fn app() -> Html {
     }
     let scenario = p.scenario.clone();
     let exercise_mode = share::has_param("exercises");
+    // While a person predicts, nothing on the page may show the answer.
+    let exercise_revealed = use_state(|| false);
+    let predicting = exercise_mode && !*exercise_revealed;
+    let on_revealed = {
+        let r = exercise_revealed.clone();
+        Callback::from(move |v: bool| r.set(v))
+    };
     html! {
         <ContextProvider<Ctx> context={ctx.clone()}>
             <div id="app" data-ready={(*ready).to_string()}>
+                <primer::Primer />
                 <header class="top">
                     <h1>{"drvlab"}<span class="tag">{" how Nix computes store paths, exactly"}</span></h1>
                     <Toolbar />
                 </header>
                 { for notice }
-                if exercise_mode { <exercises::ExercisesPanel /> }
+                if exercise_mode { <exercises::ExercisesPanel on_revealed={on_revealed} /> }
                 if let Some(s) = scenario {
                     <section class="story" aria-label="scenario">
                         <h2>{s.title}</h2>
                         <p>{s.story}</p>
                         <p class="try"><strong>{"Try this: "}</strong>{s.try_this}</p>
-                        <div class="row">
+                        if let Some(sg) = p.suggested.clone().filter(|_| !predicting) {
+                            <p class="computed" data-testid="suggested-outcome"><strong>{"The suggested edit, computed: "}</strong>
+                                <span class="verdict">{sg.verdict.clone()}</span>{". "}{sg.moves.clone()}{"."}</p>
+                        }
+                        if !predicting { <div class="row">
                             <button onclick={{ let ctx = ctx.clone(); Callback::from(move |_| ctx.dispatch(Action::TrySuggested)) }}
                                 title="performs the suggested edit with its value; Undo takes it back">
                                 {format!("Do it for me: set {}'s {} to {:?}", s.edit.0, s.edit.1, s.edit.2.trim_end())}</button>
-                        </div>
+                            <span class="muted">{"performs the suggested edit with its value; Undo takes it back"}</span>
+                        </div> }
                     </section>
                 }
                 <main class="layout">
@@ -142,11 +156,18 @@ pub fn app() -> Html {
                         <Editor />
                     </div>
                     <div class="col paths-col">
-                        <ChangePanel />
+                        if predicting {
+                            <section class="panel change" aria-label="what the last edit did">
+                                <h2>{"What moved"}</h2>
+                                <p class="muted" data-testid="hidden-while-predicting">{"Hidden while you predict: \"What moved\" and the matrix would give the answer away. They come back when you reveal."}</p>
+                            </section>
+                        } else {
+                            <ChangePanel />
+                        }
                         <PathsPanel />
                     </div>
                 </main>
-                <MovesMatrix />
+                if !predicting { <MovesMatrix /> }
                 <compare::ComparePanel />
                 <sim::SimulatorPanel />
                 <io::ImportExport />

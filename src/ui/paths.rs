@@ -15,7 +15,14 @@ fn marks_for(r: &Resolved, c: &Computed) -> Vec<(String, &'static str, String)> 
     for (key, other) in &c.eval.resolution.entries {
         if r.drv.input_drvs.contains_key(&other.drv_path) {
             for h in other.modulo.hashes.values() {
-                m.push((h.to_base16(), "repl", format!("hash modulo of {key}, in place of {}", other.drv_path)));
+                m.push((
+                    h.to_base16(),
+                    "repl",
+                    format!(
+                        "{key}'s hash with outputs filled in (what dependents see), in place of {}",
+                        other.drv_path
+                    ),
+                ));
             }
             m.push((other.drv_path.clone(), "inp", format!("the .drv path of {key}")));
         }
@@ -37,6 +44,16 @@ fn span_marks(t: &Trace, r: &Resolved, c: &Computed) -> Vec<(usize, Vec<SpanMark
         .collect()
 }
 
+/// What the "hash for dependents" is, beside the value (content-addressed: what it is used for).
+fn modulo_note(r: &Resolved) -> &'static str {
+    use drvlab_engine::derivation::DrvKind;
+    match r.kind {
+        DrvKind::Fixed { .. } => "A fixed-output derivation's dependents see only its declared output: this hash stands for it in their ATerms, so its builder, args and env never reach them.",
+        DrvKind::InputAddressed => "Two hashes of one recipe: hashed with its own outputs blank, it makes its own output paths (the output pipeline); hashed with its outputs filled in (this one), it stands for it in its dependents' ATerms.",
+        _ => "Its output paths are unknown until it is built, so no output path is made from this hash now. Nix still computes it, and dependents' ATerms use it; their own output paths wait for the build too.",
+    }
+}
+
 #[derive(Properties, PartialEq)]
 struct OneProps {
     computed: Rc<Computed>,
@@ -50,7 +67,15 @@ struct OneProps {
 /// The paths of one derivation with their pipelines.
 #[function_component(OneDrv)]
 fn one_drv(p: &OneProps) -> Html {
-    let open = use_state(|| None::<String>);
+    // The first output's pipeline is on screen from the start: how a path is made is the point.
+    let first = p
+        .computed
+        .eval
+        .resolution
+        .entries
+        .get(&p.key_)
+        .and_then(|r| r.outputs.keys().find(|o| o.as_str() == "out").or_else(|| r.outputs.keys().next()).cloned());
+    let open = use_state(|| first.map(|o| format!("out-{o}")));
     let Some(r) = p.computed.eval.resolution.entries.get(&p.key_) else {
         return html! { <p class="muted">{"No paths: this derivation has an error (see the form)."}</p> };
     };
@@ -82,7 +107,8 @@ fn one_drv(p: &OneProps) -> Html {
                 format!("out-{o}"), format!("output {o}"),
                 path.clone().unwrap_or_else(|| "unknown until built".into()),
                 r.traces.outputs.get(o).cloned().unwrap_or_default())) }
-            { row("modulo".into(), "hash modulo".into(), r.modulo.hashes.values().next().map(|h| h.to_base16()).unwrap_or_default(), r.traces.modulo.clone()) }
+            { row("modulo".into(), "hash for dependents (outputs filled in)".into(), r.modulo.hashes.values().next().map(|h| h.to_base16()).unwrap_or_default(), r.traces.modulo.clone()) }
+            <p class="muted hashnote">{modulo_note(r)}</p>
         </div>
     }
 }
@@ -115,7 +141,7 @@ pub fn paths_panel() -> Html {
         <section class="panel paths" aria-label={format!("paths of {key}")}>
             <h2>{format!("Paths of {key}")}</h2>
             if !current_ok { <p class="stale-note" role="status">{"Showing the last valid paths, greyed: fix the marked field to recompute."}</p> }
-            <OneDrv computed={shown} key_={key.clone()} stale={!current_ok} />
+            <OneDrv key={key.clone()} computed={shown} key_={key.clone()} stale={!current_ok} />
             <button class="compare" aria-pressed={(*compare).to_string()} onclick={toggle}>
                 { if is_fixed { "Compare: the same derivation as input-addressed" } else { "Compare: the same derivation as fixed-output" } }
             </button>

@@ -21,6 +21,18 @@ pub struct PipelineProps {
     pub spans: Vec<(usize, Vec<SpanMark>)>,
 }
 
+/// Every marked stretch of an ATerm, with what it is, as visible text (the tooltips stay as
+/// extras). Plain field strings are summarised by the legend, so only the marks that say
+/// something beyond "a field" are listed.
+fn mark_list(value: &str, spans: &[SpanMark]) -> Html {
+    let items = spans.iter().filter(|(_, _, class, _)| *class != "fld").filter_map(|(start, end, class, title)| {
+        value
+            .get(*start..*end)
+            .map(|text| html! { <li><mark class={*class}>{text.to_string()}</mark>{" — "}{title.clone()}</li> })
+    });
+    html! { <ul class="marklist">{ for items }</ul> }
+}
+
 fn copy(text: String) {
     if let Some(w) = web_sys::window() {
         let _ = w.navigator().clipboard().write_text(&text);
@@ -78,18 +90,22 @@ pub fn pipeline(p: &PipelineProps) -> Html {
                 };
                 let long = v.len() > 90 || v.contains('\n');
                 let onclick = { let v = v.clone(); Callback::from(move |_| copy(v.clone())) };
+                let words = crate::lab::words::step_words(&s.label);
+                let sp = p.spans.iter().find(|(j, _)| *j == i).map(|(_, sp)| sp.clone());
                 html! {
                     <li class="step">
-                        <div class="steplabel">{s.label.clone()}
+                        <div class="steplabel"><span class="stepname">{s.label.clone()}</span>
                             <button class="copy" aria-label={format!("copy {}", s.label)} {onclick}>{"copy"}</button>
                         </div>
-                        if p.spans.iter().any(|(j, _)| *j == i) {
-                            <p class="marklegend">{"Hover a mark for where it came from: "}
+                        if let Some(w) = words { <p class="plain">{w}</p> }
+                        if sp.is_some() {
+                            <p class="marklegend">{"Marks: "}
                                 <mark class="fld">{"a field"}</mark>{" "}<mark class="inp">{"an input"}</mark>{" "}
-                                <mark class="repl">{"a hash modulo for an input"}</mark>{" "}<mark class="src">{"a source"}</mark>{" "}
-                                <mark class="own">{"own output"}</mark>{" "}<mark class="blank">{"blanked"}</mark></p>
+                                <mark class="repl">{"an input's hash, in place of its .drv path"}</mark>{" "}<mark class="src">{"a source"}</mark>{" "}
+                                <mark class="own">{"own output"}</mark>{" "}<mark class="blank">{"blanked"}</mark>{" (each is listed below the value)"}</p>
                         }
                         if long { <pre class="val">{body}</pre> } else { <code class="val">{body}</code> }
+                        if let Some(sp) = sp { { mark_list(&v, &sp) } }
                     </li>
                 }
             }) }

@@ -7,13 +7,130 @@ use crate::lab::eval::SpecGraph;
 use crate::lab::explain::PathChange;
 use std::collections::BTreeSet;
 
-/// A sentence-level account of one change, for the panel under the editor.
+/// How one derivation fared in a change, as a build sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DrvFate {
+    /// An output path moved: `nix-build` would build (or fetch) it anew.
+    Rebuilds,
+    /// Its `.drv` moved and its outputs are unknown before building (content-addressed or
+    /// deferred): Nix has to build it to learn them.
+    BuildsToKnow,
+    /// Only its `.drv` path moved: the old outputs are reused.
+    DrvOnly,
+    /// Nothing of it moved.
+    Stays,
+    /// New in the graph.
+    Added,
+    /// Gone from the graph.
+    Removed,
+}
+
+/// Each derivation of a change and its fate, in the order of the change set (dependency order).
+pub fn drv_fates(change: &Change, specs: &SpecGraph) -> Vec<(String, DrvFate)> {
+    let mut out: Vec<(String, DrvFate)> = Vec::new();
+    for c in &change.changes {
+        if out.iter().any(|(k, _)| *k == c.id.key) {
+            continue;
+        }
+        let mine: Vec<&PathChange> = change.changes.iter().filter(|x| x.id.key == c.id.key).collect();
+        let fate = match change.fate(c, specs) {
+            Fate::Added => DrvFate::Added,
+            Fate::Removed => DrvFate::Removed,
+            _ => {
+                let drv_moved = mine.iter().any(|x| x.id.output.is_none() && x.moved());
+                if mine.iter().any(|x| x.id.output.is_some() && x.moved()) {
+                    DrvFate::Rebuilds
+                } else if drv_moved && mine.iter().any(|x| x.id.output.is_some() && x.after.is_none()) {
+                    DrvFate::BuildsToKnow
+                } else if drv_moved {
+                    DrvFate::DrvOnly
+                } else {
+                    DrvFate::Stays
+                }
+            }
+        };
+        out.push((c.id.key.clone(), fate));
+    }
+    out
+}
+
+fn keys_with(fates: &[(String, DrvFate)], f: DrvFate) -> Vec<String> {
+    fates.iter().filter(|(_, x)| *x == f).map(|(k, _)| k.clone()).collect()
+}
+
+/// `n` things, with the plural right: `plural(1, "path")` is "1 path".
+pub fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The verdict a Nix user needs first: what `nix-build` would build.
+pub fn verdict(change: &Change, specs: &SpecGraph) -> String {
+    let fates = drv_fates(change, specs);
+    let (rebuild, know) = (keys_with(&fates, DrvFate::Rebuilds), keys_with(&fates, DrvFate::BuildsToKnow));
+    let (drv_only, added) = (keys_with(&fates, DrvFate::DrvOnly), keys_with(&fates, DrvFate::Added));
+    let mut parts = Vec::new();
+    if !rebuild.is_empty() {
+        parts.push(format!("nix-build would rebuild: {}", rebuild.join(", ")));
+    }
+    if !know.is_empty() {
+        parts.push(format!(
+            "nix-build would build {} to learn {} output paths (content-addressed or deferred: known only after building)",
+            know.join(", "),
+            if know.len() == 1 { "its" } else { "their" }
+        ));
+    }
+    if !added.is_empty() {
+        let new = format!("new in the graph, so built when asked for: {}", added.join(", "));
+        parts.push(if parts.is_empty() { format!("nothing that existed rebuilds; {new}") } else { new });
+    }
+    if parts.is_empty() {
+        return if drv_only.is_empty() {
+            "nothing rebuilds: no path moved".into()
+        } else {
+            "nothing rebuilds: only .drv files changed — the old outputs are reused".into()
+        };
+    }
+    parts.join("; ")
+}
+
+/// "moves: …; stays: …" for a change set: every path by name, from the computed result.
+pub fn moves_sentence(change: &Change, specs: &SpecGraph) -> String {
+    let with = |f: Fate| -> Vec<String> {
+        change.changes.iter().filter(|c| change.fate(c, specs) == f).map(|c| c.id.label()).collect()
+    };
+    let unknown: Vec<String> = change
+        .changes
+        .iter()
+        .filter(|c| c.before.is_none() && c.after.is_none() && change.fate(c, specs) == Fate::Stayed)
+        .map(|c| c.id.label())
+        .collect();
+    let stays: Vec<String> = with(Fate::Stayed).into_iter().filter(|l| !unknown.contains(l)).collect();
+    let list = |v: &[String]| if v.is_empty() { "nothing".to_string() } else { v.join(", ") };
+    let mut s = format!("moves: {}; stays: {}", list(&with(Fate::Moved)), list(&stays));
+    if !unknown.is_empty() {
+        s.push_str(&format!("; unknown until built: {}", unknown.join(", ")));
+    }
+    for (word, f) in [("new", Fate::Added), ("gone", Fate::Removed)] {
+        let v = with(f);
+        if !v.is_empty() {
+            s.push_str(&format!("; {word}: {}", v.join(", ")));
+        }
+    }
+    s
+}
+
+/// A sentence-level account of one change, for the panel under the editor: the verdict first,
+/// then one sentence per case the change set holds.
 pub fn account(change: &Change, computed: &Computed, specs: &SpecGraph) -> Vec<String> {
+    let _ = computed;
     let with = |f: Fate| -> Vec<&PathChange> { change.changes.iter().filter(|c| change.fate(c, specs) == f).collect() };
-    let (moved, stayed) = (with(Fate::Moved), with(Fate::Stayed));
+    let moved = with(Fate::Moved);
+    // An output unknown before and after (content-addressed, deferred) did not stay: it is unknown.
+    let stayed: Vec<&PathChange> = with(Fate::Stayed).into_iter().filter(|c| c.before.is_some()).collect();
     let keys_of = |v: Vec<&PathChange>| drvlab_engine::collect::set(v.into_iter().map(|c| c.id.key.clone()));
     let (added, removed) = (keys_of(with(Fate::Added)), keys_of(with(Fate::Removed)));
-    let mut lines = Vec::new();
+    let fates = drv_fates(change, specs);
+    let mut lines = vec![verdict(change, specs)];
     let names = |v: &[&PathChange]| v.iter().map(|c| c.id.label()).collect::<Vec<_>>().join(", ");
     let list = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
     if moved.is_empty() {
@@ -22,7 +139,7 @@ pub fn account(change: &Change, computed: &Computed, specs: &SpecGraph) -> Vec<S
             _ => format!("{}: no existing path moved.", change.label),
         });
     } else {
-        lines.push(format!("{}: {} moved ({}).", change.label, moved.len(), names(&moved)));
+        lines.push(format!("{}: {} moved ({}).", change.label, plural(moved.len(), "path"), names(&moved)));
     }
     if !added.is_empty() {
         lines.push(format!("New in the graph: {} (its paths are new, nothing moved to them).", list(&added)));
@@ -34,30 +151,67 @@ pub fn account(change: &Change, computed: &Computed, specs: &SpecGraph) -> Vec<S
         return lines;
     }
     if !stayed.is_empty() {
-        lines.push(format!("{} stayed ({}).", stayed.len(), names(&stayed)));
+        lines.push(format!("{} stayed ({}).", plural(stayed.len(), "path"), names(&stayed)));
     }
     let key = &change.edited_key;
+    let fate_of = |k: &str| fates.iter().find(|(x, _)| x == k).map(|(_, f)| *f);
+    let others = |f: DrvFate| -> Vec<String> { keys_with(&fates, f).into_iter().filter(|k| k != key).collect() };
     let is_fixed = specs.get(key).is_some_and(|s| s.fixed.is_some());
-    let drv_moved = moved.iter().any(|c| c.id.key == *key && c.id.output.is_none());
-    let out_moved = moved.iter().any(|c| c.id.key == *key && c.id.output.is_some());
-    let others_moved = moved.iter().any(|c| c.id.key != *key);
-    let other_outputs_moved = moved.iter().any(|c| c.id.key != *key && c.id.output.is_some());
-    if is_fixed && drv_moved && !out_moved {
-        lines.push(format!(
-            "{key} is fixed-output and its declared hash did not change, so its output path stayed. In real Nix the old output will be reused from the store or a binary cache and the new builder never runs. `nix-build --check` rebuilds it and compares; changing the hash (or the name) forces a real build."
-        ));
-        if others_moved && !other_outputs_moved {
-            lines.push("Its dependents' .drv files changed (they name the new .drv file), but their output paths did not: they see a fixed-output input only through its declared hash and output path, so nothing downstream rebuilds.".into());
-        } else if !others_moved {
-            lines.push("Nothing else moved.".into());
-        }
-    } else if out_moved && other_outputs_moved {
-        lines.push(format!("{key}'s output paths moved, and everything that uses them moved too: a new hash modulo cascades through every input-addressed dependent."));
-    } else if out_moved {
-        lines.push(format!("{key}'s output paths moved; nothing depends on it."));
+    // Rule 1: the edited derivation's own fate.
+    match fate_of(key) {
+        Some(DrvFate::DrvOnly) if is_fixed => lines.push(format!(
+            "{key} is fixed-output and its declared hash and name did not change, so its output path stayed. In real Nix the old output will be reused from the store or a binary cache and the new builder never runs. `nix-build --check` rebuilds it and compares; changing the hash (or the name) forces a real build."
+        )),
+        Some(DrvFate::DrvOnly) => lines.push(format!(
+            "{key}'s .drv path moved but its output paths stayed: the edit changed the recipe file, not what its outputs are computed from."
+        )),
+        Some(DrvFate::Rebuilds) => lines.push(format!(
+            "{key}'s output paths moved: no build made these paths before, so Nix would build {} (or substitute them, if a binary cache has them).",
+            if is_fixed { "(fetch) it and check the declared hash" } else { "it" }
+        )),
+        _ => {}
     }
-    if computed.eval.resolution.entries.values().any(|r| r.outputs.values().any(Option::is_none)) {
-        lines.push("Some output paths are unknown before building (content-addressed or deferred); they cannot move because they do not exist yet.".into());
+    // Rule 2: derivations whose outputs moved because an input's did.
+    let cascade = others(DrvFate::Rebuilds);
+    if !cascade.is_empty() {
+        lines.push(format!(
+            "The output paths of {} moved too: an input-addressed derivation's output paths are computed from its inputs' hashes, so a moved input output cascades to everything that uses it.",
+            cascade.join(", ")
+        ));
+    }
+    // Rule 3: derivations whose .drv alone moved.
+    let drv_only = others(DrvFate::DrvOnly);
+    if !drv_only.is_empty() {
+        lines.push(format!(
+            "Only the .drv {} of {} moved: {} name{} a changed .drv file, but {} output paths stayed (a fixed-output derivation's output depends only on its name and declared hash, and an input-addressed one sees a fixed-output input only through that output path), so the old outputs are reused.",
+            if drv_only.len() == 1 { "path" } else { "paths" },
+            drv_only.join(", "),
+            if drv_only.len() == 1 { "it" } else { "they" },
+            if drv_only.len() == 1 { "s" } else { "" },
+            if drv_only.len() == 1 { "its" } else { "their" },
+        ));
+    }
+    // Rule 4: outputs unknown before building.
+    let know = keys_with(&fates, DrvFate::BuildsToKnow);
+    if !know.is_empty() {
+        lines.push(format!(
+            "{}: output paths unknown before building (content-addressed or deferred), so they cannot be compared; {}, so Nix builds to find out.",
+            know.join(", "),
+            if know.len() == 1 { "its .drv moved" } else { "their .drv files moved" }
+        ));
+    }
+    // Rule 5: nothing else moved.
+    if fates.iter().all(|(k, f)| k == key || matches!(f, DrvFate::Stays)) {
+        let users: Vec<&String> = specs
+            .iter()
+            .filter(|(_, s)| crate::lab::eval::references(s, specs).contains(key))
+            .map(|(k, _)| k)
+            .collect();
+        lines.push(if users.is_empty() {
+            "Nothing else moved: no derivation in the graph uses it.".to_string()
+        } else {
+            "Nothing else moved.".to_string()
+        });
     }
     lines
 }
@@ -107,7 +261,9 @@ pub fn describe_part(
         Part::OutputHashAlgo(_) | Part::OutputHash(_) | Part::EnvName(_) => return None,
         Part::Input(s) => match (by_drv(s), by_hash(s)) {
             (Some(k), _) => ("inp", format!("the .drv path of {k}")),
-            (None, Some((k, r))) => ("repl", format!("hash modulo of {k}, in place of {}", r.drv_path)),
+            (None, Some((k, r))) => {
+                ("repl", format!("{k}'s hash with outputs filled in (what dependents see), in place of {}", r.drv_path))
+            }
             _ => ("inp", "an input derivation".into()),
         },
         Part::InputOutputs(s) => {

@@ -2,7 +2,7 @@
 
 use super::computed::Computed;
 use super::state::{Change, Playground, Snapshot};
-use super::sweep::sweep;
+use super::sweep::sweep_following;
 use crate::lab::edit::{parse_edit, valid_key, SpecEdit};
 use crate::lab::eval::{DrvSpec, SpecGraph};
 use crate::lab::nix_choice::NixChoice;
@@ -57,6 +57,10 @@ pub enum SimAction {
 
 impl Playground {
     fn recompute(&mut self, label: String, edited_key: String) {
+        if let Some(f) = self.scenario.as_ref().and_then(|s| s.follows) {
+            let opts = self.options();
+            f.apply(&mut self.specs, &opts);
+        }
         let before = self.computed.clone();
         let after = Rc::new(Computed::new(&self.specs, &self.options()));
         let changes = crate::lab::explain::compare(&before.eval.resolution, &after.eval.resolution);
@@ -94,12 +98,13 @@ impl Playground {
             || p.nix != self.nix
         {
             let only = (!p.sweep_all).then_some(p.selected.as_str());
-            p.sweep = Rc::new(sweep(&p.specs, &p.options(), only));
+            let follows = p.scenario.as_ref().and_then(|s| s.follows);
+            p.sweep = Rc::new(sweep_following(&p.specs, &p.options(), only, follows.as_ref()));
         }
         Some(p)
     }
 
-    fn reduce_graph(&self, action: Action) -> Option<Playground> {
+    pub(super) fn reduce_graph(&self, action: Action) -> Option<Playground> {
         let mut p = self.clone();
         match action {
             Action::Select(k) => {

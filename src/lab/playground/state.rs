@@ -2,7 +2,7 @@
 //! last good one, the last change, undo history, the simulator's world and the matrix's sweep.
 
 use super::computed::Computed;
-use super::sweep::sweep;
+use super::sweep::sweep_following;
 use crate::lab::eval::SpecGraph;
 use crate::lab::explain::PathChange;
 use crate::lab::nix_choice::NixChoice;
@@ -43,6 +43,18 @@ impl Change {
     }
 }
 
+/// What the scenario's suggested edit does, computed by performing it: the sentences the story
+/// shows beside its own words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggested {
+    /// "nix-build would rebuild: …" / "nothing rebuilds: …".
+    pub verdict: String,
+    /// "moves: …; stays: …".
+    pub moves: String,
+    /// The labels of the paths that moved, as [`PathId::label`](crate::lab::explain::PathId::label) spells them.
+    pub moved: Vec<String>,
+}
+
 /// A state that undo can return to.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Snapshot {
@@ -77,6 +89,8 @@ pub struct Playground {
     /// graph sweeps only what is looked at).
     pub sweep_all: bool,
     pub sweep: Rc<crate::lab::explain::Sweep>,
+    /// The scenario's suggested edit, performed on the scenario as loaded.
+    pub suggested: Option<Rc<Suggested>>,
     pub(super) undo: Vec<Snapshot>,
     pub(super) redo: Vec<Snapshot>,
 }
@@ -106,8 +120,13 @@ impl Playground {
 
     pub fn from_scenario(s: Scenario) -> Playground {
         let computed = Rc::new(Computed::new(&s.specs, &options(InputMerge::Merge, NixChoice::Strictest)));
-        let swept = Rc::new(sweep(&s.specs, &options(InputMerge::Merge, NixChoice::Strictest), Some(s.selected)));
-        Playground {
+        let swept = Rc::new(sweep_following(
+            &s.specs,
+            &options(InputMerge::Merge, NixChoice::Strictest),
+            Some(s.selected),
+            s.follows.as_ref(),
+        ));
+        let mut p = Playground {
             specs: s.specs.clone(),
             base: s.specs.clone(),
             selected: s.selected.to_string(),
@@ -122,9 +141,45 @@ impl Playground {
             sim_log: vec![],
             sweep_all: false,
             sweep: swept,
+            suggested: None,
             undo: vec![],
             redo: vec![],
+        };
+        p.suggested = p.perform_suggested().map(Rc::new);
+        p.seed_store();
+        p
+    }
+
+    /// Puts the scenario's already-built outputs into the toy store, each recorded as made by
+    /// the suggested edit's recipe (the `.drv` the engine computes for it).
+    fn seed_store(&mut self) {
+        let Some(s) = self.scenario.clone() else { return };
+        let Some(after) = self.reduce_graph(super::actions::Action::TrySuggested) else { return };
+        for key in s.already_built {
+            let (Some(now), Some(then)) =
+                (self.computed.eval.resolution.entries.get(*key), after.computed.eval.resolution.entries.get(*key))
+            else {
+                continue;
+            };
+            for (o, path) in &now.outputs {
+                if let Some(path) = path {
+                    let contents = format!("{o} of {} as a working recipe built it", now.drv.name);
+                    let obj = crate::lab::simulator::StoreObject { contents, recipe: then.drv_path.clone() };
+                    self.sim.store.insert(path.clone(), obj);
+                }
+            }
         }
+    }
+
+    /// Performs the scenario's suggested edit on a copy and says what it did.
+    pub fn perform_suggested(&self) -> Option<Suggested> {
+        let after = self.reduce_graph(super::actions::Action::TrySuggested)?;
+        let change = after.last_change.as_ref()?;
+        Some(Suggested {
+            verdict: super::account::verdict(change, &after.specs),
+            moves: super::account::moves_sentence(change, &after.specs),
+            moved: change.changes.iter().filter(|c| c.moved()).map(|c| c.id.label()).collect(),
+        })
     }
 
     pub fn can_undo(&self) -> bool {

@@ -5,6 +5,7 @@ use super::computed::Computed;
 use crate::lab::edit::{spec_fields, SpecEdit};
 use crate::lab::eval::{evaluate, Evaluated, SpecGraph};
 use crate::lab::explain::{PathChange, PathId};
+use crate::lab::rerun::NameFollows;
 use drvlab_engine::graph::Options;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,6 +13,17 @@ use std::collections::{BTreeMap, BTreeSet};
 /// perturbed in turn, the graph re-evaluated by the engine, every path compared with the
 /// unperturbed one.
 pub fn sweep(specs: &SpecGraph, opts: &Options, only: Option<&str>) -> crate::lab::explain::Sweep {
+    sweep_following(specs, opts, only, None)
+}
+
+/// The sweep, with a name that follows its recipe ([`NameFollows`]) re-applied after each
+/// perturbation, as the reducer applies it after each edit.
+pub fn sweep_following(
+    specs: &SpecGraph,
+    opts: &Options,
+    only: Option<&str>,
+    follows: Option<&NameFollows>,
+) -> crate::lab::explain::Sweep {
     let quiet = Options { trace: false, ..opts.clone() };
     let base = evaluate(specs, &quiet);
     let columns: Vec<PathId> = crate::lab::explain::all_paths(&base.resolution).into_iter().map(|(id, _)| id).collect();
@@ -33,8 +45,11 @@ pub fn sweep(specs: &SpecGraph, opts: &Options, only: Option<&str>) -> crate::la
             if let Some(s) = g.get_mut(key) {
                 edit.apply(s);
             }
+            if let Some(f) = follows {
+                f.apply(&mut g, &quiet);
+            }
             let same_inputs = crate::lab::eval::references(&g[key], &g) == refs[key.as_str()];
-            let moved = if base.errors.is_empty() && same_inputs {
+            let moved = if base.errors.is_empty() && same_inputs && follows.is_none() {
                 moves_downstream(&g, &base, &downstream, &columns, &quiet)
             } else {
                 // A new input (or a graph with errors elsewhere): evaluate it all.

@@ -123,7 +123,14 @@ fn masked_aterm_parts_are_described() {
     let find = |text: &str| said.iter().find(|(v, _, _)| v == text).map(|(_, c, t)| (*c, t.as_str()));
     let fetch = &p.computed.eval.resolution.entries["fetch"];
     let hex = format!("\"{}\"", fetch.modulo.hex);
-    assert_eq!(find(&hex), Some(("repl", format!("hash modulo of fetch, in place of {}", fetch.drv_path).as_str())));
+    assert_eq!(
+        find(&hex),
+        Some((
+            "repl",
+            format!("fetch's hash with outputs filled in (what dependents see), in place of {}", fetch.drv_path)
+                .as_str()
+        ))
+    );
     assert_eq!(find("\"x86_64-linux\""), Some(("fld", "from system")));
     assert!(said.iter().any(|(v, c, t)| v == "\"\"" && *c == "blank" && t.contains("path of output out")));
     assert!(said.iter().any(|(_, c, t)| *c == "blank" && t.starts_with("blanked: env doc")));
@@ -198,8 +205,9 @@ fn added_and_removed_derivations_are_not_moves() {
     let added = p.reduce(Action::AddDerivation).unwrap();
     let ch = added.last_change.as_ref().unwrap();
     let lines = account(ch, &added.computed, &added.specs);
-    assert_eq!(lines[0], "added drv1: no existing path moved.");
-    assert!(lines[1].starts_with("New in the graph: drv1"), "{lines:?}");
+    assert_eq!(lines[0], "nothing that existed rebuilds; new in the graph, so built when asked for: drv1");
+    assert_eq!(lines[1], "added drv1: no existing path moved.");
+    assert!(lines[2].starts_with("New in the graph: drv1"), "{lines:?}");
     assert!(ch.changes.iter().filter(|c| c.id.key == "drv1").all(|c| ch.fate(c, &added.specs) == Fate::Added));
     let removed = added.reduce(Action::RemoveDerivation("drv1".into())).unwrap();
     let ch = removed.last_change.as_ref().unwrap();
@@ -285,6 +293,27 @@ mod simulator {
         assert!(log.iter().any(|l| l.text.contains("nothing at \"https://example.org/new.tar.gz\"")), "{log:?}");
     }
 
+    /// "The garbage builder": the output a working fetcher built is already in the toy store, so
+    /// building shows the reuse (the recipe never runs), before and after the suggested edit.
+    #[test]
+    fn garbage_builder_shows_the_reuse() {
+        let p = Playground::from_scenario(scenarios().into_iter().find(|s| s.id == "garbage-builder").unwrap());
+        let built = p.reduce(Action::Sim(crate::lab::playground::SimAction::Build(false))).unwrap();
+        let log: Vec<&str> = built.sim_log.iter().map(|l| l.text.as_str()).collect();
+        assert!(built.sim_log.iter().all(|l| l.level != Level::Error), "{log:?}");
+        assert!(log.iter().any(|l| l.contains("is already valid") && l.contains("different recipe")), "{log:?}");
+        assert!(log.iter().all(|l| !l.contains("nothing at \"\"")), "{log:?}");
+        let fixed = p.reduce(Action::TrySuggested).unwrap();
+        let built = fixed.reduce(Action::Sim(crate::lab::playground::SimAction::Build(false))).unwrap();
+        assert!(
+            built.sim_log.iter().any(|l| l.text.contains("is already valid: nothing to build")),
+            "{:?}",
+            built.sim_log
+        );
+        let checked = p.reduce(Action::Sim(crate::lab::playground::SimAction::Build(true))).unwrap();
+        assert!(checked.sim_log.iter().any(|l| l.text.contains("has none")), "{:?}", checked.sim_log);
+    }
+
     #[test]
     fn hash_mismatch_uses_nix_wording() {
         let p = url_changed();
@@ -334,4 +363,180 @@ fn structured_attributes_and_impure_are_edits_like_any_other() {
     assert!(i.computed.eval.resolution.entries[&key].outputs.values().all(Option::is_none));
     assert_eq!(parse_edit(&p.specs[&key], "__impure", "true"), Ok(SpecEdit::Impure(true)));
     assert!(parse_edit(&p.specs[&key], "__impure", "yes").unwrap_err().contains("use true or false"));
+}
+
+/// Every scenario's claim about its suggested edit is what the engine computes, performed
+/// through the reducer as the page's button performs it; and the sentence on screen is the
+/// computed one.
+#[test]
+fn every_scenario_claim_is_what_the_engine_computes() {
+    for s in scenarios() {
+        let p = Playground::from_scenario(s.clone());
+        let q =
+            p.reduce(Action::TrySuggested).unwrap_or_else(|| panic!("{}: the suggested edit changes nothing", s.id));
+        let ch = q.last_change.as_ref().unwrap_or_else(|| panic!("{}: no change reported", s.id));
+        let mut computed: Vec<String> = ch.changes.iter().filter(|c| c.moved()).map(|c| c.id.label()).collect();
+        let mut said: Vec<String> = s.moves.iter().map(|m| m.to_string()).collect();
+        computed.sort();
+        said.sort();
+        assert_eq!(said, computed, "{}: the scenario's claim disagrees with the engine", s.id);
+        let shown = p.suggested.as_ref().expect("the suggestion is computed on load");
+        assert_eq!(shown.moves, crate::lab::playground::moves_sentence(ch, &q.specs), "{}", s.id);
+        assert_eq!(shown.verdict, crate::lab::playground::verdict(ch, &q.specs), "{}", s.id);
+        for m in &said {
+            assert!(shown.moves.split("; stays:").next().unwrap().contains(m.as_str()), "{}: {m}", s.id);
+        }
+    }
+}
+
+/// The words of the stories claim nothing the engine does not compute: the sentences that used
+/// to contradict it are gone.
+#[test]
+fn scenario_words_make_no_claims_about_moves() {
+    for s in scenarios() {
+        for claim in ["stays", " moves", "move.", "cascade", "nothing downstream"] {
+            assert!(!s.try_this.contains(claim), "{}: try_this claims {claim:?}: {}", s.id, s.try_this);
+        }
+    }
+}
+
+/// Every built-in exercise states what its edit moves, and that is what the engine computes.
+#[test]
+fn every_exercise_claim_is_what_the_engine_computes() {
+    for (i, q) in crate::lab::exercises::builtin().questions.iter().enumerate() {
+        assert!(!q.moves.is_empty(), "question {} states no moves", i + 1);
+        crate::lab::exercises::reveal(q).unwrap_or_else(|e| panic!("question {}: {e}", i + 1));
+    }
+    let mut wrong = crate::lab::exercises::builtin().questions[0].clone();
+    wrong.moves = vec!["src .drv".into()];
+    assert!(crate::lab::exercises::reveal(&wrong).unwrap_err().contains("the engine moves"));
+}
+
+/// "What moved" after changing zip's outputHash in the font story: the verdict first, and no
+/// "nothing depends on it" while dependents' .drv paths moved (issue 12).
+#[test]
+fn account_names_drv_only_dependents() {
+    let s = scenarios().into_iter().find(|s| s.id == "font-fod").unwrap();
+    let p = Playground::from_scenario(s);
+    let e = parse_edit(&p.specs["zip"], "outputHash", "sha256-BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA=").unwrap();
+    let q = p.reduce(Action::Edit("zip".into(), e)).unwrap();
+    let lines = account(q.last_change.as_ref().unwrap(), &q.computed, &q.specs);
+    assert_eq!(lines[0], "nix-build would rebuild: zip");
+    assert!(lines.iter().all(|l| !l.contains("nothing depends on it")), "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("Only the .drv paths of font, theme moved")), "{lines:?}");
+    let p = Playground::default();
+    let q = p.reduce(Action::TrySuggested).unwrap();
+    let lines = account(q.last_change.as_ref().unwrap(), &q.computed, &q.specs);
+    assert_eq!(lines[0], "nothing rebuilds: only .drv files changed — the old outputs are reused");
+}
+
+/// The account, property-tested against the change set on random graphs and edits.
+mod account_props {
+    use crate::lab::edit::SpecEdit;
+    use crate::lab::eval::{DrvSpec, FixedSpec, SpecGraph};
+    use crate::lab::playground::{account, drv_fates, verdict, Action, DrvFate, Playground};
+    use crate::lab::scenarios::Scenario;
+    use drvlab_engine::hash::HashAlgo;
+    use drvlab_engine::store_path::FixedMode;
+    use proptest::prelude::*;
+
+    const H: &str = "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73";
+
+    /// `n` derivations d0…, each referring to some earlier ones; some fixed-output, some
+    /// content-addressed.
+    fn graph(kinds: &[u8], refs: &[u64]) -> SpecGraph {
+        let mut g = SpecGraph::new();
+        for (i, k) in kinds.iter().enumerate() {
+            let mut script = format!("echo {i} > $out");
+            for j in 0..i {
+                if refs[i] >> j & 1 == 1 {
+                    script.push_str(&format!(" ${{d{j}}}"));
+                }
+            }
+            let mut s = DrvSpec::new(&format!("p{i}"), "x86_64-linux", "/bin/sh", &["-c", &script]);
+            s.env.push(("v".into(), "1".into()));
+            match k % 4 {
+                0 => {
+                    s.fixed = Some(FixedSpec {
+                        mode: FixedMode::Flat,
+                        algo: Some(HashAlgo::Sha256),
+                        hash: H.into(),
+                        omit_mode: false,
+                    })
+                }
+                1 if i == 0 => s.content_addressed = true,
+                _ => {}
+            }
+            g.insert(format!("d{i}"), s);
+        }
+        g
+    }
+
+    fn an_edit(which: u8, i: usize) -> SpecEdit {
+        match which % 5 {
+            0 => SpecEdit::Builder("/bin/bash".into()),
+            1 => SpecEdit::EnvValue(0, "2".into()),
+            2 => SpecEdit::Name(format!("q{i}")),
+            3 => SpecEdit::FixedHash("1kjzfc3ppwnnq1ka7wvmyq2shv0sp2hxsdrifx5lbyzl3ysf5pd3".into()),
+            _ => SpecEdit::Fixed(false),
+        }
+    }
+
+    fn rebuild_list(v: &str) -> Vec<String> {
+        v.strip_prefix("nix-build would rebuild: ")
+            .map(|r| r.split(';').next().unwrap().split(", ").map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        #[test]
+        fn account_agrees_with_the_change_set(
+            kinds in proptest::collection::vec(0u8..4, 1..6),
+            refs in proptest::collection::vec(any::<u64>(), 6),
+            at in 0usize..6,
+            which in 0u8..5,
+        ) {
+            let specs = graph(&kinds, &refs);
+            let key = format!("d{}", at % kinds.len());
+            let scenario = Scenario { specs: specs.clone(), selected: "d0", ..crate::lab::scenarios::default_scenario() };
+            let p = Playground::from_scenario(scenario);
+            let Some(q) = p.reduce(Action::Edit(key.clone(), an_edit(which, at))) else { return Ok(()) };
+            let Some(ch) = q.last_change.as_ref() else { return Ok(()) };
+            let lines = account(ch, &q.computed, &q.specs);
+            let fates = drv_fates(ch, &q.specs);
+            // Every derivation has exactly one fate, and it is the change set's.
+            for (k, f) in &fates {
+                let mine: Vec<_> = ch.changes.iter().filter(|c| &c.id.key == k).collect();
+                let out_moved = mine.iter().any(|c| c.id.output.is_some() && c.moved());
+                let drv_moved = mine.iter().any(|c| c.id.output.is_none() && c.moved());
+                prop_assert_eq!(*f == DrvFate::Rebuilds, out_moved, "{}", k);
+                prop_assert_eq!(matches!(f, DrvFate::Stays), !out_moved && !drv_moved, "{}", k);
+            }
+            // The verdict comes first and names exactly the derivations whose outputs moved.
+            prop_assert_eq!(&lines[0], &verdict(ch, &q.specs));
+            let mut rebuilt: Vec<String> =
+                fates.iter().filter(|(_, f)| *f == DrvFate::Rebuilds).map(|(k, _)| k.clone()).collect();
+            let mut said = rebuild_list(&lines[0]);
+            rebuilt.sort();
+            said.sort();
+            prop_assert_eq!(&said, &rebuilt);
+            let any_moved = ch.changes.iter().any(|c| c.moved());
+            let any_out = fates.iter().any(|(_, f)| matches!(f, DrvFate::Rebuilds | DrvFate::BuildsToKnow));
+            prop_assert_eq!(lines[0].starts_with("nothing rebuilds"), !any_out);
+            prop_assert_eq!(lines[0] == "nothing rebuilds: only .drv files changed — the old outputs are reused", any_moved && !any_out);
+            // No sentence says nothing else moved while something else did.
+            let others_moved = ch.changes.iter().any(|c| c.id.key != key && c.moved());
+            prop_assert!(!(others_moved && lines.iter().any(|l| l.starts_with("Nothing else moved"))), "{:?}", lines);
+            // Each derivation named as ".drv only" has a moved .drv and no moved output.
+            for l in &lines {
+                if let Some(rest) = l.strip_prefix("Only the .drv path") {
+                    let names = rest.trim_start_matches('s').trim_start_matches(" of ").split(" moved").next().unwrap();
+                    for k in names.split(", ") {
+                        prop_assert!(fates.iter().any(|(x, f)| x == k && *f == DrvFate::DrvOnly), "{}: {:?}", k, lines);
+                    }
+                }
+            }
+        }
+    }
 }
