@@ -41,6 +41,8 @@ pub enum SpecEdit {
     TreeContents(usize, usize, String),
     AddTreeFile(usize),
     RemoveTreeFile(usize, usize),
+    /// Drop an imported store path from `inputSrcs`.
+    RemoveStoreSrc(usize),
 }
 
 impl SpecEdit {
@@ -220,6 +222,11 @@ impl SpecEdit {
                     s.sources.remove(i);
                 }
             }
+            SpecEdit::RemoveStoreSrc(i) => {
+                if i < s.store_srcs.len() {
+                    s.store_srcs.remove(i);
+                }
+            }
         }
     }
 
@@ -264,6 +271,9 @@ impl SpecEdit {
             SpecEdit::AddSource => "added a text source".into(),
             SpecEdit::AddDirSource => "added a directory source".into(),
             SpecEdit::RemoveSource(_) => "removed a source".into(),
+            SpecEdit::RemoveStoreSrc(i) => {
+                format!("removed store source {}", spec.store_srcs.get(*i).map_or("?", String::as_str))
+            }
             SpecEdit::AddTreeFile(i) => {
                 format!("added an entry to {}", spec.sources.get(*i).map_or("?", |x| x.attr.as_str()))
             }

@@ -102,10 +102,26 @@ pub fn editor() -> Html {
         })
     };
     let heading_id = format!("edit-{key}");
+    // Errors of a field that has no text box of its own are shown at the top, with the field.
+    let has_box = |f: &str| {
+        let parts: Vec<&str> = f.split('.').collect();
+        matches!(
+            parts.as_slice(),
+            ["name" | "system" | "builder" | "outputs"]
+                | ["fixed", "hash"]
+                | ["args" | "store_srcs", _]
+                | ["env", _, "key" | "value"]
+                | ["sources", _, "name"]
+                | ["sources", _, "tree", _, "path"]
+        )
+    };
     let general_errors: Vec<String> = errors
         .iter()
-        .filter(|e| matches!(e.field.as_str(), "inputs" | "graph" | "fixed"))
-        .map(|e| e.message.clone())
+        .filter(|e| !has_box(&e.field))
+        .map(|e| match e.field.as_str() {
+            "inputs" | "graph" | "fixed" => e.message.clone(),
+            f => format!("{f}: {}", e.message),
+        })
         .collect();
     let lints: Vec<String> = computed.lints.iter().filter(|l| l.key == key).map(|l| l.message.clone()).collect();
 
@@ -215,6 +231,18 @@ pub fn editor() -> Html {
                 </select>
             </div>
             <super::sources::Sources drv={key.clone()} />
+            if !spec.store_srcs.is_empty() {
+                <fieldset class="store-srcs" aria-label="store paths used as sources">
+                    <legend>{"Store paths used as sources (inputSrcs from an import; drvlab does not have their contents)"}</legend>
+                    { for spec.store_srcs.iter().enumerate().map(|(i, s)| html! {
+                        <div class="rowfield">
+                            <code class="grow">{s.clone()}</code>
+                            <button class="small" aria-label={format!("remove store source {i}")} onclick={click(SpecEdit::RemoveStoreSrc(i))}>{"×"}</button>
+                            if let Some(e) = err_for(&format!("store_srcs.{i}")) { <div class="fielderr" role="alert">{e}</div> }
+                        </div>
+                    }) }
+                </fieldset>
+            }
             <div class="row switches">
                 <label><input type="checkbox" aria-label="fixed-output" checked={spec.fixed.is_some()} onclick={click(SpecEdit::Fixed(spec.fixed.is_none()))} />{" fixed-output (outputHash)"}</label>
                 <label><input type="checkbox" aria-label="content-addressed" checked={spec.content_addressed} onclick={click(SpecEdit::ContentAddressed(!spec.content_addressed))} />{" content-addressed (__contentAddressed)"}</label>

@@ -10,7 +10,7 @@ pub fn embed_panel() -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
     let p = ctx.p();
     let computed = ctx.computed();
-    let full = super::share::link_for(p);
+    let full = super::share::link_for(p).unwrap_or_default();
     // Every derivation, inputs first, so the embed shows what collapses and what moves.
     let (mut order, _) = crate::lab::eval::spec_order(&p.specs);
     order.extend(p.specs.keys().filter(|k| !order.contains(k)).cloned().collect::<Vec<_>>());
@@ -51,6 +51,11 @@ pub fn embed_panel() -> Html {
             if let Some(c) = &p.last_change {
                 <div class="change" aria-live="polite">
                     { for account(c, &computed, &p.specs).into_iter().map(|l| html! { <p>{l}</p> }) }
+                </div>
+            }
+            if !computed.eval.errors.is_empty() {
+                <div class="errors" role="alert" data-testid="embed-errors">
+                    { for computed.eval.errors.iter().map(|e| html! { <p>{e.describe()}</p> }) }
                 </div>
             }
             <p class="open"><a href={full} target="_blank" rel="noopener">{"Open in the full playground ↗"}</a></p>
