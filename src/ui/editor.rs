@@ -75,14 +75,25 @@ pub fn editor() -> Html {
         let key = key.clone();
         Callback::from(move |_: MouseEvent| ctx.dispatch(Action::Edit(key.clone(), e.clone())))
     };
+    // A rejected key stays in the field, with why underneath (the reducer ignores it).
+    let rename_err = use_state(|| None::<(String, String)>);
     let on_rename = {
         let ctx = ctx.clone();
         let key = key.clone();
+        let rename_err = rename_err.clone();
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<HtmlInputElement>().value();
-            ctx.dispatch(Action::RenameKey(key.clone(), v))
+            let specs = &ctx.p().specs;
+            match crate::lab::playground::rename_problem(&|k| specs.contains_key(k), &key, &v) {
+                Some(why) => rename_err.set(Some((key.clone(), format!("{v:?} was not used: {why}")))),
+                None => {
+                    rename_err.set(None);
+                    ctx.dispatch(Action::RenameKey(key.clone(), v))
+                }
+            }
         })
     };
+    let rename_msg = rename_err.as_ref().filter(|(k, _)| *k == key).map(|(_, m)| m.clone());
     let inputs = references(&spec, &p.specs);
     let on_add_input = {
         let ctx = ctx.clone();
@@ -184,9 +195,11 @@ pub fn editor() -> Html {
             if !lints.is_empty() {
                 <div class="lints">{ for lints.iter().map(|l| html! { <p class="lint">{"⚠ "}{l.clone()}</p> }) }</div>
             }
-            <div class="field">
+            <div class={classes!("field", rename_msg.is_some().then_some("invalid"))}>
                 <label for="f-key">{"key (used as ${key} in other derivations)"}</label>
-                <input id="f-key" type="text" aria-label="key" value={key.clone()} onchange={on_rename} spellcheck="false" />
+                <input id="f-key" type="text" aria-label="key" value={key.clone()} onchange={on_rename} spellcheck="false"
+                    aria-invalid={rename_msg.is_some().to_string()} aria-describedby="f-key-err" />
+                if let Some(m) = rename_msg { <div class="fielderr" id="f-key-err" role="alert">{m}</div> }
             </div>
             <TextField label="name" value={spec.name.clone()} on={edit(SpecEdit::Name)} error={err_for("name")} />
             <TextField label="system" value={spec.system.clone()} on={edit(SpecEdit::System)} error={err_for("system")} />
