@@ -50,21 +50,6 @@ fn state() -> impl Strategy<Value = Shared> {
     })
 }
 
-/// Outside the interpolations drvlab writes (`${d_…}`, `${builtins.…}`), no `${` in the export
-/// may be unescaped: every `${` is preceded by an odd number of backslashes or is drvlab's own.
-fn unescaped_interpolations(nix: &str) -> Vec<String> {
-    let b = nix.as_bytes();
-    let mut bad = Vec::new();
-    for (i, _) in nix.match_indices("${") {
-        let backslashes = b[..i].iter().rev().take_while(|&&c| c == b'\\').count();
-        let own = ["${d_", "${x_", "${builtins."].iter().any(|p| nix[i..].starts_with(p));
-        if backslashes % 2 == 0 && !own {
-            bad.push(nix[i..].chars().take(30).collect());
-        }
-    }
-    bad
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -101,7 +86,7 @@ proptest! {
     fn any_state_exports_without_foreign_interpolation(s in state()) {
         let _ = evaluate(&s.specs, &Options::default());
         let nix = to_nix_expression(&s.specs);
-        let bad = unescaped_interpolations(&nix);
+        let bad = drvlab::lab::eval::foreign_interpolations(&nix);
         prop_assert!(bad.is_empty(), "{:?} in\n{}", bad, nix);
     }
 }

@@ -778,6 +778,21 @@ fn escape_nix(out: &mut String, t: &str) {
     }
 }
 
+/// Where a `.nix` export has a `${` that drvlab did not write (its own are `${d_…}`, `${x_…}`
+/// and `${builtins.…}`) and that no backslash escapes: what the tests and fuzz targets check
+/// every export for. Empty for every export [`to_nix_expression`] makes.
+pub fn foreign_interpolations(nix: &str) -> Vec<usize> {
+    let b = nix.as_bytes();
+    nix.match_indices("${")
+        .map(|(i, _)| i)
+        .filter(|&i| {
+            let backslashes = b[..i].iter().rev().take_while(|&&c| c == b'\\').count();
+            let own = ["${d_", "${x_", "${builtins."].iter().any(|p| nix[i..].starts_with(p));
+            backslashes % 2 == 0 && !own
+        })
+        .collect()
+}
+
 /// The graph as a `.nix` file of plain `derivation { … }` calls; it evaluates to a list of
 /// every derivation, so `nix-instantiate FILE` prints each `.drv` path, in key order.
 pub fn to_nix_expression(specs: &SpecGraph) -> String {
