@@ -4,6 +4,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
+import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -82,6 +83,7 @@ describe('drvlab safety', () => {
   test('link: a link the page refuses stays in the address bar and is offered for copying', async () => {
     const p = b.page;
     const long = `${BASE_URL}#s1.${'A'.repeat(70000)}`;
+    await p.goto('about:blank'); // a fresh load, not a same-page fragment change
     await openApp(p, long);
     await p.getByRole('alert').filter({ hasText: 'This link could not be opened' }).waitFor();
     assert.equal(p.url(), long, 'the address bar keeps the refused link');
@@ -95,11 +97,10 @@ describe('drvlab safety', () => {
     await openApp(p, `${BASE_URL}?scenario=fetch-build-app`);
     const key = (await p.locator('#f-key').inputValue()).trim();
     const editor = p.getByRole('region', { name: key, exact: true });
-    let noise = '';
-    let x = 7;
-    for (let i = 0; i < 80000; i++) { x = (x * 1103515245 + 12345) & 0x7fffffff; noise += String.fromCharCode(33 + (x % 90)); }
+    const noise = crypto.randomBytes(60000).toString('base64'); // 80,000 characters, incompressible
     const arg0 = editor.getByRole('textbox', { name: 'args 0' });
     await arg0.fill(noise);
+    await p.waitForFunction(() => !location.hash.includes('s1.'));
     const share = await openDetails(p, 'Share, embed');
     await share.getByTestId('no-link').waitFor();
     assert.match(await share.getByTestId('no-link').textContent(), /too large for a link/);
@@ -182,5 +183,20 @@ describe('drvlab safety', () => {
     const p = b.page;
     await openApp(p, `${BASE_URL}?scenario=url%2Dchanged`);
     assert.equal(await p.getByRole('combobox', { name: 'scenario' }).inputValue(), 'url-changed');
+  });
+
+  test('clear errors: an exercise address that answers with a page, or never answers, says so', async () => {
+    const p = b.page;
+    await p.goto('about:blank');
+    await openApp(p, `${BASE_URL}?exercises=./`);
+    const region = p.getByRole('region', { name: 'exercises' });
+    await region.getByText('web page (HTML), not an exercise set').waitFor();
+    assert.ok(!/line 1 column 1/.test(await region.textContent()));
+    await p.route('**/never.json', () => {}); // held: the server never answers
+    await p.goto('about:blank');
+    await openApp(p, `${BASE_URL}?exercises=never.json`);
+    await region.getByText('did not answer within 15 seconds').waitFor({ timeout: 20_000 });
+    await p.unroute('**/never.json');
+    await shot(p, 'safety-exercise-timeout');
   });
 });

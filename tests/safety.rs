@@ -155,3 +155,15 @@ fn damaged_links_say_it_in_words() {
         }
     }
 }
+
+/// An invalid name says what and where once, in words ("name: name: …" before).
+#[test]
+fn a_bad_name_is_said_once() {
+    let mut g = drvlab::lab::eval::reference_graph();
+    g.get_mut("build").unwrap().name = "bad name".into();
+    let ev = evaluate(&g, &Options::default());
+    let e = ev.errors.iter().find(|e| e.key == "build").unwrap();
+    assert_eq!(e.field, "name");
+    assert!(!e.message.starts_with("name:"), "{}", e.message);
+    assert_eq!(e.describe().matches("name:").count(), 1, "{}", e.describe());
+}

@@ -534,8 +534,15 @@ pub fn evaluate_one(
 ) -> Result<(Derivation, Resolved), EvalError> {
     let d = to_derivation(key, &specs[key], specs, done, opts)?;
     let r = resolve_one(key, &d, done, opts).map_err(|e| {
-        let message = e.to_string();
-        let message = message.strip_prefix(&format!("{key}: ")).unwrap_or(&message).to_string();
+        // The field says where; the message says what (not "name: name: …").
+        let message = match &e {
+            GraphError::Name { source, .. } => source.to_string(),
+            GraphError::OutputName { output, source, .. } => format!("output {output}: {source}"),
+            _ => {
+                let m = e.to_string();
+                m.strip_prefix(&format!("{key}: ")).unwrap_or(&m).to_string()
+            }
+        };
         let field = match &e {
             GraphError::Name { .. } => "name",
             GraphError::OutputName { .. } => "outputs",

@@ -51,13 +51,7 @@ pub fn exercises_panel() -> Html {
             if let Some(url) = set_url() {
                 // An address that never answers gets a note after 15 s (and is then ignored).
                 let done = std::rc::Rc::new(std::cell::Cell::new(false));
-                if !(url.starts_with("https://") || url.starts_with("http://")) {
-                    done.set(true);
-                    load_error.set(Some(format!(
-                        "Could not load the exercise set from {url:?}: it is not a full web address (https://…). Showing the built-in set."
-                    )));
-                }
-                if let Some(w) = web_sys::window().filter(|_| !done.get()) {
+                if let Some(w) = web_sys::window() {
                     let (done, load_error, url) = (done.clone(), load_error.clone(), url.clone());
                     let note = wasm_bindgen::closure::Closure::once_into_js(move || {
                         if !done.replace(true) {
@@ -71,16 +65,12 @@ pub fn exercises_panel() -> Html {
                         15_000,
                     );
                 }
-                let started = !done.get();
                 wasm_bindgen_futures::spawn_local(async move {
-                    if !started {
-                        return;
-                    }
                     let text = async {
                         let w = web_sys::window().ok_or("no window")?;
                         let resp = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(&url))
                             .await
-                            .map_err(|_| "the request failed")?;
+                            .map_err(|_| "the request failed (the address is invalid or unreachable, or its server does not let other sites read it)")?;
                         let resp: web_sys::Response =
                             wasm_bindgen::JsCast::dyn_into(resp).map_err(|_| "not a response")?;
                         if !resp.ok() {

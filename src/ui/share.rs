@@ -184,7 +184,8 @@ fn read_kept(k: &str) -> Option<crate::lab::share::Shared> {
 /// Shows a clear message instead of a dead page when drvlab panics: the link of the last state
 /// shown (kept in the browser too, and offered rather than reopened on the next load).
 pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
+    // Through yew, which otherwise installs its own (console-only) hook when it renders.
+    yew::set_custom_panic_hook(Box::new(|info| {
         let link =
             SESSION.try_with(|s| s.try_borrow().map(|s| s.last_link.clone()).unwrap_or_default()).unwrap_or_default();
         if let Some(st) = storage() {
