@@ -153,6 +153,18 @@ impl EvalError {
     /// The error in the page's words: which derivation, which field (as the editor labels it),
     /// what is wrong.
     pub fn describe(&self) -> String {
+        let field = self.field_label();
+        let key = if self.key.is_empty() { "the graph".to_string() } else { format!("derivation {}", self.key) };
+        if field.is_empty() {
+            format!("{key}: {}", self.message)
+        } else {
+            format!("{key}, {field}: {}", self.message)
+        }
+    }
+
+    /// The field as the editor labels it (`args 1`, `env row 3`, `store source 1`); empty for
+    /// the derivation as a whole (its inputs, the graph).
+    pub fn field_label(&self) -> String {
         let parts: Vec<&str> = self.field.split('.').collect();
         let field = match parts.as_slice() {
             ["args", i] => format!("args {i}"),
@@ -166,12 +178,7 @@ impl EvalError {
             ["inputs"] | ["graph"] => String::new(),
             _ => self.field.clone(),
         };
-        let key = if self.key.is_empty() { "the graph".to_string() } else { format!("derivation {}", self.key) };
-        if field.is_empty() {
-            format!("{key}: {}", self.message)
-        } else {
-            format!("{key}, {}: {}", field.trim_end(), self.message)
-        }
+        field.trim_end().to_string()
     }
 }
 
