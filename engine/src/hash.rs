@@ -112,6 +112,39 @@ impl HashFormat {
     }
 }
 
+/// `"; it contains U+200B (zero-width space) at character 3"` for the invisible characters
+/// of `text` (zero-width, direction marks, byte-order mark, non-breaking or odd spaces).
+pub fn invisible_note(text: &str) -> String {
+    let name = |c: char| match c {
+        '\u{200b}' => Some("zero-width space"),
+        '\u{200c}' => Some("zero-width non-joiner"),
+        '\u{200d}' => Some("zero-width joiner"),
+        '\u{200e}' => Some("left-to-right mark"),
+        '\u{200f}' => Some("right-to-left mark"),
+        '\u{202a}'..='\u{202e}' => Some("text direction override"),
+        '\u{2066}'..='\u{2069}' => Some("text direction isolate"),
+        '\u{2060}' => Some("word joiner"),
+        '\u{feff}' => Some("byte-order mark"),
+        '\u{00a0}' => Some("non-breaking space"),
+        '\u{00ad}' => Some("soft hyphen"),
+        ' ' => Some("space"),
+        '\t' => Some("tab"),
+        '\n' | '\r' => Some("line break"),
+        c if c.is_control() => Some("control character"),
+        _ => None,
+    };
+    let found: Vec<String> = text
+        .chars()
+        .enumerate()
+        .filter_map(|(i, c)| name(c).map(|n| format!("U+{:04X} ({n}) at character {}", c as u32, i + 1)))
+        .collect();
+    if found.is_empty() {
+        String::new()
+    } else {
+        format!("; it contains the invisible {}", found.join(", "))
+    }
+}
+
 /// A digest together with its algorithm.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Hash {
@@ -134,7 +167,10 @@ pub enum HashError {
     Empty,
     #[error("hash {text:?} names no algorithm; write it as `sha256:…` or `sha256-…` (SRI), or give the algorithm separately")]
     NoAlgo { text: String },
-    #[error("hash {text:?} is {len} characters; {algo} is {b16} in base16, {b32} in nix32 or {b64} in base64")]
+    #[error(
+        "hash {text:?} is {len} characters; {algo} is {b16} in base16, {b32} in nix32 or {b64} in base64{}",
+        invisible_note(text)
+    )]
     BadLength { text: String, len: usize, algo: HashAlgo, b16: usize, b32: usize, b64: usize },
     #[error("hash {text:?} has invalid {format} character {ch:?} at position {pos}")]
     BadChar { text: String, format: &'static str, ch: char, pos: usize },
@@ -245,9 +281,10 @@ impl Hash {
         lenient: bool,
     ) -> Result<(Hash, HashFormat), HashError> {
         let len = body.len();
+        // Counted in characters, as a person counts them; invisible ones are named.
         let bad_len = || HashError::BadLength {
             text: text.to_string(),
-            len,
+            len: body.chars().count(),
             algo,
             b16: algo.text_len(HashFormat::Base16),
             b32: algo.text_len(HashFormat::Nix32),
@@ -371,6 +408,10 @@ mod tests {
         ));
         let bad32 = format!("e{}", &EMPTY_SHA256_NIX32[1..]);
         assert!(matches!(Hash::parse(&bad32, Some(HashAlgo::Sha256)), Err(HashError::BadChar { ch: 'e', pos: 0, .. })));
+        // Lengths in characters, invisible characters named.
+        let accent = format!("é{}", &EMPTY_SHA256_NIX32[1..]);
+        let e = Hash::parse(&format!("{accent}\u{200b}"), Some(HashAlgo::Sha256)).unwrap_err().to_string();
+        assert!(e.contains("is 53 characters") && e.contains("U+200B (zero-width space) at character 53"), "{e}");
         assert!(matches!(
             Hash::parse(&format!("sha1:{EMPTY_SHA256_HEX}"), Some(HashAlgo::Sha256)),
             Err(HashError::AlgoMismatch { found: HashAlgo::Sha1, expected: HashAlgo::Sha256, .. })

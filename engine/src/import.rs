@@ -221,6 +221,16 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
     };
     let single;
     let (entries, mut shape) = match top.get("version") {
+        Some(Value::String(v)) => {
+            return Err(ImportError::Document(format!(
+                "\"version\" is the text {v:?}; Nix writes the number (\"version\": 4, without quotes)"
+            )))
+        }
+        Some(Value::Number(n)) if n.as_u64().is_none() => {
+            return Err(ImportError::Document(format!(
+                "\"version\" is {n}; Nix writes a whole number (\"version\": 4)"
+            )))
+        }
         Some(Value::Number(n)) => {
             if n.as_u64() != Some(4) {
                 return Err(ImportError::Document(format!(

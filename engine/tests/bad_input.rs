@@ -176,3 +176,13 @@ fn malformed_documents_and_graphs() {
         assert_eq!(json_err(doc), *want, "document {doc}");
     }
 }
+
+/// A version written as text or with a fraction says so, not "field env: missing".
+#[test]
+fn version_as_text_or_fraction_says_what_nix_writes() {
+    let doc = |v: &str| format!(r#"{{"version": {v}, "derivations": {{}}}}"#);
+    let e = drvlab_engine::import::import_json(&doc("\"4\""), "/nix/store").unwrap_err().to_string();
+    assert!(e.contains("\"version\" is the text \"4\"") && e.contains("without quotes"), "{e}");
+    let e = drvlab_engine::import::import_json(&doc("4.0"), "/nix/store").unwrap_err().to_string();
+    assert!(e.contains("\"version\" is 4.0; Nix writes a whole number"), "{e}");
+}

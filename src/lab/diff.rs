@@ -43,7 +43,7 @@ fn fields(s: &DrvSpec) -> Vec<(String, String)> {
             // One line per entry, so two trees differ in the entries that differ.
             Some(files) => files
                 .iter()
-                .map(|t| format!("{} ({:?}): {:?}", t.path, t.kind, t.contents))
+                .map(|t| format!("{} ({}): {:?}", t.path, format!("{:?}", t.kind).to_lowercase(), t.contents))
                 .collect::<Vec<_>>()
                 .join("\n"),
         };

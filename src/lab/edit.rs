@@ -51,6 +51,8 @@ pub enum SpecEdit {
     TypedValue(usize, serde_json::Value),
     AddTyped,
     RemoveTyped(usize),
+    /// Drop an imported store path from `inputSrcs`.
+    RemoveStoreSrc(usize),
 }
 
 impl SpecEdit {
@@ -260,6 +262,11 @@ impl SpecEdit {
                     s.typed_env.remove(i);
                 }
             }
+            SpecEdit::RemoveStoreSrc(i) => {
+                if i < s.store_srcs.len() {
+                    s.store_srcs.remove(i);
+                }
+            }
         }
     }
 
@@ -313,6 +320,9 @@ impl SpecEdit {
             }
             SpecEdit::AddTyped => "added a value (in __json)".into(),
             SpecEdit::RemoveTyped(_) => "removed a value (in __json)".into(),
+            SpecEdit::RemoveStoreSrc(i) => {
+                format!("removed store source {}", spec.store_srcs.get(*i).map_or("?", String::as_str))
+            }
             SpecEdit::AddTreeFile(i) => {
                 format!("added an entry to {}", spec.sources.get(*i).map_or("?", |x| x.attr.as_str()))
             }
@@ -334,6 +344,28 @@ pub fn valid_key(k: &str) -> bool {
     matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_')
         && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
         && k.len() <= 40
+}
+
+/// Why a derivation cannot be renamed from `old` to `new` (`None`: it can).
+pub fn rename_problem(keys: &dyn Fn(&str) -> bool, old: &str, new: &str) -> Option<String> {
+    if old == new {
+        return None;
+    }
+    if new.is_empty() {
+        return Some("a key cannot be empty".into());
+    }
+    if keys(new) {
+        return Some(format!("there is already a derivation {new}; choose another key"));
+    }
+    if !valid_key(new) {
+        return Some(if new.chars().count() > 40 {
+            format!("{} characters; a key has at most 40", new.chars().count())
+        } else {
+            "a key starts with a letter or _ and has only letters, digits, _ and - (it is a Nix name in the export)"
+                .into()
+        });
+    }
+    None
 }
 
 /// Parses `FIELD=VALUE` as `drvlab moves --set` spells it: `name`, `system`, `builder`,
@@ -359,7 +391,9 @@ pub fn parse_edit(spec: &DrvSpec, field: &str, value: &str) -> Result<SpecEdit, 
         } else {
             Some(HashAlgo::parse(value).map_err(|e| e.to_string())?)
         }),
-        f if f.starts_with("outputHash") => return Err(format!("{f}: this derivation is not fixed-output")),
+        "outputHash" | "outputHashMode" | "outputHashAlgo" => {
+            return Err(format!("{field}: this derivation is not fixed-output (turn on fixed-output first)"))
+        }
         f => {
             if let Some(i) = f.strip_prefix("args.") {
                 let i: usize = i.parse().map_err(|_| format!("{f}: args.N needs a number"))?;
@@ -368,9 +402,13 @@ pub fn parse_edit(spec: &DrvSpec, field: &str, value: &str) -> Result<SpecEdit, 
                 }
                 SpecEdit::Arg(i, v)
             } else if let Some(k) = f.strip_prefix("env.") {
+                if crate::lab::eval::RESERVED.contains(&k) {
+                    return Err(format!("{f}: {k} has its own field; write {k}=VALUE"));
+                }
                 let i = spec.env.iter().position(|(e, _)| e == k).ok_or_else(|| {
                     let have: Vec<&str> = spec.env.iter().map(|(e, _)| e.as_str()).collect();
-                    format!("{f}: no such attribute (it has {})", have.join(", "))
+                    let have = if have.is_empty() { "no env attributes".to_string() } else { have.join(", ") };
+                    format!("{f}: this derivation has no attribute {k:?} (it has {have})")
                 })?;
                 SpecEdit::EnvValue(i, v)
             } else if let Some(k) = f.strip_prefix("json.") {

@@ -163,6 +163,39 @@ pub struct EvalError {
     pub message: String,
 }
 
+impl EvalError {
+    /// The error in the page's words: which derivation, which field (as the editor labels it),
+    /// what is wrong.
+    pub fn describe(&self) -> String {
+        let field = self.field_label();
+        let key = if self.key.is_empty() { "the graph".to_string() } else { format!("derivation {}", self.key) };
+        if field.is_empty() {
+            format!("{key}: {}", self.message)
+        } else {
+            format!("{key}, {field}: {}", self.message)
+        }
+    }
+
+    /// The field as the editor labels it (`args 1`, `env row 3`, `store source 1`); empty for
+    /// the derivation as a whole (its inputs, the graph).
+    pub fn field_label(&self) -> String {
+        let parts: Vec<&str> = self.field.split('.').collect();
+        let field = match parts.as_slice() {
+            ["args", i] => format!("args {i}"),
+            ["env", i, "key"] => format!("the name of env row {}", i.parse::<usize>().map_or(0, |i| i + 1)),
+            ["env", i, "value"] => format!("env row {}", i.parse::<usize>().map_or(0, |i| i + 1)),
+            ["fixed", "hash"] => "outputHash".into(),
+            ["sources", i, rest @ ..] => {
+                format!("source {} {}", i.parse::<usize>().map_or(0, |i| i + 1), rest.join(" "))
+            }
+            ["store_srcs", i] => format!("store source {}", i.parse::<usize>().map_or(0, |i| i + 1)),
+            ["inputs"] | ["graph"] => String::new(),
+            _ => self.field.clone(),
+        };
+        field.trim_end().to_string()
+    }
+}
+
 /// Attributes the person cannot set as plain env rows, because they have their own fields.
 pub const RESERVED: [&str; 11] = [
     "name",
@@ -177,6 +210,62 @@ pub const RESERVED: [&str; 11] = [
     "__impure",
     "__structuredAttrs",
 ];
+
+/// Attributes `derivationStrict` reads as booleans: as strings (all an env row can hold) Nix
+/// refuses them, so the lab does too.
+pub const SWITCHES: [&str; 3] = ["__structuredAttrs", "__ignoreNulls", "__impure"];
+
+/// Every string of a spec, with the field the page names it by.
+fn spec_strings(spec: &DrvSpec) -> Vec<(String, &str)> {
+    let mut v: Vec<(String, &str)> =
+        vec![("name".into(), &spec.name), ("system".into(), &spec.system), ("builder".into(), &spec.builder)];
+    v.extend(spec.args.iter().enumerate().map(|(i, a)| (format!("args.{i}"), a.as_str())));
+    for (i, (k, x)) in spec.env.iter().enumerate() {
+        v.push((format!("env.{i}.key"), k));
+        v.push((format!("env.{i}.value"), x));
+    }
+    v.extend(spec.outputs.iter().map(|o| ("outputs".to_string(), o.as_str())));
+    if let Some(f) = &spec.fixed {
+        v.push(("fixed.hash".into(), &f.hash));
+    }
+    for (i, src) in spec.sources.iter().enumerate() {
+        v.push((format!("sources.{i}.attr"), &src.attr));
+        v.push((format!("sources.{i}.name"), &src.name));
+        v.push((format!("sources.{i}.contents"), &src.contents));
+        for (j, t) in src.tree.iter().flatten().enumerate() {
+            v.push((format!("sources.{i}.tree.{j}.path"), &t.path));
+            v.push((format!("sources.{i}.tree.{j}.contents"), &t.contents));
+        }
+    }
+    v.extend(spec.store_srcs.iter().enumerate().map(|(i, p)| (format!("store_srcs.{i}"), p.as_str())));
+    v
+}
+
+/// What no Nix string can hold (a NUL character: Nix's strings end there), and store sources
+/// that are not store paths. Returns the field and the message.
+fn check_text(spec: &DrvSpec, opts: &Options) -> Result<(), (String, String)> {
+    for (field, text) in spec_strings(spec) {
+        if let Some(at) = text.chars().position(|c| c == '\0') {
+            return Err((
+                field,
+                format!("has a NUL character (at character {}), which a Nix string cannot hold", at + 1),
+            ));
+        }
+    }
+    for (i, p) in spec.store_srcs.iter().enumerate() {
+        let ok = store_path::parse_store_path(&opts.store_dir, p).is_some_and(|(hash, name)| {
+            hash.bytes().all(|b| b"0123456789abcdfghijklmnpqrsvwxyz".contains(&b))
+                && store_path::check_name(name).is_ok()
+        });
+        if !ok {
+            return Err((
+                format!("store_srcs.{i}"),
+                format!("{p:?} is not a store path ({}/<32 nix32 characters>-<name>)", opts.store_dir),
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// A reference `${key}` or `${key.output}` found in a string.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -319,6 +408,16 @@ pub fn to_derivation(
     opts: &Options,
 ) -> Result<Derivation, EvalError> {
     let err = |field: &str, message: String| EvalError { key: key.to_string(), field: field.to_string(), message };
+    check_text(spec, opts).map_err(|(field, message)| err(&field, message))?;
+    // As derivationStrict: "required attribute 'builder' missing" for an empty one.
+    for (field, v) in [("system", &spec.system), ("builder", &spec.builder)] {
+        if v.is_empty() {
+            return Err(err(
+                field,
+                format!("is empty; Nix requires a {field} (\"required attribute '{field}' missing\")"),
+            ));
+        }
+    }
     let mut inputs = BTreeMap::new();
     let mut env = BTreeMap::new();
     let builder = substitute(&spec.builder, key, "builder", specs, done, &mut inputs)?;
@@ -347,6 +446,12 @@ pub fn to_derivation(
     for (i, (k, v)) in spec.env.iter().enumerate() {
         if k.is_empty() {
             return Err(err(&format!("env.{i}.key"), "attribute name is empty".into()));
+        }
+        if SWITCHES.contains(&k.as_str()) {
+            return Err(err(
+                &format!("env.{i}.key"),
+                format!("{k:?} is a switch Nix reads as true or false, not a string; drvlab does not model it"),
+            ));
         }
         if RESERVED.contains(&k.as_str()) || outputs.contains(k) {
             return Err(err(&format!("env.{i}.key"), format!("{k:?} has its own field; set it there")));
@@ -570,8 +675,15 @@ pub fn evaluate_one(
 ) -> Result<(Derivation, Resolved), EvalError> {
     let d = to_derivation(key, &specs[key], specs, done, opts)?;
     let r = resolve_one(key, &d, done, opts).map_err(|e| {
-        let message = e.to_string();
-        let message = message.strip_prefix(&format!("{key}: ")).unwrap_or(&message).to_string();
+        // The field says where; the message says what (not "name: name: …").
+        let message = match &e {
+            GraphError::Name { source, .. } => source.to_string(),
+            GraphError::OutputName { output, source, .. } => format!("output {output}: {source}"),
+            _ => {
+                let m = e.to_string();
+                m.strip_prefix(&format!("{key}: ")).unwrap_or(&m).to_string()
+            }
+        };
         let field = match &e {
             GraphError::Name { .. } => "name",
             GraphError::OutputName { .. } => "outputs",
@@ -607,19 +719,30 @@ pub fn evaluate(specs: &SpecGraph, opts: &Options) -> Evaluated {
 
 /// Escapes a string for a Nix double-quoted literal, turning `${key}` references into
 /// interpolations of the `let` binding for `key`.
-fn nix_string(s: &str, specs: &SpecGraph, binding: &dyn Fn(&str) -> String, store_srcs: &[String]) -> String {
-    let refs = find_refs(s, &|k| specs.contains_key(k));
+/// `is_key` says which `${…}` are references: none, for a field the lab takes literally (only
+/// args and env values hold references). `store_srcs` are the paths to write with context (in
+/// fields Nix lets carry it: args, env values, builder, system).
+fn nix_string(
+    s: &str,
+    is_key: &dyn Fn(&str) -> bool,
+    binding: &dyn Fn(&str) -> String,
+    store_srcs: &[String],
+) -> String {
+    let refs = find_refs(s, is_key);
     let mut out = String::from("\"");
     let mut last = 0;
     // An existing store path among the sources is written `${builtins.storePath "…"}` so that it
     // carries string context (and so lands in inputSrcs), as it did in the original expression.
     let lit = |out: &mut String, t: &str| {
         let mut rest = t;
-        while let Some((i, p)) =
-            store_srcs.iter().filter_map(|p| rest.find(p.as_str()).map(|i| (i, p))).min_by_key(|x| x.0)
+        // (An empty entry would match everywhere and never advance: only store paths count.)
+        let paths = store_srcs.iter().filter(|p| !p.is_empty());
+        while let Some((i, p)) = paths.clone().filter_map(|p| rest.find(p.as_str()).map(|i| (i, p))).min_by_key(|x| x.0)
         {
             escape_into(out, &rest[..i]);
-            out.push_str(&format!("${{builtins.storePath \"{p}\"}}"));
+            out.push_str("${builtins.storePath \"");
+            escape_into(out, p);
+            out.push_str("\"}");
             rest = &rest[i + p.len()..];
         }
         escape_into(out, rest);
@@ -655,8 +778,21 @@ fn tree_dir(key: &str, i: usize) -> String {
     format!("sources/{}-{i}", binding(key))
 }
 
+/// The `let` binding of a key: `d_KEY` for a key of letters, digits, `_` and `-` (an
+/// identifier, and safe in a path literal); any other key (a link's keys are checked, but a
+/// graph can come from elsewhere) is spelled in hex, so no two keys share a binding and no key
+/// can write Nix code.
 fn binding(key: &str) -> String {
-    format!("d_{}", key.replace(['-', '\''], "_"))
+    let plain = key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if plain {
+        format!("d_{key}")
+    } else {
+        key.bytes().fold(String::from("x_"), |mut s, b| {
+            s.push_str(&format!("{b:02x}"));
+            s
+        })
+    }
 }
 
 /// The expression for source `i`: `builtins.toFile name "contents"`, with `${attr}` of an
@@ -669,12 +805,43 @@ fn source_expr(key: &str, sources: &[SourceSpec], i: usize) -> String {
     if src.tree.is_some() {
         return format!("builtins.path {{ path = ./{}; name = \"{name}\"; }}", tree_dir(key, i));
     }
-    let mut lit = String::new();
-    escape_nix(&mut lit, &src.contents);
+    // The text in pieces, literal or an earlier source, split as `substitute_sources` replaces
+    // (a pattern cannot span an inserted path: store paths hold no `$`, `{` or `}`); each
+    // literal piece is escaped on its own, so none can join the next into Nix syntax.
+    enum Piece<'a> {
+        Lit(&'a str),
+        Src(usize),
+    }
+    let mut pieces = vec![Piece::Lit(src.contents.as_str())];
     for (j, earlier) in sources[..i].iter().enumerate() {
-        let mut pattern = String::new();
-        escape_nix(&mut pattern, &format!("${{{}}}", earlier.attr));
-        lit = lit.replace(&pattern, &format!("${{{}}}", source_expr(key, sources, j)));
+        let pattern = format!("${{{}}}", earlier.attr);
+        pieces = pieces
+            .into_iter()
+            .flat_map(|p| match p {
+                Piece::Lit(t) if t.contains(&pattern) => {
+                    let mut v = Vec::new();
+                    for (n, part) in t.split(pattern.as_str()).enumerate() {
+                        if n > 0 {
+                            v.push(Piece::Src(j));
+                        }
+                        v.push(Piece::Lit(part));
+                    }
+                    v
+                }
+                p => vec![p],
+            })
+            .collect();
+    }
+    let mut lit = String::new();
+    for p in pieces {
+        match p {
+            Piece::Lit(t) => escape_nix(&mut lit, t),
+            Piece::Src(j) => {
+                lit.push_str("${");
+                lit.push_str(&source_expr(key, sources, j));
+                lit.push('}');
+            }
+        }
     }
     format!("builtins.toFile \"{name}\" \"{lit}\"")
 }
@@ -757,7 +924,9 @@ fn escape_nix(out: &mut String, t: &str) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            // `${` would start an interpolation, and so would a `$` that ends this piece when
+            // the next piece is one (`$${x}` is literal in Nix, so `$` + `${x}` must be `\$${x}`).
+            '$' if matches!(chars.peek(), Some('{') | None) => out.push_str("\\$"),
             c => out.push(c),
         }
     }
@@ -793,25 +962,58 @@ fn nix_value(v: &serde_json::Value, q: &dyn Fn(&str) -> String) -> String {
     }
 }
 
+/// Where a `.nix` export has a `${` that drvlab did not write (its own are `${d_…}`, `${x_…}`
+/// and `${builtins.…}`) and that no backslash escapes: what the tests and fuzz targets check
+/// every export for. Empty for every export [`to_nix_expression`] makes.
+pub fn foreign_interpolations(nix: &str) -> Vec<usize> {
+    let b = nix.as_bytes();
+    nix.match_indices("${")
+        .map(|(i, _)| i)
+        .filter(|&i| {
+            let backslashes = b[..i].iter().rev().take_while(|&&c| c == b'\\').count();
+            let own = ["${d_", "${x_", "${builtins."].iter().any(|p| nix[i..].starts_with(p));
+            backslashes % 2 == 0 && !own
+        })
+        .collect()
+}
+
 /// The graph as a `.nix` file of plain `derivation { … }` calls; it evaluates to a list of
 /// every derivation, so `nix-instantiate FILE` prints each `.drv` path, in key order.
 pub fn to_nix_expression(specs: &SpecGraph) -> String {
     let mut s = String::from("# Generated by drvlab: plain derivations, no nixpkgs.\n# nix-instantiate this file to get the same .drv and output paths.\nlet\n");
     for (key, spec) in specs {
-        let q = |t: &str| nix_string(t, specs, &binding, &spec.store_srcs);
+        let is_key = |k: &str| specs.contains_key(k);
+        // With references and store paths (builder, args, env values; env names as text only,
+        // below); with store paths only (system); literal (name, keys, outputs, the hash: Nix
+        // refuses context there).
+        let q = |t: &str| nix_string(t, &is_key, &binding, &spec.store_srcs);
+        let q_ctx = |t: &str| nix_string(t, &|_| false, &binding, &spec.store_srcs);
+        let lit = |t: &str| nix_string(t, &|_| false, &binding, &[]);
+        // A store source no string mentions still enters inputSrcs, through an empty
+        // substring that keeps its context.
+        let texts: Vec<&str> = [spec.builder.as_str(), spec.system.as_str()]
+            .into_iter()
+            .chain(spec.args.iter().map(String::as_str))
+            .chain(spec.env.iter().map(|(_, v)| v.as_str()))
+            .collect();
+        let mut builder = q(&spec.builder);
+        for p in spec.store_srcs.iter().filter(|p| !p.is_empty() && !texts.iter().any(|t| t.contains(p.as_str()))) {
+            let mut quoted = String::new();
+            escape_nix(&mut quoted, p);
+            builder.insert_str(1, &format!("${{builtins.substring 0 0 (builtins.storePath \"{quoted}\")}}"));
+        }
         s.push_str(&format!("  {} = derivation {{\n", binding(key)));
         s.push_str(&format!(
-            "    name = {};\n    system = {};\n    builder = {};\n",
-            q(&spec.name),
-            q(&spec.system),
-            q(&spec.builder)
+            "    name = {};\n    system = {};\n    builder = {builder};\n",
+            lit(&spec.name),
+            q_ctx(&spec.system),
         ));
         if !spec.args.is_empty() {
             let args: Vec<String> = spec.args.iter().map(|a| q(a)).collect();
             s.push_str(&format!("    args = [ {} ];\n", args.join(" ")));
         }
         if !spec.outputs.is_empty() {
-            let outs: Vec<String> = spec.outputs.iter().map(|o| q(o)).collect();
+            let outs: Vec<String> = spec.outputs.iter().map(|o| lit(o)).collect();
             s.push_str(&format!("    outputs = [ {} ];\n", outs.join(" ")));
         }
         if let Some(f) = &spec.fixed {
@@ -821,7 +1023,7 @@ pub fn to_nix_expression(specs: &SpecGraph) -> String {
             if let Some(a) = f.algo {
                 s.push_str(&format!("    outputHashAlgo = \"{a}\";\n"));
             }
-            s.push_str(&format!("    outputHash = {};\n", q(&f.hash)));
+            s.push_str(&format!("    outputHash = {};\n", lit(&f.hash)));
         }
         if spec.content_addressed {
             s.push_str("    __contentAddressed = true;\n    outputHashMode = \"recursive\";\n    outputHashAlgo = \"sha256\";\n");
@@ -847,7 +1049,7 @@ pub fn to_nix_expression(specs: &SpecGraph) -> String {
             s.push_str(&format!("    {} = {};\n", name(k), nix_value(v, &q)));
         }
         for (i, src) in spec.sources.iter().enumerate() {
-            s.push_str(&format!("    {} = {};\n", q(&src.attr), source_expr(key, &spec.sources[..=i], i)));
+            s.push_str(&format!("    {} = {};\n", lit(&src.attr), source_expr(key, &spec.sources[..=i], i)));
         }
         s.push_str("  };\n");
     }
@@ -915,6 +1117,43 @@ mod tests {
         assert_eq!(ev.errors[0].field, "fixed.hash");
         assert!(ev.errors[1].message.contains("uses fetch, which has an error"));
         assert!(ev.resolution.entries.is_empty());
+    }
+
+    /// `inputSrcs: [""]` (by link or import) froze the export in an endless loop, then
+    /// "capacity overflow"; now it is refused by field and the export ends.
+    #[test]
+    fn an_empty_store_source_is_refused_and_exports() {
+        let mut g = reference_graph();
+        g.get_mut("build").unwrap().store_srcs = vec!["".into(), "/nix/store/x\"; y".into()];
+        let ev = evaluate(&g, &Options::default());
+        assert_eq!(ev.errors[0].field, "store_srcs.0", "{:?}", ev.errors);
+        assert!(
+            ev.errors[0].describe().starts_with("derivation build, store source 1: "),
+            "{}",
+            ev.errors[0].describe()
+        );
+        let nix = to_nix_expression(&g);
+        assert!(nix.contains(r#"builtins.storePath "/nix/store/x\"; y""#), "{nix}");
+    }
+
+    /// `$${x}` is literal in Nix, so a `$` before a reference is escaped; NUL is refused.
+    #[test]
+    fn a_dollar_before_a_reference_is_escaped_and_nul_refused() {
+        let mut g = reference_graph();
+        g.get_mut("build").unwrap().env.push(("x".into(), "$${fetch}$".into()));
+        assert!(to_nix_expression(&g).contains(r#""x" = "\$${d_fetch}\$";"#), "{}", to_nix_expression(&g));
+        g.get_mut("build").unwrap().env.push(("y".into(), "a\0b".into()));
+        let ev = evaluate(&g, &Options::default());
+        assert_eq!(ev.errors[0].field, "env.1.value");
+        assert!(ev.errors[0].message.contains("NUL character (at character 2)"));
+    }
+
+    /// Keys `a-b` and `a_b` once shared the binding `d_a_b`; keys that are not identifiers are
+    /// spelled in hex.
+    #[test]
+    fn bindings_are_distinct_and_plain() {
+        assert_ne!(binding("a-b"), binding("a_b"));
+        assert_eq!(binding("x = 1; y"), "x_78203d20313b2079");
     }
 
     #[test]

@@ -78,11 +78,10 @@ pub fn reveal(q: &Question) -> Result<Revealed, String> {
     }
     let mut answers = Vec::new();
     for a in &q.asks {
-        let c = change
-            .changes
-            .iter()
-            .find(|c| c.id.key == a.key && c.id.output == a.output)
-            .ok_or_else(|| format!("no path {} {:?} in scenario {}", a.key, a.output, q.scenario))?;
+        let c = change.changes.iter().find(|c| c.id.key == a.key && c.id.output == a.output).ok_or_else(|| {
+            let what = a.output.as_ref().map_or(".drv path".to_string(), |o| format!("output {o}"));
+            format!("scenario {} has no {what} of {}", q.scenario, a.key)
+        })?;
         answers.push(c.clone());
     }
     Ok(Revealed {
@@ -94,6 +93,13 @@ pub fn reveal(q: &Question) -> Result<Revealed, String> {
 
 /// Reads a teacher's set; every question is checked by revealing it once.
 pub fn parse_set(json: &str) -> Result<ExerciseSet, String> {
+    let t = json.trim_start();
+    if t.is_empty() {
+        return Err("the answer was empty, not an exercise set (JSON)".into());
+    }
+    if t.starts_with('<') {
+        return Err("the address answered with a web page (HTML), not an exercise set (JSON); give the full address of the .json file".into());
+    }
     let set: ExerciseSet = serde_json::from_str(json).map_err(|e| format!("exercise set: {e}"))?;
     if set.questions.is_empty() {
         return Err("exercise set has no questions".into());

@@ -92,7 +92,10 @@ pub fn lints(specs: &SpecGraph, eval: &Evaluated) -> Vec<Lint> {
 
 /// Errors of a derivation as a one-line summary for its node.
 pub fn summary(errors: &[&EvalError]) -> Option<String> {
-    errors.first().map(|e| format!("{}: {}", e.field, e.message))
+    errors.first().map(|e| match e.field_label() {
+        f if f.is_empty() => e.message.clone(),
+        f => format!("{f}: {}", e.message),
+    })
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -61,6 +61,44 @@ pub enum ShareError {
     Empty,
 }
 
+/// The fragment for a state, if the page will read it back: a state whose fragment would be
+/// longer than [`MAX_FRAGMENT`] or whose JSON is larger than [`MAX_INFLATED`] gets the error the
+/// page would give when opening it, so it is never offered as a link (save it as a file).
+pub fn encode_checked(s: &Shared) -> Result<String, ShareError> {
+    let json_len = serde_json::to_vec(s).map(|j| j.len()).unwrap_or(usize::MAX);
+    if json_len > MAX_INFLATED {
+        return Err(ShareError::TooBig);
+    }
+    let f = encode(s);
+    let body = f.len() - PREFIX.len();
+    if body > MAX_FRAGMENT {
+        return Err(ShareError::TooLong(body));
+    }
+    Ok(f)
+}
+
+/// The full link for a state at `base` (origin and path), or why there is none.
+pub fn link(base: &str, s: &Shared) -> Result<String, ShareError> {
+    Ok(format!("{base}#{}", encode_checked(s)?))
+}
+
+/// A state as a file (pretty JSON), for a state too large for a link.
+pub fn to_file(s: &Shared) -> String {
+    serde_json::to_string_pretty(s).unwrap_or_default()
+}
+
+/// Whether a pasted or dropped text looks like a state file (so the import panel reads it as
+/// one rather than as `nix derivation show` JSON).
+pub fn looks_like_file(text: &str) -> bool {
+    let t = text.trim_start();
+    t.starts_with('{') && t.contains("\"specs\"") && t.contains("\"selected\"")
+}
+
+/// A state file back: the checks of a link, without the link's size limits.
+pub fn from_file(text: &str) -> Result<Shared, ShareError> {
+    from_json(text.as_bytes())
+}
+
 pub fn encode(s: &Shared) -> String {
     let json = serde_json::to_vec(s).unwrap_or_default();
     let deflated = miniz_oxide::deflate::compress_to_vec(&json, 9);
@@ -79,17 +117,28 @@ pub fn decode(fragment: &str) -> Result<Shared, ShareError> {
     let json =
         miniz_oxide::inflate::decompress_to_vec_with_limit(&bytes, MAX_INFLATED).map_err(|e| match e.status {
             miniz_oxide::inflate::TINFLStatus::HasMoreOutput => ShareError::TooBig,
-            s => ShareError::Inflate(format!("{s:?}")),
+            s => ShareError::Inflate(
+                match s {
+                    miniz_oxide::inflate::TINFLStatus::FailedCannotMakeProgress => "it ends too early",
+                    miniz_oxide::inflate::TINFLStatus::Adler32Mismatch => "its checksum is wrong",
+                    _ => "its compressed data is damaged",
+                }
+                .into(),
+            ),
         })?;
+    from_json(&json)
+}
+
+fn from_json(json: &[u8]) -> Result<Shared, ShareError> {
     #[derive(serde::Deserialize)]
     struct Version {
         v: u32,
     }
-    let version: Version = serde_json::from_slice(&json).map_err(|e| ShareError::Json(e.to_string()))?;
+    let version: Version = serde_json::from_slice(json).map_err(|e| ShareError::Json(e.to_string()))?;
     if version.v != 1 {
         return Err(ShareError::Version(version.v));
     }
-    let s: Shared = serde_json::from_slice(&json).map_err(|e| ShareError::Json(e.to_string()))?;
+    let s: Shared = serde_json::from_slice(json).map_err(|e| ShareError::Json(e.to_string()))?;
     if s.specs.is_empty() {
         return Err(ShareError::Empty);
     }
@@ -131,6 +180,25 @@ mod tests {
             let s = Shared { specs: sc.specs, scenario: Some(sc.id.into()), ..sample() };
             assert_eq!(decode(&format!("#{}", encode(&s))).unwrap(), s, "{}", sc.id);
         }
+    }
+
+    /// A state too large for a link gets the page's own refusal instead of a link, and a
+    /// state file reads back.
+    #[test]
+    fn no_link_the_page_would_refuse() {
+        let mut s = sample();
+        // 80 KB of incompressible text in one field (what a paste makes).
+        let mut r = drvlab_engine::synth::Rng(7);
+        let noise: String = (0..80_000).map(|_| (b'!' + r.below(90) as u8) as char).collect();
+        s.specs.values_mut().next().unwrap().env.push(("pasted".into(), noise));
+        let e = encode_checked(&s).unwrap_err();
+        assert!(matches!(e, ShareError::TooLong(n) if n > MAX_FRAGMENT), "{e}");
+        assert!(decode(&encode(&s)).is_err(), "the page refuses what encode_checked refuses");
+        assert!(link("https://x/", &s).is_err());
+        let file = to_file(&s);
+        assert!(looks_like_file(&file));
+        assert_eq!(from_file(&file).unwrap(), s);
+        assert!(link("https://x/", &sample()).unwrap().starts_with("https://x/#s1."));
     }
 
     #[test]

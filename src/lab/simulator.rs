@@ -64,19 +64,54 @@ impl Simulator {
     /// if its outputs are valid and compares (`nix-build --check`).
     pub fn build(&mut self, res: &Resolution, key: &str, check: bool) -> Vec<LogLine> {
         let mut log = Vec::new();
-        self.build_one(res, key, check, &mut log, 0);
+        // Depth first, inputs before their users, with an explicit stack: a chain of inputs
+        // may be as deep as the graph (Nix has no limit, and neither does the page's stack).
+        let inputs_of = |k: &str| -> Vec<String> {
+            let Some(r) = res.entries.get(k) else { return vec![] };
+            r.drv
+                .input_drvs
+                .keys()
+                .filter_map(|input| res.entries.iter().find(|(_, e)| &e.drv_path == input).map(|(k, _)| k.clone()))
+                .collect()
+        };
+        if self.prelude(res, key, check, &mut log).is_some() {
+            return log;
+        }
+        let mut stack: Vec<(String, bool, Vec<String>, usize)> = vec![(key.to_string(), check, inputs_of(key), 0)];
+        let mut last: Option<bool> = None;
+        while let Some(top) = stack.last_mut() {
+            if last == Some(false) {
+                if let Some(r) = res.entries.get(&top.0) {
+                    log.push(line(Level::Error, format!("error: 1 dependency of {} failed", r.drv_path)));
+                }
+                stack.pop();
+                continue;
+            }
+            last = None;
+            if top.3 < top.2.len() {
+                let input = top.2[top.3].clone();
+                top.3 += 1;
+                match self.prelude(res, &input, false, &mut log) {
+                    Some(ok) => last = Some(ok),
+                    None => {
+                        let inputs = inputs_of(&input);
+                        stack.push((input, false, inputs, 0));
+                    }
+                }
+            } else if let Some((k, c, _, _)) = stack.pop() {
+                last = Some(self.finish(res, &k, c, &mut log));
+            }
+        }
         log
     }
 
-    fn build_one(&mut self, res: &Resolution, key: &str, check: bool, log: &mut Vec<LogLine>, depth: usize) -> bool {
+    /// What happens before a derivation's inputs are built: `Some(result)` when nothing needs
+    /// building (already valid, substituted) or it cannot be built; `None` to build it.
+    fn prelude(&mut self, res: &Resolution, key: &str, check: bool, log: &mut Vec<LogLine>) -> Option<bool> {
         let Some(r) = res.entries.get(key) else {
             log.push(line(Level::Error, format!("error: {key} has no valid derivation to build")));
-            return false;
+            return Some(false);
         };
-        if depth > 64 {
-            log.push(line(Level::Error, "error: inputs nested too deeply"));
-            return false;
-        }
         let outputs: Vec<(String, String)> =
             r.outputs.iter().filter_map(|(o, p)| p.clone().map(|p| (o.clone(), p))).collect();
         if outputs.len() != r.outputs.len() {
@@ -84,7 +119,7 @@ impl Simulator {
                 Level::Warn,
                 format!("{key}: its output paths are only known after building (content-addressed or deferred); the toy store cannot track them"),
             ));
-            return false;
+            return Some(false);
         }
         let all_valid = outputs.iter().all(|(_, p)| self.store.contains_key(p));
         if all_valid && !check {
@@ -102,7 +137,7 @@ impl Simulator {
                     log.push(line(Level::Info, format!("{p} is already valid: nothing to build for {key}")));
                 }
             }
-            return true;
+            return Some(true);
         }
         // Substitute from the cache when every output is there (not for --check).
         if !check && outputs.iter().all(|(_, p)| self.cache.contains_key(p)) {
@@ -120,17 +155,16 @@ impl Simulator {
                 }
                 self.store.insert(p.clone(), obj);
             }
-            return true;
+            return Some(true);
         }
-        for input in r.drv.input_drvs.keys() {
-            let Some(ikey) = res.entries.iter().find(|(_, e)| &e.drv_path == input).map(|(k, _)| k.clone()) else {
-                continue;
-            };
-            if !self.build_one(res, &ikey, false, log, depth + 1) {
-                log.push(line(Level::Error, format!("error: 1 dependency of {} failed", r.drv_path)));
-                return false;
-            }
-        }
+        None
+    }
+
+    /// Builds one derivation whose inputs are built.
+    fn finish(&mut self, res: &Resolution, key: &str, check: bool, log: &mut Vec<LogLine>) -> bool {
+        let Some(r) = res.entries.get(key) else { return false };
+        let outputs: Vec<(String, String)> =
+            r.outputs.iter().filter_map(|(o, p)| p.clone().map(|p| (o.clone(), p))).collect();
         log.push(line(Level::Info, format!("building '{}'{}…", r.drv_path, if check { " (--check)" } else { "" })));
         match &r.kind {
             DrvKind::Fixed { mode, hash } => {

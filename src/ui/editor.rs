@@ -75,14 +75,25 @@ pub fn editor() -> Html {
         let key = key.clone();
         Callback::from(move |_: MouseEvent| ctx.dispatch(Action::Edit(key.clone(), e.clone())))
     };
+    // A rejected key stays in the field, with why underneath (the reducer ignores it).
+    let rename_err = use_state(|| None::<(String, String)>);
     let on_rename = {
         let ctx = ctx.clone();
         let key = key.clone();
+        let rename_err = rename_err.clone();
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<HtmlInputElement>().value();
-            ctx.dispatch(Action::RenameKey(key.clone(), v))
+            let specs = &ctx.p().specs;
+            match crate::lab::playground::rename_problem(&|k| specs.contains_key(k), &key, &v) {
+                Some(why) => rename_err.set(Some((key.clone(), format!("{v:?} was not used: {why}")))),
+                None => {
+                    rename_err.set(None);
+                    ctx.dispatch(Action::RenameKey(key.clone(), v))
+                }
+            }
         })
     };
+    let rename_msg = rename_err.as_ref().filter(|(k, _)| *k == key).map(|(_, m)| m.clone());
     let inputs = references(&spec, &p.specs);
     let on_add_input = {
         let ctx = ctx.clone();
@@ -102,10 +113,26 @@ pub fn editor() -> Html {
         })
     };
     let heading_id = format!("edit-{key}");
+    // Errors of a field that has no text box of its own are shown at the top, with the field.
+    let has_box = |f: &str| {
+        let parts: Vec<&str> = f.split('.').collect();
+        matches!(
+            parts.as_slice(),
+            ["name" | "system" | "builder" | "outputs"]
+                | ["fixed", "hash"]
+                | ["args" | "store_srcs", _]
+                | ["env", _, "key" | "value"]
+                | ["sources", _, "name"]
+                | ["sources", _, "tree", _, "path"]
+        )
+    };
     let general_errors: Vec<String> = errors
         .iter()
-        .filter(|e| matches!(e.field.as_str(), "inputs" | "graph" | "fixed"))
-        .map(|e| e.message.clone())
+        .filter(|e| !has_box(&e.field))
+        .map(|e| match e.field.as_str() {
+            "inputs" | "graph" | "fixed" => e.message.clone(),
+            f => format!("{f}: {}", e.message),
+        })
         .collect();
     let lints: Vec<String> = computed.lints.iter().filter(|l| l.key == key).map(|l| l.message.clone()).collect();
 
@@ -168,9 +195,11 @@ pub fn editor() -> Html {
             if !lints.is_empty() {
                 <div class="lints">{ for lints.iter().map(|l| html! { <p class="lint">{"⚠ "}{l.clone()}</p> }) }</div>
             }
-            <div class="field">
+            <div class={classes!("field", rename_msg.is_some().then_some("invalid"))}>
                 <label for="f-key">{"key (used as ${key} in other derivations)"}</label>
-                <input id="f-key" type="text" aria-label="key" value={key.clone()} onchange={on_rename} spellcheck="false" />
+                <input id="f-key" type="text" aria-label="key" value={key.clone()} onchange={on_rename} spellcheck="false"
+                    aria-invalid={rename_msg.is_some().to_string()} aria-describedby="f-key-err" />
+                if let Some(m) = rename_msg { <div class="fielderr" id="f-key-err" role="alert">{m}</div> }
             </div>
             <TextField label="name" value={spec.name.clone()} on={edit(SpecEdit::Name)} error={err_for("name")} />
             <TextField label="system" value={spec.system.clone()} on={edit(SpecEdit::System)} error={err_for("system")} />
@@ -215,6 +244,18 @@ pub fn editor() -> Html {
                 </select>
             </div>
             <super::sources::Sources drv={key.clone()} />
+            if !spec.store_srcs.is_empty() {
+                <fieldset class="store-srcs" aria-label="store paths used as sources">
+                    <legend>{"Store paths used as sources (inputSrcs from an import; drvlab does not have their contents)"}</legend>
+                    { for spec.store_srcs.iter().enumerate().map(|(i, s)| html! {
+                        <div class="rowfield">
+                            <code class="grow">{s.clone()}</code>
+                            <button class="small" aria-label={format!("remove store source {i}")} onclick={click(SpecEdit::RemoveStoreSrc(i))}>{"×"}</button>
+                            if let Some(e) = err_for(&format!("store_srcs.{i}")) { <div class="fielderr" role="alert">{e}</div> }
+                        </div>
+                    }) }
+                </fieldset>
+            }
             <div class="row switches">
                 <label><input type="checkbox" aria-label="fixed-output" checked={spec.fixed.is_some()} onclick={click(SpecEdit::Fixed(spec.fixed.is_none()))} />{" fixed-output (outputHash)"}</label>
                 <label><input type="checkbox" aria-label="content-addressed" checked={spec.content_addressed} onclick={click(SpecEdit::ContentAddressed(!spec.content_addressed))} />{" content-addressed (__contentAddressed)"}</label>

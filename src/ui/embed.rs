@@ -11,7 +11,7 @@ pub fn embed_panel() -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
     let p = ctx.p();
     let computed = ctx.computed();
-    let full = super::share::link_for(p);
+    let full = super::share::link_for(p).unwrap_or_default();
     // Every derivation, inputs first, so the embed shows what collapses and what moves.
     let (mut order, _) = crate::lab::eval::spec_order(&p.specs);
     order.extend(p.specs.keys().filter(|k| !order.contains(k)).cloned().collect::<Vec<_>>());
@@ -67,6 +67,11 @@ pub fn embed_panel() -> Html {
                         html! { <p>{l}</p> }
                     }) }
                     <p class="legend">{"● output moved: rebuilds · ○ only the .drv moved: old output reused · ◌ builds to learn its output"}</p>
+                </div>
+            }
+            if !computed.eval.errors.is_empty() {
+                <div class="errors" role="alert" data-testid="embed-errors">
+                    { for computed.eval.errors.iter().map(|e| html! { <p>{e.describe()}</p> }) }
                 </div>
             }
             <p class="open"><a href={full} target="_blank" rel="noopener">{"Open in the full playground ↗"}</a></p>

@@ -56,12 +56,28 @@ pub fn exercises_panel(props: &ExercisesProps) -> Html {
         let load_error = load_error.clone();
         use_effect_with((), move |_| {
             if let Some(url) = set_url() {
+                // An address that never answers gets a note after 15 s (and is then ignored).
+                let done = std::rc::Rc::new(std::cell::Cell::new(false));
+                if let Some(w) = web_sys::window() {
+                    let (done, load_error, url) = (done.clone(), load_error.clone(), url.clone());
+                    let note = wasm_bindgen::closure::Closure::once_into_js(move || {
+                        if !done.replace(true) {
+                            load_error.set(Some(format!(
+                                "The exercise set at {url} did not answer within 15 seconds. Showing the built-in set."
+                            )));
+                        }
+                    });
+                    let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                        wasm_bindgen::JsCast::unchecked_ref(&note),
+                        15_000,
+                    );
+                }
                 wasm_bindgen_futures::spawn_local(async move {
                     let text = async {
                         let w = web_sys::window().ok_or("no window")?;
                         let resp = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(&url))
                             .await
-                            .map_err(|_| "the request failed")?;
+                            .map_err(|_| "the request failed (the address is invalid or unreachable, or its server does not let other sites read it)")?;
                         let resp: web_sys::Response =
                             wasm_bindgen::JsCast::dyn_into(resp).map_err(|_| "not a response")?;
                         if !resp.ok() {
@@ -73,6 +89,9 @@ pub fn exercises_panel(props: &ExercisesProps) -> Html {
                         Ok::<String, &str>(t.as_string().unwrap_or_default())
                     }
                     .await;
+                    if done.replace(true) {
+                        return;
+                    }
                     match text.map_err(|e| e.to_string()).and_then(|t| parse_set(&t)) {
                         Ok(s) => set.set(s),
                         Err(e) => load_error.set(Some(format!(

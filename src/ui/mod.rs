@@ -102,11 +102,12 @@ pub fn app() -> Html {
         let close = Callback::from(move |_| ctx.dispatch(Action::Notice(None)));
         html! { <div class="notice" role="alert">{n}<button class="small" onclick={close} aria-label="dismiss">{"×"}</button></div> }
     });
+    let notice = html! { <>{ for notice }<share::SessionNotice /></> };
     if share::is_embed() {
         return html! {
             <ContextProvider<Ctx> context={ctx.clone()}>
                 <div id="app" class="embedded" data-ready={(*ready).to_string()}>
-                    { for notice }
+                    { notice.clone() }
                     <embed::EmbedPanel />
                 </div>
             </ContextProvider<Ctx>>
@@ -129,7 +130,7 @@ pub fn app() -> Html {
                     <h1>{"drvlab"}<span class="tag">{" how Nix computes store paths, exactly"}</span></h1>
                     <Toolbar />
                 </header>
-                { for notice }
+                { notice.clone() }
                 if exercise_mode { <exercises::ExercisesPanel on_revealed={on_revealed} /> }
                 if let Some(s) = scenario {
                     <section class="story" aria-label="scenario">
@@ -183,5 +184,6 @@ pub fn app() -> Html {
 
 /// Mounts the app on `<body>`.
 pub fn start() {
+    share::install_panic_hook();
     yew::Renderer::<App>::new().render();
 }

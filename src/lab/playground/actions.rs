@@ -3,7 +3,7 @@
 use super::computed::Computed;
 use super::state::{Change, Playground, Snapshot};
 use super::sweep::sweep_following;
-use crate::lab::edit::{parse_edit, valid_key, SpecEdit};
+use crate::lab::edit::{parse_edit, rename_problem, SpecEdit};
 use crate::lab::eval::{DrvSpec, SpecGraph};
 use crate::lab::nix_choice::NixChoice;
 use crate::lab::scenarios::{default_scenario, scenarios};
@@ -184,7 +184,8 @@ impl Playground {
                 p.recompute(format!("removed {key}"), key);
             }
             Action::RenameKey(old, new) => {
-                if old == new || !p.specs.contains_key(&old) || p.specs.contains_key(&new) || !valid_key(&new) {
+                let taken = |k: &str| p.specs.contains_key(k);
+                if old == new || !p.specs.contains_key(&old) || rename_problem(&taken, &old, &new).is_some() {
                     return None;
                 }
                 p.push_undo(String::new());

@@ -29,6 +29,16 @@ pub struct ImportReport {
 /// lifts the closure to editable attributes. Errors say where (line and column) and what.
 pub fn import_text(text: &str, opts: &Options) -> Result<ImportReport, String> {
     let trimmed = text.trim_start();
+    if crate::lab::share::looks_like_file(text) {
+        // A state saved by "Save the state as a file" (for a state too large for a link).
+        let s = crate::lab::share::from_file(text).map_err(|e| format!("drvlab state file: {e}"))?;
+        return Ok(ImportReport {
+            format: "a drvlab state file".into(),
+            verified: vec![],
+            specs: Some((s.specs, s.selected)),
+            note: None,
+        });
+    }
     let (graph, format) = if trimmed.starts_with("Derive(") || trimmed.starts_with("DrvWithVersion(") {
         let body = text.trim_end_matches('\n');
         let probe = drvlab_engine::aterm::parse_aterm(body.as_bytes(), "x").map_err(|e| format!(".drv text, {e}"))?;
