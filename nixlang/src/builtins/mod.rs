@@ -1,0 +1,123 @@
+//! The `builtins` set and the global scope, as `EvalState::createBaseEnv` (`primops.cc`) makes
+//! them for Nix 2.8.
+
+pub mod arith;
+pub mod attrs;
+pub mod lists;
+pub mod paths;
+pub mod strings;
+pub mod types;
+
+use crate::value::{PrimFn, PrimOp};
+
+/// Every built-in function: its name in `builtins`, its arity and its code.
+pub const PRIMOPS: &[(&str, usize, PrimFn)] = &[
+    ("abort", 1, types::prim_abort),
+    ("add", 2, arith::prim_add),
+    ("all", 2, lists::prim_all),
+    ("any", 2, lists::prim_any),
+    ("appendContext", 2, strings::prim_append_context),
+    ("attrNames", 1, attrs::prim_attr_names),
+    ("attrValues", 1, attrs::prim_attr_values),
+    ("baseNameOf", 1, paths::prim_base_name_of),
+    ("bitAnd", 2, arith::prim_bit_and),
+    ("bitOr", 2, arith::prim_bit_or),
+    ("bitXor", 2, arith::prim_bit_xor),
+    ("catAttrs", 2, attrs::prim_cat_attrs),
+    ("ceil", 1, arith::prim_ceil),
+    ("compareVersions", 2, strings::prim_compare_versions),
+    ("concatLists", 1, lists::prim_concat_lists),
+    ("concatMap", 2, lists::prim_concat_map),
+    ("concatStringsSep", 2, strings::prim_concat_strings_sep),
+    ("deepSeq", 2, types::prim_deep_seq),
+    ("derivationStrict", 1, crate::derivation::prim_derivation_strict),
+    ("dirOf", 1, paths::prim_dir_of),
+    ("div", 2, arith::prim_div),
+    ("elem", 2, lists::prim_elem),
+    ("elemAt", 2, lists::prim_elem_at),
+    ("filter", 2, lists::prim_filter),
+    ("findFile", 2, paths::prim_find_file),
+    ("floor", 1, arith::prim_floor),
+    ("foldl'", 3, lists::prim_foldl),
+    ("fromJSON", 1, strings::prim_from_json),
+    ("functionArgs", 1, types::prim_function_args),
+    ("genList", 2, lists::prim_gen_list),
+    ("getAttr", 2, attrs::prim_get_attr),
+    ("getContext", 1, strings::prim_get_context),
+    ("groupBy", 2, lists::prim_group_by),
+    ("hasAttr", 2, attrs::prim_has_attr),
+    ("hasContext", 1, strings::prim_has_context),
+    ("hashString", 2, strings::prim_hash_string),
+    ("head", 1, lists::prim_head),
+    ("import", 1, paths::prim_import),
+    ("intersectAttrs", 2, attrs::prim_intersect_attrs),
+    ("isAttrs", 1, types::prim_is_attrs),
+    ("isBool", 1, types::prim_is_bool),
+    ("isFloat", 1, types::prim_is_float),
+    ("isFunction", 1, types::prim_is_function),
+    ("isInt", 1, types::prim_is_int),
+    ("isList", 1, types::prim_is_list),
+    ("isNull", 1, types::prim_is_null),
+    ("isPath", 1, types::prim_is_path),
+    ("isString", 1, types::prim_is_string),
+    ("length", 1, lists::prim_length),
+    ("lessThan", 2, arith::prim_less_than),
+    ("listToAttrs", 1, attrs::prim_list_to_attrs),
+    ("map", 2, lists::prim_map),
+    ("mapAttrs", 2, attrs::prim_map_attrs),
+    ("match", 2, strings::prim_match),
+    ("mul", 2, arith::prim_mul),
+    ("parseDrvName", 1, strings::prim_parse_drv_name),
+    ("partition", 2, lists::prim_partition),
+    ("path", 1, paths::prim_path),
+    ("pathExists", 1, paths::prim_path_exists),
+    ("placeholder", 1, strings::prim_placeholder),
+    ("readDir", 1, paths::prim_read_dir),
+    ("readFile", 1, paths::prim_read_file),
+    ("removeAttrs", 2, attrs::prim_remove_attrs),
+    ("replaceStrings", 3, strings::prim_replace_strings),
+    ("seq", 2, types::prim_seq),
+    ("sort", 2, lists::prim_sort),
+    ("split", 2, strings::prim_split),
+    ("splitVersion", 1, strings::prim_split_version),
+    ("storePath", 1, paths::prim_store_path),
+    ("stringLength", 1, strings::prim_string_length),
+    ("sub", 2, arith::prim_sub),
+    ("substring", 3, strings::prim_substring),
+    ("tail", 1, lists::prim_tail),
+    ("throw", 1, types::prim_throw),
+    ("toFile", 2, paths::prim_to_file),
+    ("toJSON", 1, strings::prim_to_json),
+    ("toPath", 1, paths::prim_to_path),
+    ("toString", 1, strings::prim_to_string),
+    ("trace", 2, types::prim_trace),
+    ("tryEval", 1, types::prim_try_eval),
+    ("typeOf", 1, types::prim_type_of),
+    ("unsafeDiscardOutputDependency", 1, strings::prim_unsafe_discard_output_dependency),
+    ("unsafeDiscardStringContext", 1, strings::prim_unsafe_discard_string_context),
+    ("zipAttrsWith", 2, attrs::prim_zip_attrs_with),
+];
+
+/// Names bound in the global scope without the `__` prefix (every other built-in is `__name`).
+pub const GLOBAL: &[&str] = &[
+    "abort",
+    "baseNameOf",
+    "builtins",
+    "derivation",
+    "derivationStrict",
+    "dirOf",
+    "false",
+    "import",
+    "isNull",
+    "map",
+    "null",
+    "placeholder",
+    "removeAttrs",
+    "throw",
+    "toString",
+    "true",
+];
+
+pub fn primop(name: &'static str, arity: usize, fun: PrimFn) -> PrimOp {
+    PrimOp { name, arity, fun }
+}
