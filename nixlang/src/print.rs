@@ -85,7 +85,8 @@ fn print_into(ev: &Evaluator, v: &Value, slot: Option<&Thunk>, out: &mut String,
         Value::String(s) => out.push_str(&escape_string(&s.s)),
         Value::Path(p) => out.push_str(p),
         Value::Attrs(a) => {
-            if !seen.insert(std::rc::Rc::as_ptr(a) as *const u8 as usize) {
+            // Empty sets and lists are never `«repeated»` (Nix shares one empty value).
+            if !a.is_empty() && !seen.insert(std::rc::Rc::as_ptr(a) as *const u8 as usize) {
                 out.push_str("«repeated»");
                 return;
             }
@@ -101,7 +102,9 @@ fn print_into(ev: &Evaluator, v: &Value, slot: Option<&Thunk>, out: &mut String,
         Value::List(l) => {
             // Nix keeps lists of up to two elements inside the value itself, so only the
             // same slot repeats them; longer lists share their element array.
-            let id = if l.len() <= 2 {
+            let id = if l.is_empty() {
+                None
+            } else if l.len() <= 2 {
                 slot.map(|t| t.addr() | 1)
             } else {
                 Some(std::rc::Rc::as_ptr(l) as *const u8 as usize)
@@ -132,7 +135,18 @@ fn print_attr_name(k: &str) -> String {
     if ident {
         k.to_string()
     } else {
-        escape_string(k)
+        // Names are printed by `printString` of `nixexpr.cc`, which escapes every `$`.
+        let e = escape_string(k);
+        let mut out = String::with_capacity(e.len());
+        let mut prev_backslash = false;
+        for c in e.chars() {
+            if c == '$' && !prev_backslash {
+                out.push('\\');
+            }
+            prev_backslash = c == '\\' && !prev_backslash;
+            out.push(c);
+        }
+        out
     }
 }
 

@@ -214,9 +214,12 @@ pub fn prim_to_file(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Va
     for e in contents.ctx.iter() {
         match e {
             CtxElem::Path(p) => refs.push(p.to_string()),
-            _ => {
+            e => {
                 return fail(
-                    ErrorKind::Other(format!("in 'toFile': the file '{name}' cannot refer to derivation outputs")),
+                    ErrorKind::Other(format!(
+                        "in 'toFile': the file named '{name}' must not contain a reference to a derivation but contains ({})",
+                        e.encode()
+                    )),
                     span,
                 )
             }

@@ -122,7 +122,8 @@ pub fn prim_replace_strings(ev: &mut Evaluator, args: &[Thunk], span: Span) -> R
 }
 
 fn regex(re: &str, span: Span, whole: bool) -> Result<regex_lite::Regex> {
-    let pat = if whole { format!("^(?:{re})$") } else { re.to_string() };
+    // POSIX `.` matches a newline too.
+    let pat = if whole { format!("(?s)^(?:{re})$") } else { format!("(?s){re}") };
     regex_lite::Regex::new(&pat).or_else(|_| fail(ErrorKind::Other(format!("invalid regular expression '{re}'")), span))
 }
 
@@ -333,10 +334,9 @@ pub fn prim_split_version(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Res
 
 /// `prim_parseDrvName` (`DrvName::DrvName`): the name ends at the first `-` not followed by a letter.
 pub fn prim_parse_drv_name(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
-    let v = ev.force(&args[0], span)?;
-    let s = ev.coerce_to_string(v, false, false, span)?;
-    let b = s.s.as_bytes();
-    let (mut name, mut version) = (s.s.to_string(), String::new());
+    let s = ev.force_string_no_ctx(&args[0], span)?;
+    let b = s.as_bytes();
+    let (mut name, mut version) = (s.to_string(), String::new());
     for i in 0..b.len() {
         if b[i] == b'-' && i + 1 < b.len() && !b[i + 1].is_ascii_alphabetic() {
             name = String::from_utf8_lossy(&b[..i]).into_owned();
