@@ -480,7 +480,9 @@ impl<'a> Lowerer<'a> {
             }
             rn::Expr::CurPos(_) => {
                 let (line, column) = line_col(self.text, span.start as usize);
-                ExprKind::CurPos { file: self.pos_name.to_string(), line, column }
+                // For an expression given as text, Nix names the "file" by the text itself.
+                let file = if self.pos_name == "(string)" { self.text.to_string() } else { self.pos_name.to_string() };
+                ExprKind::CurPos { file, line, column }
             }
             rn::Expr::Error(er) => return Err(self.missing(er.syntax())),
         };

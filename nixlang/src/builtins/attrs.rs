@@ -22,7 +22,7 @@ pub fn prim_get_attr(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<V
     let a = ev.force_attrs(&args[1], span)?;
     match a.get(&name) {
         Some(t) => ev.force(t, span),
-        None => fail(ErrorKind::MissingAttr(name.to_string()), span),
+        None => fail(ErrorKind::Other(format!("attribute '{name}' missing for call to 'getAttr'")), span),
     }
 }
 
@@ -114,4 +114,44 @@ pub fn prim_zip_attrs_with(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Re
             })
             .collect(),
     ))
+}
+
+/// `prim_genericClosure`: from `startSet`, apply `operator` to each new item (by `key`) until
+/// nothing new appears.
+pub fn prim_generic_closure(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
+    let a = ev.force_attrs(&args[0], span)?;
+    let Some(start) = a.get("startSet").cloned() else {
+        return fail(ErrorKind::MissingAttr("startSet".into()), span);
+    };
+    let Some(op) = a.get("operator").cloned() else {
+        return fail(ErrorKind::MissingAttr("operator".into()), span);
+    };
+    let op = ev.force_function(&op, span)?;
+    let mut todo: std::collections::VecDeque<Thunk> = ev.force_list(&start, span)?.iter().cloned().collect();
+    let mut done: Vec<Value> = Vec::new();
+    let mut out = Vec::new();
+    while let Some(t) = todo.pop_front() {
+        let e = ev.force_attrs(&t, span)?;
+        let Some(k) = e.get("key").cloned() else {
+            return fail(ErrorKind::MissingAttr("key".into()), span);
+        };
+        let key = ev.force(&k, span)?;
+        let mut seen = false;
+        for d in &done {
+            if ev.eq_values(d, &key, span)? {
+                seen = true;
+                break;
+            }
+        }
+        if seen {
+            continue;
+        }
+        done.push(key);
+        out.push(t.clone());
+        match ev.call(op.clone(), t, span)? {
+            Value::List(l) => todo.extend(l.iter().cloned()),
+            v => return crate::eval::type_err(&v, "a list", span),
+        }
+    }
+    Ok(Value::list(out))
 }

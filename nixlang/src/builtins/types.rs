@@ -98,3 +98,24 @@ pub fn prim_function_args(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Res
     }
     Ok(Value::attrs(a))
 }
+
+/// `prim_addErrorContext`: the context only decorates errors; the value is the second argument.
+pub fn prim_add_error_context(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
+    ev.force(&args[1], span)
+}
+
+/// `prim_getEnv`: the process environment in the CLI; empty in the browser.
+pub fn prim_get_env(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
+    let name = ev.force_string_no_ctx(&args[0], span)?;
+    Ok(Value::string(std::env::var(&*name).unwrap_or_default()))
+}
+
+/// Built-ins that reach the network (`fetchurl`, `fetchTarball`, `fetchGit`, …): drvlab has none.
+pub fn prim_fetch(_: &mut Evaluator, _: &[Thunk], span: Span) -> Result<Value> {
+    Err(EvalError::new(
+        ErrorKind::Unsupported(
+            "fetching at evaluation time (builtins.fetchurl, fetchTarball, fetchGit) needs the network, which drvlab does not use; use <nix/fetchurl.nix> (a fixed-output derivation) instead".into(),
+        ),
+        span,
+    ))
+}
