@@ -17,7 +17,7 @@ fn other<T>(msg: String, span: Span) -> Result<T> {
 pub fn prim_derivation_strict(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
     let attrs = ev.force_attrs(&args[0], span)?;
     let Some(name_t) = attrs.get("name").cloned() else {
-        return other("required attribute 'name' missing".into(), span);
+        return other("attribute 'name' missing for call to 'derivationStrict'".into(), span);
     };
     let name = ev.force_string_no_ctx(&name_t, span)?.to_string();
     let structured = match attrs.get("__structuredAttrs").cloned() {

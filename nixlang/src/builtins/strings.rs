@@ -367,8 +367,8 @@ pub fn prim_to_json(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Va
 
 /// `prim_fromJSON`.
 pub fn prim_from_json(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
-    let s = ev.force_string(&args[0], span)?;
-    let j: serde_json::Value = serde_json::from_str(&s.s).or_else(|e| fail(ErrorKind::Other(format!("{e}")), span))?;
+    let s = ev.force_string_no_ctx(&args[0], span)?;
+    let j: serde_json::Value = serde_json::from_str(&s).or_else(|e| fail(ErrorKind::Other(format!("{e}")), span))?;
     fn conv(j: serde_json::Value) -> Value {
         match j {
             serde_json::Value::Null => Value::Null,

@@ -247,7 +247,8 @@ impl Gen {
 
     fn int(&mut self, d: u32) -> String {
         let e = |g: &mut Gen, t| g.expr(t, d - 1);
-        match self.rng.below(16) {
+        match self.rng.below(17) {
+            16 => format!("({{ a = {{ }}; }}.a.b.c or {})", e(self, Ty::Int)),
             0 => format!("({} + {})", e(self, Ty::Int), e(self, Ty::Int)),
             1 => format!("({} - {})", e(self, Ty::Int), e(self, Ty::Int)),
             2 => format!("({} * {})", e(self, Ty::Int), e(self, Ty::Int)),
@@ -263,6 +264,10 @@ impl Gen {
             12 => format!("(-{})", e(self, Ty::Int)),
             13 => format!("(builtins.elemAt [ {} 5 ] 0)", e(self, Ty::Int)),
             14 => format!("(builtins.length (builtins.genList (i: i * 2) {}))", self.rng.below(5)),
+            15 if self.rng.chance(50) => {
+                format!("(({{ __functor = self: x: x + self.n; n = {}; }}) {})", e(self, Ty::Int), e(self, Ty::Int))
+            }
+            15 => format!("({{ a.b.c = {}; }}.a.b.c or 0)", e(self, Ty::Int)),
             _ => self.leaf(Ty::Int),
         }
     }
@@ -381,7 +386,32 @@ impl Gen {
 
     fn attrs(&mut self, d: u32) -> String {
         let e = |g: &mut Gen, t| g.expr(t, d - 1);
-        match self.rng.below(14) {
+        match self.rng.below(19) {
+            14 => {
+                let o = self.name();
+                format!(
+                    "(let {o} = {{ a = {}; b = {}; }}; in {{ inherit ({o}) a; c = {o}.b; }})",
+                    e(self, Ty::Int),
+                    e(self, Ty::Str)
+                )
+            }
+            15 => format!("(builtins.fromJSON (builtins.toJSON {}))", e(self, Ty::Attrs)),
+            16 => format!("{{ f = x: x; g = builtins.map; h = builtins.map (x: x); i = {}; }}", e(self, Ty::Int)),
+            17 => format!("(builtins.seq {} {{ s = {}; }})", e(self, Ty::Int), e(self, Ty::Str)),
+            18 => format!(
+                "{{ n = {}; m = {}; }}",
+                self.rng.pick(&[
+                    "(9223372036854775807 + 1)",
+                    "(4611686018427387904 * 2)",
+                    "(-9223372036854775807 - 1)",
+                    "(1.0e300 * 1.0e10)",
+                    "(0.1 + 0.2)",
+                    "(2.0 / 3)",
+                    "1.0e-10",
+                    "(1 / 3.0)"
+                ]),
+                e(self, Ty::Float)
+            ),
             0 | 1 => {
                 let n = self.rng.below(4);
                 let mut parts = Vec::new();
@@ -420,12 +450,30 @@ impl Gen {
                 format!("(builtins.tryEval {})", self.rng.pick(&["(throw \"no\")", "(assert false; 1)", "1", "\"s\""]))
             }
             12 => format!("(rec {{ a = {}; b = [ a ]; }})", e(self, Ty::Int)),
+            13 if self.rng.chance(50) => {
+                format!("{{ x.y.z = {}; x.y.w = {}; x.q = 1; }}", e(self, Ty::Int), e(self, Ty::Str))
+            }
+            13 => {
+                let k = e(self, Ty::Str);
+                format!("{{ \"${{{k}}}-k\" = 1; ${{\"p\" + \"q\"}} = {}; }}", e(self, Ty::Bool))
+            }
             _ => format!("(builtins.zipAttrsWith (n: vs: vs) [ {} {{ a = 1; }} ])", e(self, Ty::Attrs)),
         }
     }
 
     /// A derivation, possibly depending on others (its own outputs, `drvPath`, files).
     fn drv(&mut self, d: u32) -> String {
+        if self.rng.chance(12) {
+            let url = format!("\"https://example.org/{}.tar.gz\"", self.rng.pick(&["a", "b-1.0", "src"]));
+            let hash = self.rng.pick(&[
+                "sha256 = \"0000000000000000000000000000000000000000000000000000\";",
+                "hash = \"sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\";",
+                "sha1 = \"da39a3ee5e6b4b0d3255bfef95601890afd80709\";",
+                "hash = \"sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==\";",
+            ]);
+            let extra = self.rng.pick(&["", " unpack = true;", " executable = true;", " name = \"renamed\";"]);
+            return format!("(import <nix/fetchurl.nix> {{ url = {url}; {hash}{extra} }})");
+        }
         let name = self.rng.pick(&["hello", "lib-1.0", "src", "app"]).to_string();
         let mut attrs = vec![
             format!("name = \"{name}\";"),
@@ -472,7 +520,21 @@ impl Gen {
     /// A program that fails, and how.
     pub fn failing(&mut self) -> String {
         let ok = self.expr(Ty::Int, 2);
-        match self.rng.below(14) {
+        match self.rng.below(26) {
+            14 => "rec { a = b; b = a; }.a".into(),
+            15 => format!("with {{ a = {ok}; }}; a + b"),
+            16 => format!("builtins.elemAt [ {ok} ] 3"),
+            17 => "builtins.head [ ]".into(),
+            18 => format!("derivation {{ builder = \"b\"; system = \"s\"; x = {ok}; }}"),
+            19 => format!("derivation {{ name = \"n\"; system = \"s\"; x = {ok}; }}"),
+            20 => "derivation { name = \"n\"; builder = \"b\"; system = \"s\"; outputs = [ \"out\" \"out\" ]; }".into(),
+            21 => "builtins.toJSON (x: x)".into(),
+            22 => format!("abort \"stop {ok}\""),
+            23 => format!("{{ a = {ok}; }} 1"),
+            24 => {
+                "builtins.parseDrvName (derivation { name = \"n\"; builder = \"b\"; system = \"s\"; }).outPath".into()
+            }
+            25 => format!("builtins.tail [ ] ++ [ {ok} ]"),
             0 => format!("({ok}) + undefinedVar"),
             1 => format!("{{ a = {ok}; }}.b"),
             2 => "let x = x; in x".into(),
