@@ -24,7 +24,7 @@ pub struct Budget {
 
 impl Default for Budget {
     fn default() -> Self {
-        Budget { max_steps: 20_000_000, max_depth: 2_000, max_cells: 50_000_000 }
+        Budget { max_steps: 5_000_000, max_depth: 1_000, max_cells: 2_000_000 }
     }
 }
 
@@ -179,6 +179,13 @@ impl Evaluator {
     /// `Expr::eval`, dispatching to one function per syntax form.
     pub fn eval(&mut self, e: &Expr, env: &Rc<Env>) -> Result<Value> {
         self.step(e.span)?;
+        self.enter(e.span)?;
+        let r = self.eval_form(e, env);
+        self.leave();
+        r
+    }
+
+    fn eval_form(&mut self, e: &Expr, env: &Rc<Env>) -> Result<Value> {
         match &e.kind {
             ExprKind::Int(i) => Ok(Value::Int(*i)),
             ExprKind::Float(f) => Ok(Value::Float(*f)),
@@ -811,7 +818,10 @@ impl Evaluator {
         }
         let x = self.force(a, span)?;
         let y = self.force(b, span)?;
-        self.eq_values(&x, &y, span)
+        self.enter(span)?;
+        let r = self.eq_values(&x, &y, span);
+        self.leave();
+        r
     }
 
     /// `__lessThan` / `CompareValues`: numbers, strings, paths, and lists lexicographically.
