@@ -72,6 +72,12 @@ pub fn prim_derivation_strict(ev: &mut Evaluator, args: &[Thunk], span: Span) ->
         }
         if key == "__contentAddressed" {
             content_addressed = ev.force_bool(t, span)?;
+            if content_addressed && !ev.experimental_ca {
+                return other(
+                    "experimental Nix feature 'ca-derivations' is disabled; use '--extra-experimental-features ca-derivations' to override".into(),
+                    span,
+                );
+            }
         } else if key == "args" {
             let l = ev.force_list(t, span)?;
             for x in l.iter() {

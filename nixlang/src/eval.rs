@@ -47,6 +47,8 @@ pub struct Evaluator {
     pub derivations: BTreeMap<String, drvlab_engine::Resolved>,
     pub(crate) imports: HashMap<String, Thunk>,
     pub(crate) copied: HashMap<String, String>,
+    /// `--extra-experimental-features ca-derivations`: allow `__contentAddressed`.
+    pub experimental_ca: bool,
     /// Messages of `builtins.trace`, in order.
     pub traces: Vec<String>,
 }

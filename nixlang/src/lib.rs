@@ -55,6 +55,8 @@ pub struct Options {
     pub store_dir: String,
     pub search_path: Vec<(String, String)>,
     pub system: String,
+    /// Nix 2.8 refuses `__contentAddressed` unless `ca-derivations` is enabled.
+    pub experimental_ca: bool,
 }
 
 impl Default for Options {
@@ -64,6 +66,7 @@ impl Default for Options {
             store_dir: "/nix/store".into(),
             search_path: Vec::new(),
             system: "x86_64-linux".into(),
+            experimental_ca: false,
         }
     }
 }
@@ -100,6 +103,7 @@ impl Evaluator {
             imports: HashMap::new(),
             copied: HashMap::new(),
             traces: Vec::new(),
+            experimental_ca: opts.experimental_ca,
         };
         ev.make_base_env(&opts.system);
         ev

@@ -931,39 +931,148 @@ fn ident_text(i: &rn::Ident) -> String {
     i.syntax().text().to_string()
 }
 
-/// Nix's `Expr::show`, for `assertion '…' failed`.
+/// `showString` of Nix 2.8's `nixexpr.cc`: every `$` escaped.
+fn show_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' | '\\' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn show_attrs(a: &AttrsLit) -> String {
+    let mut s = String::new();
+    if a.rec {
+        s.push_str("rec ");
+    }
+    s.push_str("{ ");
+    // Nix orders them by symbol; by name is the nearest stable order.
+    let mut attrs: Vec<&Binding> = a.attrs.iter().collect();
+    attrs.sort_by(|x, y| x.name.cmp(&y.name));
+    for b in attrs {
+        if b.inherited {
+            s.push_str(&format!("inherit {}; ", b.name));
+        } else {
+            s.push_str(&format!("{} = {}; ", b.name, show(&b.value)));
+        }
+    }
+    for (n, v, _) in &a.dynamic {
+        s.push_str(&format!("\"${{{}}}\" = {}; ", show(n), show(v)));
+    }
+    s.push('}');
+    s
+}
+
+/// Nix's `Expr::show` (`nixexpr.cc`), for `assertion '…' failed`: operators that are calls of
+/// built-ins (`-`, `*`, `/`, `<`, …) print as those calls, as Nix's parser made them.
 pub fn show(e: &Expr) -> String {
     match &e.kind {
         ExprKind::Int(i) => i.to_string(),
         ExprKind::Float(f) => crate::print::format_float(*f),
-        ExprKind::Str(s) => crate::print::escape_string(s),
+        ExprKind::Str(s) | ExprKind::Uri(s) => show_string(s),
         ExprKind::Path(p) => p.to_string(),
-        ExprKind::Uri(u) => crate::print::escape_string(u),
-        ExprKind::SearchPath(p) => format!("<{p}>"),
+        ExprKind::SearchPath(p) => format!("(__findFile __nixPath {})", show_string(p)),
         ExprKind::Var(n, _) => n.to_string(),
+        ExprKind::Interpolate { parts, .. } => {
+            let ps: Vec<String> = parts
+                .iter()
+                .map(|p| match p {
+                    Part::Lit(s) => show_string(s),
+                    Part::Expr(e) => show(e),
+                })
+                .collect();
+            format!("({})", ps.join(" + "))
+        }
         ExprKind::Select { set, path, default } => {
-            let mut s = format!("{}.{}", show(set), show_path(path));
+            let mut s = format!("({}).{}", show(set), show_path(path));
             if let Some(d) = default {
                 s = format!("{s} or ({})", show(d));
             }
             s
         }
         ExprKind::HasAttr { set, path } => format!("(({}) ? {})", show(set), show_path(path)),
-        ExprKind::Apply { fun, arg } => format!("({} {})", show(fun), show(arg)),
+        ExprKind::Attrs(a) => show_attrs(a),
+        ExprKind::List(items) => format!("[ {}]", items.iter().map(|i| format!("({}) ", show(i))).collect::<String>()),
+        ExprKind::Let { attrs, body } => {
+            let mut s = String::from("(let ");
+            let mut binds: Vec<&Binding> = attrs.attrs.iter().collect();
+            binds.sort_by(|x, y| x.name.cmp(&y.name));
+            for b in binds {
+                if b.inherited {
+                    s.push_str(&format!("inherit {}; ", b.name));
+                } else {
+                    s.push_str(&format!("{} = {}; ", b.name, show(&b.value)));
+                }
+            }
+            format!("{s}in {})", show(body))
+        }
+        ExprKind::With { set, body } => format!("(with {}; {})", show(set), show(body)),
+        ExprKind::Lambda(l) => {
+            let mut s = String::from("(");
+            if let Some(f) = &l.formals {
+                s.push_str("{ ");
+                let mut parts: Vec<String> = f
+                    .entries
+                    .iter()
+                    .map(|e| match &e.default {
+                        Some(d) => format!("{} ? {}", e.name, show(d)),
+                        None => e.name.to_string(),
+                    })
+                    .collect();
+                if f.ellipsis {
+                    parts.push("...".into());
+                }
+                s.push_str(&parts.join(", "));
+                s.push_str(" }");
+                if l.arg.is_some() {
+                    s.push_str(" @ ");
+                }
+            }
+            if let Some(a) = &l.arg {
+                s.push_str(a);
+            }
+            format!("{s}: {})", show(&l.body))
+        }
+        ExprKind::Apply { .. } => {
+            // `f a b` is one call in Nix (`ExprCall` with its arguments).
+            let mut args = Vec::new();
+            let mut f = e;
+            while let ExprKind::Apply { fun, arg } = &f.kind {
+                args.push(show(arg));
+                f = fun;
+            }
+            args.reverse();
+            format!("({} {})", show(f), args.join(" "))
+        }
+        ExprKind::If { cond, then, els } => format!("(if {} then {} else {})", show(cond), show(then), show(els)),
+        ExprKind::Assert { cond, body, .. } => format!("assert {}; {}", show(cond), show(body)),
         ExprKind::Not(x) => format!("(! {})", show(x)),
         ExprKind::Neg(x) => format!("(__sub 0 {})", show(x)),
-        ExprKind::Bin { op, lhs, rhs } => match op {
-            BinOp::Sub => format!("(__sub {} {})", show(lhs), show(rhs)),
-            BinOp::Mul => format!("(__mul {} {})", show(lhs), show(rhs)),
-            BinOp::Div => format!("(__div {} {})", show(lhs), show(rhs)),
-            BinOp::Less => format!("(__lessThan {} {})", show(lhs), show(rhs)),
-            BinOp::Add => format!("({} + {})", show(lhs), show(rhs)),
-            op => format!("({} {} {})", show(lhs), op.symbol(), show(rhs)),
-        },
-        ExprKind::List(items) => {
-            format!("[ {}]", items.iter().map(|i| format!("{} ", show(i))).collect::<String>())
+        ExprKind::Bin { op, lhs, rhs } => {
+            let (l, r) = (show(lhs), show(rhs));
+            match op {
+                BinOp::Sub => format!("(__sub {l} {r})"),
+                BinOp::Mul => format!("(__mul {l} {r})"),
+                BinOp::Div => format!("(__div {l} {r})"),
+                BinOp::Less => format!("(__lessThan {l} {r})"),
+                BinOp::More => format!("(__lessThan {r} {l})"),
+                BinOp::LessEq => format!("(! (__lessThan {r} {l}))"),
+                BinOp::MoreEq => format!("(! (__lessThan {l} {r}))"),
+                BinOp::Add => format!("({l} + {r})"),
+                op => format!("({l} {} {r})", op.symbol()),
+            }
         }
-        _ => "…".to_string(),
+        ExprKind::CurPos { .. } => "__curPos".to_string(),
     }
 }
 
