@@ -86,6 +86,8 @@ pub fn instantiate(req: Request) -> Result<String, String> {
         let mut ev = evaluator(&req);
         let r = top(&mut ev, &req).and_then(|v| {
             let mut out = String::new();
+            // `getDerivations` calls a function given at the top.
+            let v = ev.auto_call(v)?;
             collect_drvs(&mut ev, &v, &mut out, true)?;
             Ok(out)
         });

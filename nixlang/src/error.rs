@@ -20,8 +20,8 @@ pub enum ErrorKind {
     MissingAttr(String),
     #[error("attribute '{name}' already defined at {at}")]
     DuplicateAttr { name: String, at: String },
-    #[error("dynamic attribute '{0}' already defined")]
-    DynamicDuplicate(String),
+    #[error("dynamic attribute '{name}' already defined at {at}")]
+    DynamicDuplicate { name: String, at: String },
     #[error("infinite recursion encountered")]
     InfiniteRecursion,
     #[error("cannot coerce {0} to a string")]
@@ -69,7 +69,7 @@ impl ErrorKind {
             ErrorKind::MissingAttr(_) => "missing-attribute",
             ErrorKind::DuplicateAttr { .. } => "duplicate-attribute",
             ErrorKind::InfiniteRecursion => "infinite-recursion",
-            ErrorKind::DynamicDuplicate(_) => "duplicate-attribute",
+            ErrorKind::DynamicDuplicate { .. } => "duplicate-attribute",
             ErrorKind::CannotCoerce(_) => "coerce",
             ErrorKind::Assertion(_) => "assertion",
             ErrorKind::Type { .. } => "type",

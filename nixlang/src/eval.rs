@@ -333,6 +333,7 @@ impl Evaluator {
             env.clone()
         };
         self.alloc(lit.attrs.len() as u64, span)?;
+        let mut dyn_spans: HashMap<Rc<str>, Span> = HashMap::new();
         for (name_e, value, dspan) in &lit.dynamic {
             let nv = self.eval(name_e, &inner)?;
             if matches!(nv, Value::Null) {
@@ -340,8 +341,12 @@ impl Evaluator {
             }
             let name = self.string_no_ctx(nv, name_e.span)?;
             if attrs.contains_key(&name) {
-                return fail(ErrorKind::DynamicDuplicate(name.to_string()), *dspan);
+                let first =
+                    lit.attrs.iter().find(|b| b.name == name).map(|b| b.span).or_else(|| dyn_spans.get(&name).copied());
+                let at = first.map(|s| self.pos_in_message(s)).unwrap_or_default();
+                return fail(ErrorKind::DynamicDuplicate { name: name.to_string(), at }, *dspan);
             }
+            dyn_spans.insert(name.clone(), *dspan);
             let t = self.thunk(value, &inner);
             attrs.insert(name, t);
         }
@@ -902,6 +907,17 @@ impl Evaluator {
     /// The `builtins` set.
     pub fn builtins(&self) -> Thunk {
         self.builtins.clone().expect("builtins set made at start")
+    }
+
+    /// A position as Nix writes it inside a message: `(string):1:3`, `/path/file.nix:4:5`.
+    pub(crate) fn pos_in_message(&self, span: Span) -> String {
+        match self.sources.position(span) {
+            Some((name, l, c)) => {
+                let name = if name == "«string»" { "(string)".to_string() } else { name };
+                format!("{name}:{l}:{c}")
+            }
+            None => String::new(),
+        }
     }
 
     pub(crate) fn err(&self, kind: ErrorKind, span: Span) -> EvalError {

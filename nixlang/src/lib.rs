@@ -195,11 +195,12 @@ impl Evaluator {
         builtins::paths::prim_import(self, &[t], Span::default())
     }
 
-    /// Selects an attribute path (`-A a.b.0`), auto-calling functions with `{}` as
-    /// `nix-instantiate` does (`autoCallFunction`, `findAlongAttrPath`).
+    /// Selects an attribute path (`-A a.b.0`) as `findAlongAttrPath` does: a function is called
+    /// with `{}` (`autoCallFunction`) before each step, not after the last.
     pub fn select_attr_path(&mut self, v: Value, path: &str) -> Result<Value, EvalError> {
-        let mut v = self.auto_call(v)?;
+        let mut v = v;
         for part in path.split('.').filter(|p| !p.is_empty()) {
+            v = self.auto_call(v)?;
             v = match (&v, part.parse::<usize>()) {
                 (Value::List(l), Ok(i)) => match l.get(i) {
                     Some(t) => self.force(&t.clone(), Span::default())?,
@@ -224,7 +225,6 @@ impl Evaluator {
                     ))))
                 }
             };
-            v = self.auto_call(v)?;
         }
         Ok(v)
     }
