@@ -350,6 +350,9 @@ mod budget_tests {
             .spawn(|| {
                 let deep = "let f = n: if n == 0 then 0 else 1 + f (n - 1); in f 100000";
                 let eq = "let l = builtins.foldl' (acc: x: [ acc ]) [ ] (builtins.genList (x: x) 3000); in l == l";
+                // A value 200,000 levels deep: made within budget, then dropped without recursion.
+                let nested = "builtins.length (builtins.foldl' (acc: x: [ acc ]) [ ] (builtins.genList (x: x) 200000))";
+                assert_eq!(super::eval_to_string(nested), Ok("1".to_string()));
                 (super::eval_to_string(deep), super::eval_to_string(eq), super::eval_to_string("let x = x; in x"))
             })
             .expect("spawn")

@@ -181,3 +181,58 @@ impl Value {
         matches!(self, Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(..))
     }
 }
+
+thread_local! {
+    /// Thunks waiting to be dropped, and whether a drop loop is running (see `Drop for Thunk`).
+    static DROP_QUEUE: RefCell<Vec<Thunk>> = const { RefCell::new(Vec::new()) };
+    static DROPPING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Dropping a deeply nested value (a list of lists 100,000 deep) would recurse once per level
+/// and overflow the stack; a thunk's last owner instead queues the thunks inside it and one loop
+/// drops them.
+impl Drop for Thunk {
+    fn drop(&mut self) {
+        if Rc::strong_count(&self.0) != 1 {
+            return;
+        }
+        let state = match self.0.try_borrow_mut() {
+            Ok(mut b) => std::mem::replace(&mut *b, ThunkState::Blackhole),
+            Err(_) => return,
+        };
+        let mut kids: Vec<Thunk> = Vec::new();
+        match state {
+            ThunkState::Done(Value::List(l)) => {
+                if let Ok(v) = Rc::try_unwrap(l) {
+                    kids.extend(v);
+                }
+            }
+            ThunkState::Done(Value::Attrs(a)) => {
+                if let Ok(m) = Rc::try_unwrap(a) {
+                    kids.extend(m.into_values());
+                }
+            }
+            ThunkState::Done(Value::PrimOpApp(_, args)) => {
+                if let Ok(v) = Rc::try_unwrap(args) {
+                    kids.extend(v);
+                }
+            }
+            ThunkState::Apply(f, a) => {
+                kids.push(f);
+                kids.push(a);
+            }
+            other => drop(other),
+        }
+        if kids.is_empty() {
+            return;
+        }
+        DROP_QUEUE.with(|q| q.borrow_mut().extend(kids));
+        if DROPPING.with(|d| d.replace(true)) {
+            return;
+        }
+        while let Some(t) = DROP_QUEUE.with(|q| q.borrow_mut().pop()) {
+            drop(t);
+        }
+        DROPPING.with(|d| d.set(false));
+    }
+}
