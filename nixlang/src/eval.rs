@@ -84,7 +84,7 @@ impl Evaluator {
         Ok(())
     }
 
-    fn enter(&mut self, span: Span) -> Result<()> {
+    pub(crate) fn enter(&mut self, span: Span) -> Result<()> {
         self.depth += 1;
         if self.depth > self.budget.max_depth {
             self.depth -= 1;
@@ -93,7 +93,7 @@ impl Evaluator {
         Ok(())
     }
 
-    fn leave(&mut self) {
+    pub(crate) fn leave(&mut self) {
         self.depth -= 1;
     }
 
@@ -751,7 +751,10 @@ impl Evaluator {
                 for (i, t) in items.iter().enumerate() {
                     let v = self.force(t, span)?;
                     let empty_list = matches!(&v, Value::List(l) if l.is_empty());
-                    let part = self.coerce_to_string(v, coerce_more, copy_to_store, span)?;
+                    self.enter(span)?;
+                    let part = self.coerce_to_string(v, coerce_more, copy_to_store, span);
+                    self.leave();
+                    let part = part?;
                     s.push_str(&part.s);
                     ctx.extend(&part.ctx);
                     if i + 1 < n && !empty_list {
@@ -845,7 +848,10 @@ impl Evaluator {
                     if !self.eq_thunks(p, q, span)? {
                         let p = self.force(p, span)?;
                         let q = self.force(q, span)?;
-                        return self.less_than(&p, &q, span);
+                        self.enter(span)?;
+                        let r = self.less_than(&p, &q, span);
+                        self.leave();
+                        return r;
                     }
                 }
                 x.len() < y.len()

@@ -353,6 +353,13 @@ mod budget_tests {
                 // A value 200,000 levels deep: made within budget, then dropped without recursion.
                 let nested = "builtins.length (builtins.foldl' (acc: x: [ acc ]) [ ] (builtins.genList (x: x) 200000))";
                 assert_eq!(super::eval_to_string(nested), Ok("1".to_string()));
+                let mk = "(builtins.foldl' (acc: x: [ acc ]) [ ] (builtins.genList (x: x) 5000))";
+                for deep_walk in
+                    ["builtins.toJSON", "toString", &format!("(l: l == {mk})"), &format!("(l: l < {mk} ++ [ 1 ])")]
+                {
+                    let e = format!("{deep_walk} {mk}");
+                    assert!(super::eval_to_string(&e).unwrap_err().contains("stack overflow"), "{deep_walk}");
+                }
                 (super::eval_to_string(deep), super::eval_to_string(eq), super::eval_to_string("let x = x; in x"))
             })
             .expect("spawn")

@@ -63,18 +63,30 @@ fn trim_zeros(s: &str) -> &str {
 pub fn print_value(ev: &Evaluator, v: &Value) -> String {
     let mut out = String::new();
     let mut seen = HashSet::new();
-    print_into(ev, v, None, &mut out, &mut seen);
+    print_into(ev, v, None, &mut out, &mut seen, 0);
     out
 }
 
-fn print_thunk(ev: &Evaluator, t: &Thunk, out: &mut String, seen: &mut HashSet<usize>) {
+fn print_thunk(ev: &Evaluator, t: &Thunk, out: &mut String, seen: &mut HashSet<usize>, depth: usize) {
     match t.peek() {
-        Some(v) => print_into(ev, &v, Some(t), out, seen),
+        Some(v) => print_into(ev, &v, Some(t), out, seen, depth + 1),
         None => out.push_str("<CODE>"),
     }
 }
 
-fn print_into(ev: &Evaluator, v: &Value, slot: Option<&Thunk>, out: &mut String, seen: &mut HashSet<usize>) {
+fn print_into(
+    ev: &Evaluator,
+    v: &Value,
+    slot: Option<&Thunk>,
+    out: &mut String,
+    seen: &mut HashSet<usize>,
+    depth: usize,
+) {
+    // Deeper than evaluation itself may go: cut, rather than overflow the stack.
+    if depth > ev.budget.max_depth {
+        out.push_str("«too deep»");
+        return;
+    }
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -94,7 +106,7 @@ fn print_into(ev: &Evaluator, v: &Value, slot: Option<&Thunk>, out: &mut String,
             for (k, t) in a.iter() {
                 out.push_str(&print_attr_name(k));
                 out.push_str(" = ");
-                print_thunk(ev, t, out, seen);
+                print_thunk(ev, t, out, seen, depth);
                 out.push_str("; ");
             }
             out.push('}');
@@ -117,7 +129,7 @@ fn print_into(ev: &Evaluator, v: &Value, slot: Option<&Thunk>, out: &mut String,
             }
             out.push_str("[ ");
             for t in l.iter() {
-                print_thunk(ev, t, out, seen);
+                print_thunk(ev, t, out, seen, depth);
                 out.push(' ');
             }
             out.push(']');
@@ -153,6 +165,20 @@ fn print_attr_name(k: &str) -> String {
 /// `printValueAsJSON`: the value forced and written as JSON (paths copied to the store,
 /// derivations as their `outPath`, sets with `__toString` or `outPath` as strings).
 pub fn to_json(
+    ev: &mut Evaluator,
+    v: &Value,
+    copy_to_store: bool,
+    span: Span,
+    out: &mut String,
+    ctx: &mut crate::context::Context,
+) -> Result<()> {
+    ev.enter(span)?;
+    let r = to_json_inner(ev, v, copy_to_store, span, out, ctx);
+    ev.leave();
+    r
+}
+
+fn to_json_inner(
     ev: &mut Evaluator,
     v: &Value,
     copy_to_store: bool,
