@@ -477,8 +477,10 @@ impl Evaluator {
     /// `ExprConcatStrings::eval` for `"…${}…"` and path literals with `${}`.
     fn eval_concat_strings(&mut self, parts: &[Part], path: bool, env: &Rc<Env>, span: Span) -> Result<Value> {
         let mut vals = Vec::with_capacity(parts.len());
-        for p in parts {
+        for (i, p) in parts.iter().enumerate() {
             match p {
+                // A path with `${}` starts with a path value (`ExprPath` in Nix's parser).
+                Part::Lit(s) if path && i == 0 => vals.push((Value::Path(s.clone()), span)),
                 Part::Lit(s) => vals.push((Value::string(s.clone()), span)),
                 Part::Expr(e) => vals.push((self.eval(e, env)?, e.span)),
             }

@@ -128,6 +128,8 @@ fn differential_against_nix_2_8() {
     if !version.contains("2.8") {
         eprintln!("note: comparing against {version}; the evaluator follows Nix 2.8");
     }
+    // Relative paths resolve against the working directory, for Nix and for drvlab alike.
+    std::env::set_current_dir("/tmp").expect("cd /tmp");
     let n: usize = std::env::var("DRVLAB_DIFF_PROGRAMS").ok().and_then(|s| s.parse().ok()).unwrap_or(600);
     let seed: u64 = std::env::var("DRVLAB_DIFF_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
     let mut g = gen::Gen::new(seed);

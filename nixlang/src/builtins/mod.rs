@@ -55,6 +55,7 @@ pub const PRIMOPS: &[(&str, usize, PrimFn)] = &[
     ("groupBy", 2, lists::prim_group_by),
     ("hasAttr", 2, attrs::prim_has_attr),
     ("hasContext", 1, strings::prim_has_context),
+    ("hashFile", 2, paths::prim_hash_file),
     ("hashString", 2, strings::prim_hash_string),
     ("head", 1, lists::prim_head),
     ("import", 1, paths::prim_import),

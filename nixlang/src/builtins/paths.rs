@@ -255,3 +255,17 @@ pub fn prim_path(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value
     let sp = ev.add_to_store(&p, &name, span)?;
     Ok(Value::String(NixString::with_ctx(sp.as_str(), Context::single(CtxElem::Path(sp.as_str().into())))))
 }
+
+/// `prim_hashFile`: the file's bytes hashed, in base16.
+pub fn prim_hash_file(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
+    let algo = ev.force_string_no_ctx(&args[0], span)?;
+    let v = ev.force(&args[1], span)?;
+    let (p, _) = ev.coerce_to_path(v, span)?;
+    let Ok(a) = drvlab_engine::HashAlgo::parse(&algo) else {
+        return fail(ErrorKind::Other(format!("unknown hash algorithm '{algo}'")), span);
+    };
+    let Some(bytes) = ev.fs.read(&p) else {
+        return fail(ErrorKind::Other(format!("opening file '{p}': No such file or directory")), span);
+    };
+    Ok(Value::string(a.digest(&bytes).to_base16()))
+}

@@ -311,7 +311,7 @@ impl Gen {
 
     fn string(&mut self, d: u32) -> String {
         let e = |g: &mut Gen, t| g.expr(t, d - 1);
-        match self.rng.below(22) {
+        match self.rng.below(23) {
             0 => format!("\"x${{{}}}y\"", e(self, Ty::Str)),
             1 => format!("({} + {})", e(self, Ty::Str), e(self, Ty::Str)),
             2 => format!("(toString {})", {
@@ -351,6 +351,10 @@ impl Gen {
             18 => format!("(builtins.parseDrvName {}).name", e(self, Ty::Str)),
             19 => format!("(builtins.placeholder \"{}\")", self.rng.pick(&["out", "dev"])),
             20 => format!("(toString {})", e(self, Ty::Attrs)).replace("toString {", "builtins.toJSON {"),
+            21 if self.rng.chance(50) => {
+                format!("(toString ./p/${{{}}})", self.rng.pick(&["\"x\"", "\"a/../b\"", "toString 1", "\"c/./d/\""]))
+            }
+            21 => format!("(builtins.typeOf (./p + {}))", self.rng.pick(&["\"/q\"", "\"q\"", "\"/../r\""])),
             _ => self.leaf(Ty::Str),
         }
     }
