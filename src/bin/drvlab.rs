@@ -52,6 +52,11 @@ mod cli {
 
     #[derive(Subcommand)]
     enum Command {
+        /// Evaluate a Nix file or expression and print the value as `nix-instantiate --eval` does.
+        Eval(NixArgs),
+        /// Print the .drv path of each derivation a Nix file or expression gives, as
+        /// `nix-instantiate` does (`drv!out` for another output than `out`); writes no store.
+        Instantiate(NixArgs),
         /// Compute every .drv path and output path of a `nix derivation show -r` document.
         ///
         /// Prints {"<key>": {"drvPath": "...", "outputs": {"<name>": "/nix/store/..." or null}}};
@@ -114,6 +119,40 @@ mod cli {
             #[arg(long)]
             json: bool,
         },
+    }
+
+    /// What `eval` and `instantiate` take, as `nix-instantiate` takes it.
+    #[derive(clap::Args)]
+    struct NixArgs {
+        /// The Nix file (default ./default.nix); path literals and `import` read the real file
+        /// system relative to it.
+        file: Option<String>,
+        /// Evaluate this expression instead of a file.
+        #[arg(short = 'E', long = "expr")]
+        expr: Option<String>,
+        /// Select an attribute path of the value (`-A pkgs.hello`).
+        #[arg(short = 'A', long = "attr")]
+        attr: Option<String>,
+        /// Add to the search path for `<name>` (`name=path` or a directory), before NIX_PATH.
+        #[arg(short = 'I')]
+        include: Vec<String>,
+        /// Evaluate the whole value, not only its top (eval).
+        #[arg(long)]
+        strict: bool,
+        /// Print the value as JSON (eval).
+        #[arg(long)]
+        json: bool,
+    }
+
+    fn nix_request(a: &NixArgs) -> drvlab_nixlang::cli::Request {
+        drvlab_nixlang::cli::Request {
+            file: a.file.clone(),
+            expr: a.expr.clone(),
+            attr: a.attr.clone(),
+            include: a.include.clone(),
+            strict: a.strict,
+            json: a.json,
+        }
     }
 
     /// Exit status 2 and one line on stderr for any input the engine refuses.
@@ -206,6 +245,8 @@ mod cli {
                 Ok(s)
             }
             Command::Drv { files } => drv_command(cli, files),
+            Command::Eval(a) => drvlab_nixlang::cli::eval(nix_request(a)),
+            Command::Instantiate(a) => drvlab_nixlang::cli::instantiate(nix_request(a)),
             Command::Hash { text, algo, to } => {
                 let algo = algo.as_deref().map(HashAlgo::parse).transpose().map_err(|e| e.to_string())?;
                 let (h, found) = Hash::parse_with_format(text, algo).map_err(|e| e.to_string())?;

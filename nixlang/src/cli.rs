@@ -1,0 +1,145 @@
+//! `drvlab eval` and `drvlab instantiate`: what `nix-instantiate --eval` and `nix-instantiate`
+//! print, over the real file system (`<name>` through `NIX_PATH` and `-I`).
+
+use crate::{fs::RealFs, parse_search_path, Budget, Evaluator, Options, Value};
+
+/// What to evaluate: a file or an expression (`-E`), an attribute path, and the search path.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    pub file: Option<String>,
+    pub expr: Option<String>,
+    pub attr: Option<String>,
+    /// `-I` entries, searched before `NIX_PATH`.
+    pub include: Vec<String>,
+    pub strict: bool,
+    pub json: bool,
+}
+
+/// Stack for evaluation threads: the evaluator recurses natively, bounded by its depth budget.
+pub const STACK: usize = 1 << 30;
+
+fn evaluator(req: &Request) -> Evaluator {
+    let mut search = Vec::new();
+    for i in &req.include {
+        search.extend(parse_search_path(i));
+    }
+    if let Ok(p) = std::env::var("NIX_PATH") {
+        search.extend(parse_search_path(&p));
+    }
+    let budget = Budget { max_depth: 100_000, max_steps: 2_000_000_000, max_cells: 2_000_000_000 };
+    Evaluator::new(Box::new(RealFs), Options { budget, search_path: search, ..Options::default() })
+}
+
+fn top(ev: &mut Evaluator, req: &Request) -> Result<Value, crate::EvalError> {
+    let v = match (&req.expr, &req.file) {
+        (Some(e), _) => {
+            let cwd = std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| "/".into());
+            ev.eval_str(e, &cwd)?
+        }
+        (None, Some(f)) => {
+            let abs = if f.starts_with('/') {
+                f.clone()
+            } else {
+                let cwd =
+                    std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| "/".into());
+                format!("{cwd}/{f}")
+            };
+            ev.eval_file(&abs)?
+        }
+        (None, None) => ev.eval_file("./default.nix")?,
+    };
+    ev.select_attr_path(v, req.attr.as_deref().unwrap_or(""))
+}
+
+/// Runs `f` on a thread with a large stack.
+pub fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(f)
+        .expect("spawn evaluator thread")
+        .join()
+        .expect("evaluator thread")
+}
+
+/// `nix-instantiate --eval`: the printed value, or Nix's error text.
+pub fn eval(req: Request) -> Result<String, String> {
+    on_big_stack(move || {
+        let mut ev = evaluator(&req);
+        let r = top(&mut ev, &req).and_then(|v| {
+            if req.json {
+                if req.strict {
+                    ev.deep_force(&v, crate::Span::default())?;
+                }
+                ev.print_json(&v)
+            } else {
+                ev.print(&v, req.strict)
+            }
+        });
+        r.map(|s| format!("{s}\n")).map_err(|e| ev.render_error(&e))
+    })
+}
+
+/// `nix-instantiate`: the `.drv` path of each derivation the value holds (`drv!out` form when
+/// another output than `out` is selected).
+pub fn instantiate(req: Request) -> Result<String, String> {
+    on_big_stack(move || {
+        let mut ev = evaluator(&req);
+        let r = top(&mut ev, &req).and_then(|v| {
+            let mut out = String::new();
+            // `getDerivations` calls a function given at the top.
+            let v = ev.auto_call(v)?;
+            collect_drvs(&mut ev, &v, &mut out, true)?;
+            Ok(out)
+        });
+        r.map_err(|e| ev.render_error(&e))
+    })
+}
+
+/// `getDerivations`: a derivation, or the derivations in a list or set (one level, deeper where
+/// `recurseForDerivations` is set).
+fn collect_drvs(ev: &mut Evaluator, v: &Value, out: &mut String, top: bool) -> Result<(), crate::EvalError> {
+    let span = crate::Span::default();
+    match v {
+        Value::Attrs(a) => {
+            if crate::eval::is_derivation(ev, a, span)? {
+                let drv = a
+                    .get("drvPath")
+                    .cloned()
+                    .ok_or_else(|| crate::EvalError::bare(crate::ErrorKind::MissingAttr("drvPath".into())))?;
+                let p = ev.force_string(&drv, span)?;
+                let name = match a.get("outputName").cloned() {
+                    Some(t) => ev.force_string(&t, span)?.s.to_string(),
+                    None => "out".into(),
+                };
+                out.push_str(&p.s);
+                if name != "out" {
+                    out.push('!');
+                    out.push_str(&name);
+                }
+                out.push('\n');
+                return Ok(());
+            }
+            let recurse = match a.get("recurseForDerivations").cloned() {
+                Some(t) => matches!(ev.force(&t, span)?, Value::Bool(true)),
+                None => false,
+            };
+            if top || recurse {
+                for t in a.clone().values() {
+                    let x = ev.force(t, span)?;
+                    let x = ev.auto_call(x)?;
+                    collect_drvs(ev, &x, out, false)?;
+                }
+            }
+            Ok(())
+        }
+        Value::List(l) if top => {
+            for t in l.iter() {
+                let x = ev.force(t, span)?;
+                let x = ev.auto_call(x)?;
+                collect_drvs(ev, &x, out, false)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
