@@ -1,6 +1,7 @@
 //! `drvlab eval` / `drvlab instantiate` over real files: paths relative to the file, `import`,
 //! `<name>` through `-I`, `-A`, and `drv!out` for another output. Values checked against
 //! nix-instantiate 2.8 when it is installed.
+#![cfg(not(target_arch = "wasm32"))]
 
 use drvlab_nixlang::cli::{eval, instantiate, Request};
 use std::process::Command;

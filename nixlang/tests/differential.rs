@@ -5,6 +5,7 @@
 //!
 //! Knobs: `DRVLAB_DIFF_PROGRAMS` (default 600), `DRVLAB_DIFF_SEED` (default 1),
 //! `DRVLAB_DIFF_ASSERT_KIND` (see [`same_kind`]).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod gen;
 

@@ -2,6 +2,7 @@
 //! `mkDerivation`, `overrideAttrs`, `runCommandLocal`, `fetchurl` through `<nix/fetchurl.nix>`,
 //! the blog's `rerunOnChange`), compared with what nix-instantiate 2.8 printed for them
 //! (`tests/programs/*.drvs`, `*.strict`, recorded with Nix 2.8.0).
+#![cfg(not(target_arch = "wasm32"))]
 
 use drvlab_nixlang::cli::{eval, instantiate, Request};
 
