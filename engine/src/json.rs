@@ -92,7 +92,8 @@ pub fn float_g(f: f64) -> String {
     }
     if !f.is_finite() {
         return if f.is_nan() {
-            "nan".into()
+            // glibc's printf keeps a NaN's sign.
+            if f.is_sign_negative() { "-nan" } else { "nan" }.into()
         } else if f > 0.0 {
             "inf".into()
         } else {

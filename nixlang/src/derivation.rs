@@ -93,7 +93,7 @@ pub fn prim_derivation_strict(ev: &mut Evaluator, args: &[Thunk], span: Span) ->
             if json.len() > 1 {
                 json.push(',');
             }
-            crate::print::json_string(key, &mut json);
+            drvlab_engine::json::string(&mut json, key, drvlab_engine::json::Writer::Nix2_8);
             json.push(':');
             crate::print::to_json(ev, &v, true, span, &mut json, &mut ctx)?;
             match key {

@@ -978,7 +978,7 @@ fn show_attrs(a: &AttrsLit) -> String {
 pub fn show(e: &Expr) -> String {
     match &e.kind {
         ExprKind::Int(i) => i.to_string(),
-        ExprKind::Float(f) => crate::print::format_float(*f),
+        ExprKind::Float(f) => drvlab_engine::json::float_g(*f),
         ExprKind::Str(s) | ExprKind::Uri(s) => show_string(s),
         ExprKind::Path(p) => p.to_string(),
         ExprKind::SearchPath(p) => format!("(__findFile __nixPath {})", show_string(p)),

@@ -4,6 +4,7 @@
 use crate::error::{ErrorKind, Result, Span};
 use crate::eval::Evaluator;
 use crate::value::*;
+use drvlab_engine::json::{float_g, string as json_string, Writer};
 use std::collections::HashSet;
 use std::fmt::Write;
 
@@ -25,38 +26,6 @@ pub fn escape_string(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// A float as C++'s `ostream << double` prints it (`%g`, six significant digits).
-pub fn format_float(f: f64) -> String {
-    if f.is_nan() {
-        return if f.is_sign_negative() { "-nan".into() } else { "nan".into() };
-    }
-    if f.is_infinite() {
-        return if f < 0.0 { "-inf".into() } else { "inf".into() };
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
-    }
-    let sci = format!("{f:.5e}");
-    let (mant, exp) = sci.split_once('e').expect("exponent");
-    let exp: i32 = exp.parse().expect("exponent digits");
-    if !(-4..6).contains(&exp) {
-        let mant = trim_zeros(mant);
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{mant}e{sign}{:02}", exp.abs())
-    } else {
-        let decimals = (5 - exp).max(0) as usize;
-        trim_zeros(&format!("{f:.decimals$}")).to_string()
-    }
-}
-
-fn trim_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
 }
 
 /// Prints a value; unforced parts print as `<CODE>` (without `--strict` Nix forces only the top).
@@ -93,7 +62,7 @@ fn print_into(
         Value::Int(i) => {
             let _ = write!(out, "{i}");
         }
-        Value::Float(f) => out.push_str(&format_float(*f)),
+        Value::Float(f) => out.push_str(&float_g(*f)),
         Value::String(s) => out.push_str(&escape_string(&s.s)),
         Value::Path(p) => out.push_str(p),
         Value::Attrs(a) => {
@@ -192,17 +161,17 @@ fn to_json_inner(
         Value::Int(i) => {
             let _ = write!(out, "{i}");
         }
-        Value::Float(f) => out.push_str(&json_float(*f)),
+        Value::Float(f) => out.push_str(&float_g(*f)),
         Value::String(s) => {
             ctx.extend(&s.ctx);
-            json_string(&s.s, out)
+            json_string(out, &s.s, Writer::Nix2_8)
         }
         Value::Path(p) => {
             let s = if copy_to_store { ev.copy_path_to_store(p, span)? } else { p.to_string() };
             if copy_to_store {
                 ctx.insert(crate::context::CtxElem::Path(s.as_str().into()));
             }
-            json_string(&s, out)
+            json_string(out, &s, Writer::Nix2_8)
         }
         Value::Attrs(a) => {
             if a.contains_key("__toString") || a.contains_key("outPath") {
@@ -212,7 +181,7 @@ fn to_json_inner(
                 }
                 let s = ev.coerce_to_string(v.clone(), false, copy_to_store, span)?;
                 ctx.extend(&s.ctx);
-                json_string(&s.s, out);
+                json_string(out, &s.s, Writer::Nix2_8);
                 return Ok(());
             }
             out.push('{');
@@ -222,7 +191,7 @@ fn to_json_inner(
                     out.push(',');
                 }
                 first = false;
-                json_string(k, out);
+                json_string(out, k, Writer::Nix2_8);
                 out.push(':');
                 let v = ev.force(t, span)?;
                 to_json(ev, &v, copy_to_store, span, out, ctx)?;
@@ -245,28 +214,4 @@ fn to_json_inner(
         }
     }
     Ok(())
-}
-
-/// Floats in JSON as Nix 2.8's `JSONWriter` writes them (`%g`-like, full precision lost).
-pub fn json_float(f: f64) -> String {
-    format_float(f)
-}
-
-/// `escapeJSON`.
-pub fn json_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
