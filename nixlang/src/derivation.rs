@@ -3,8 +3,8 @@
 
 use crate::context::{Context, CtxElem};
 use crate::error::{fail, ErrorKind, Result, Span};
+use crate::eval::value::{Attrs, NixString, Thunk, Value};
 use crate::eval::Evaluator;
-use crate::value::{Attrs, NixString, Thunk, Value};
 use drvlab_engine::store_path::FixedMode;
 use drvlab_engine::{Derivation, Hash, HashAlgo, Output};
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,7 +1,9 @@
 //! Evaluation errors, worded as Nix 2.8 words them (`libexpr/eval.cc`, `primops.cc`), each with
 //! the span of the expression that raised it.
 
-/// A byte range of one source file (the file's index in [`crate::Sources`]).
+use std::rc::Rc;
+
+/// A byte range of one source file (the file's index in [`Sources`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Span {
     pub file: u32,
@@ -115,4 +117,35 @@ pub type Result<T, E = EvalError> = std::result::Result<T, E>;
 /// `Err(ErrorKind::…)` at a span.
 pub fn fail<T>(kind: ErrorKind, span: Span) -> Result<T> {
     Err(EvalError::new(kind, span))
+}
+
+/// The sources parsed so far; a [`Span`] names one by index.
+#[derive(Default)]
+pub struct Sources {
+    pub files: Vec<Source>,
+}
+
+impl Sources {
+    /// `file:line:col` of a span.
+    pub fn position(&self, span: Span) -> Option<(String, usize, usize)> {
+        let src = self.files.get(span.file as usize)?;
+        let (l, c) = line_col(&src.text, span.start as usize);
+        Some((src.name.clone(), l, c))
+    }
+}
+
+/// One source text: its name as Nix prints it in positions, and its text.
+pub struct Source {
+    pub name: String,
+    pub text: Rc<str>,
+    /// The parse, kept for mapping literals back to their text.
+    pub tree: rnix::Root,
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map_or(before.chars().count(), |p| before[p + 1..].chars().count()) + 1;
+    (line, col)
 }

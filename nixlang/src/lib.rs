@@ -16,38 +16,14 @@ pub mod eval;
 pub mod fs;
 pub mod lower;
 pub mod print;
-pub mod value;
 
-pub use error::{ErrorKind, EvalError, Span};
+pub use error::{ErrorKind, EvalError, Source, Sources, Span};
+pub use eval::value::{self, Thunk, Value};
 pub use eval::{Budget, Evaluator};
-pub use value::{Thunk, Value};
 
 use std::collections::HashMap;
 use std::rc::Rc;
 use value::{Attrs, Env};
-
-/// One source text: its name as Nix prints it in positions, and its text.
-pub struct Source {
-    pub name: String,
-    pub text: Rc<str>,
-    /// The parse, kept for mapping literals back to their text.
-    pub tree: rnix::Root,
-}
-
-/// The sources parsed so far; a [`Span`] names one by index.
-#[derive(Default)]
-pub struct Sources {
-    pub files: Vec<Source>,
-}
-
-impl Sources {
-    /// `file:line:col` of a span.
-    pub fn position(&self, span: Span) -> Option<(String, usize, usize)> {
-        let src = self.files.get(span.file as usize)?;
-        let (l, c) = lower::line_col(&src.text, span.start as usize);
-        Some((src.name.clone(), l, c))
-    }
-}
 
 /// What the evaluator is given besides the code.
 pub struct Options {

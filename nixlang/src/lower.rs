@@ -26,14 +26,6 @@ pub struct Lowerer<'a> {
     scopes: Vec<Scope>,
 }
 
-/// 1-based line and column of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(before.chars().count(), |p| before[p + 1..].chars().count()) + 1;
-    (line, col)
-}
-
 /// `canonPath`: removes `.`, `..` and repeated slashes of an absolute path.
 pub fn canon_path(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
@@ -327,7 +319,7 @@ impl<'a> Lowerer<'a> {
 
     /// `file:line:col` as Nix prints a position inside a message.
     fn pos(&self, span: Span) -> String {
-        let (l, c) = line_col(self.text, span.start as usize);
+        let (l, c) = crate::error::line_col(self.text, span.start as usize);
         format!("{}:{l}:{c}", self.pos_name)
     }
 
@@ -479,7 +471,7 @@ impl<'a> Lowerer<'a> {
                 ExprKind::Bin { op, lhs, rhs }
             }
             rn::Expr::CurPos(_) => {
-                let (line, column) = line_col(self.text, span.start as usize);
+                let (line, column) = crate::error::line_col(self.text, span.start as usize);
                 // For an expression given as text, Nix names the "file" by the text itself.
                 let file = if self.pos_name == "(string)" { self.text.to_string() } else { self.pos_name.to_string() };
                 ExprKind::CurPos { file, line, column }
@@ -861,7 +853,7 @@ impl<'a> Lowerer<'a> {
         let pos = match &name {
             Some(n) => format!("function '{n}'"),
             None => {
-                let (line, col) = line_col(self.text, span.start as usize);
+                let (line, col) = crate::error::line_col(self.text, span.start as usize);
                 let file = if self.pos_name == "«string»" { "(string)" } else { self.pos_name };
                 format!("anonymous function at {file}:{line}:{col}")
             }

@@ -2,8 +2,8 @@
 //! `libexpr/eval.cc`), and as `--json` prints them (`printValueAsJSON`, `value-to-json.cc`).
 
 use crate::error::{ErrorKind, Result, Span};
+use crate::eval::value::*;
 use crate::eval::Evaluator;
-use crate::value::*;
 use drvlab_engine::json::{float_g, string as json_string, Writer};
 use std::collections::HashSet;
 use std::fmt::Write;

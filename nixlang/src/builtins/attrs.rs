@@ -1,8 +1,8 @@
 //! Sets (`primops.cc`: `prim_attrNames`, `prim_listToAttrs`, `prim_mapAttrs`, …).
 
 use crate::error::{fail, ErrorKind, Result, Span};
+use crate::eval::value::{Attrs, Thunk, Value};
 use crate::eval::Evaluator;
-use crate::value::{Attrs, Thunk, Value};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 

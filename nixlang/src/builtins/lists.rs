@@ -1,8 +1,8 @@
 //! Lists (`primops.cc`: `prim_map`, `prim_filter`, `prim_foldlStrict`, `prim_genList`, …).
 
 use crate::error::{fail, ErrorKind, Result, Span};
+use crate::eval::value::{Attrs, Thunk, Value};
 use crate::eval::Evaluator;
-use crate::value::{Attrs, Thunk, Value};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 

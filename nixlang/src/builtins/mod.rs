@@ -8,7 +8,7 @@ pub mod paths;
 pub mod strings;
 pub mod types;
 
-use crate::value::{PrimFn, PrimOp};
+use crate::eval::value::{PrimFn, PrimOp};
 
 /// Every built-in function: its name in `builtins`, its arity and its code.
 pub const PRIMOPS: &[(&str, usize, PrimFn)] = &[

@@ -4,9 +4,9 @@
 
 use crate::context::{Context, CtxElem};
 use crate::error::{fail, ErrorKind, Result, Span};
+use crate::eval::value::{Attrs, NixString, Thunk, Value};
 use crate::eval::Evaluator;
 use crate::fs::FileKind;
-use crate::value::{Attrs, NixString, Thunk, Value};
 use drvlab_engine::store_path;
 use drvlab_engine::trace::Trace;
 
@@ -114,38 +114,10 @@ pub fn import_corepkg(ev: &mut Evaluator, name: &str, span: Span) -> Result<Valu
     ev.force(&t, span)
 }
 
-/// `findFile` over the search path: `<nixpkgs/lib>` tries each `nixpkgs=…` entry, then plain
-/// directories; `<nix/…>` falls back to the embedded corepkgs.
-pub fn find_file(ev: &mut Evaluator, p: &str, span: Span) -> Result<String> {
-    for (prefix, dir) in ev.search_path.clone() {
-        let rest = if prefix.is_empty() {
-            Some(p.to_string())
-        } else if p == prefix {
-            Some(String::new())
-        } else {
-            p.strip_prefix(&format!("{prefix}/")).map(|r| r.to_string())
-        };
-        if let Some(rest) = rest {
-            let full = if rest.is_empty() { dir.clone() } else { format!("{}/{rest}", dir.trim_end_matches('/')) };
-            let full = crate::lower::canon_path(&full);
-            if ev.fs.kind(&full).is_some() {
-                return Ok(full);
-            }
-        }
-    }
-    if let Some(rest) = p.strip_prefix("nix/") {
-        return Ok(format!("/__corepkgs__/{rest}"));
-    }
-    fail(
-        ErrorKind::Other(format!("file '{p}' was not found in the Nix search path (add it using $NIX_PATH or -I)")),
-        span,
-    )
-}
-
 pub fn prim_find_file(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
     let _ = ev.force_list(&args[0], span)?;
     let p = ev.force_string_no_ctx(&args[1], span)?;
-    Ok(Value::Path(find_file(ev, &p, span)?.into()))
+    Ok(Value::Path(ev.find_file(&p, span)?.into()))
 }
 
 pub fn prim_read_file(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {

@@ -4,8 +4,8 @@
 
 use crate::context::{Context, CtxElem};
 use crate::error::{fail, ErrorKind, Result, Span};
+use crate::eval::value::{Attrs, NixString, Thunk, Value};
 use crate::eval::Evaluator;
-use crate::value::{Attrs, NixString, Thunk, Value};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 

@@ -2,8 +2,8 @@
 //! `functionArgs` (`primops.cc`).
 
 use crate::error::{ErrorKind, EvalError, Result, Span};
+use crate::eval::value::{Attrs, Thunk, Value};
 use crate::eval::Evaluator;
-use crate::value::{Attrs, Thunk, Value};
 
 pub fn prim_type_of(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
     Ok(Value::string(ev.force(&args[0], span)?.type_of()))

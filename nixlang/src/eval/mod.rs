@@ -6,9 +6,13 @@
 use crate::ast::*;
 use crate::context::{Context, CtxElem};
 use crate::error::{fail, ErrorKind, EvalError, Result, Span};
-use crate::value::*;
+pub mod arith;
+mod search_path;
+pub mod value;
+
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
+use value::*;
 
 /// Limits on one evaluation. Nix has none but the native stack; drvlab must stop within a second
 /// in a browser.
@@ -29,7 +33,7 @@ impl Default for Budget {
 }
 
 pub struct Evaluator {
-    pub(crate) sources: crate::Sources,
+    pub(crate) sources: crate::error::Sources,
     pub(crate) base: Rc<Env>,
     pub(crate) globals: HashMap<Name, usize>,
     pub(crate) builtins: Option<Thunk>,
@@ -211,7 +215,7 @@ impl Evaluator {
             ExprKind::Neg(x) => {
                 // `-x` is `__sub 0 x`.
                 let v = self.eval(x, env)?;
-                crate::builtins::arith::sub(self, Value::Int(0), v, e.span)
+                arith::sub(self, Value::Int(0), v, e.span)
             }
             ExprKind::Bin { op, lhs, rhs } => self.eval_bin(*op, lhs, rhs, env, e.span),
             ExprKind::CurPos { file, line, column } => {
@@ -398,7 +402,6 @@ impl Evaluator {
     }
 
     fn eval_bin(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr, env: &Rc<Env>, span: Span) -> Result<Value> {
-        use crate::builtins::arith;
         match op {
             BinOp::And => Ok(Value::Bool(self.eval_bool(lhs, env)? && self.eval_bool(rhs, env)?)),
             BinOp::Or => Ok(Value::Bool(self.eval_bool(lhs, env)? || self.eval_bool(rhs, env)?)),
@@ -908,7 +911,7 @@ impl Evaluator {
 
     fn eval_search_path(&mut self, p: &str, span: Span) -> Result<Value> {
         // `<p>` is `__findFile __nixPath "p"`.
-        let found = crate::builtins::paths::find_file(self, p, span)?;
+        let found = self.find_file(p, span)?;
         Ok(Value::Path(found.into()))
     }
 
