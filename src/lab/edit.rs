@@ -380,6 +380,7 @@ pub fn parse_edit(spec: &DrvSpec, field: &str, value: &str) -> Result<SpecEdit, 
         "outputs" => SpecEdit::Outputs(v),
         "__structuredAttrs" => SpecEdit::StructuredAttrs(switch(field, value)?),
         "__impure" => SpecEdit::Impure(switch(field, value)?),
+        "__contentAddressed" => SpecEdit::ContentAddressed(switch(field, value)?),
         "outputHash" if spec.fixed.is_some() => SpecEdit::FixedHash(v),
         "outputHashMode" if spec.fixed.is_some() => match value {
             "flat" => SpecEdit::FixedMode(FixedMode::Flat),
@@ -425,7 +426,7 @@ pub fn parse_edit(spec: &DrvSpec, field: &str, value: &str) -> Result<SpecEdit, 
                 source_edit(spec, f, rest, v)?
             } else {
                 return Err(format!(
-                    "unknown field {f:?}; use name, system, builder, args.N, env.KEY, outputs, outputHash, outputHashMode, outputHashAlgo, __structuredAttrs, __impure, json.KEY (a JSON value), sources.ATTR, sources.ATTR/PATH or sources.ATTR/PATH (kind)"
+                    "unknown field {f:?}; use name, system, builder, args.N, env.KEY, outputs, outputHash, outputHashMode, outputHashAlgo, __structuredAttrs, __impure, __contentAddressed, json.KEY (a JSON value), sources.ATTR, sources.ATTR/PATH or sources.ATTR/PATH (kind)"
                 ));
             }
         }

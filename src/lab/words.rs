@@ -1,6 +1,9 @@
 //! Plain words for each step the engine's traces record, shown beside its value (the labels
 //! stay as the engine names them, Nix's own words).
 
+use drvlab_engine::derivation::DrvKind;
+use drvlab_engine::graph::Resolution;
+
 /// What a trace step is, in plain words; `None` for a step the page has no words for.
 pub fn step_words(label: &str) -> Option<&'static str> {
     Some(match label {
@@ -30,9 +33,52 @@ pub fn step_words(label: &str) -> Option<&'static str> {
         "builtins.toFile contents" => "the text of the file",
         "references (earlier sources named in it)" => "store paths the text names",
         "NAR of the directory (tokens)" => "the NAR of the directory, as Nix serialises it",
-        l if l.starts_with("input ") => "an input: its .drv path and the outputs used → the hash that stands for it here (its hash with outputs filled in)",
+        l if l.starts_with("input ") => "an input: its .drv path and the outputs used → the hash that stands for it here",
         _ => return None,
     })
+}
+
+/// What the hash that stands for a derivation in its dependents' ATerms is, chosen from its
+/// computed kind (`hashDerivationModulo`, derivations.cc): a fixed output stands for its declared
+/// output, anything else for its own ATerm with its inputs replaced.
+pub fn dependents_hash(kind: &DrvKind) -> &'static str {
+    match kind {
+        DrvKind::Fixed { .. } => "sha256 of \"fixed:out:<method><algo>:<hash>:<output path>\", its declared output",
+        DrvKind::InputAddressed => "its hash with outputs filled in",
+        DrvKind::Floating { .. } | DrvKind::Deferred => {
+            "its hash with its output paths still empty (they are known only after building)"
+        }
+        DrvKind::Impure { .. } => "sha256(\"impure\"), the same for every impure derivation",
+    }
+}
+
+/// The label of the row that shows a derivation's hash for dependents, chosen from its kind.
+pub fn dependents_row(kind: &DrvKind) -> &'static str {
+    match kind {
+        DrvKind::Fixed { .. } => "hash for dependents (of its declared output)",
+        DrvKind::InputAddressed => "hash for dependents (outputs filled in)",
+        DrvKind::Floating { .. } | DrvKind::Deferred => "hash for dependents (outputs still empty)",
+        DrvKind::Impure { .. } => "hash for dependents (sha256 of \"impure\")",
+    }
+}
+
+/// The words for one step of the trace of a derivation of kind `own`, in the resolution `res`:
+/// an input's step says what stands for that input, by the input's computed kind; the hashing
+/// step says what was hashed, by the derivation's own kind.
+pub fn step_words_in(label: &str, own: &DrvKind, res: &Resolution) -> Option<String> {
+    if let Some(key) = label.strip_prefix("input ") {
+        let what = res.entries.get(key).map_or("its hash for dependents", |r| dependents_hash(&r.kind));
+        return Some(format!(
+            "an input: its .drv path and the outputs used → the hash that stands for it here ({what})"
+        ));
+    }
+    if label == "sha256 = hashDerivationModulo" && !matches!(own, DrvKind::InputAddressed) {
+        return Some(format!(
+            "{} → what dependents see: it stands for this derivation in their ATerms",
+            dependents_hash(own)
+        ));
+    }
+    step_words(label).map(str::to_string)
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -52,5 +98,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A fixed-output input is not said to be "hashed with outputs filled in": what stands for
+    /// it is the sha256 of its fixed:out: string (issue 12).
+    #[test]
+    fn an_input_is_described_by_its_computed_kind() {
+        let s = crate::lab::scenarios::scenarios().into_iter().find(|s| s.id == "input-derivations").unwrap();
+        let ev = crate::lab::eval::evaluate(&s.specs, &Default::default());
+        let res = &ev.resolution;
+        let lib = &res.entries["lib"];
+        let w = super::step_words_in("input patch", &lib.kind, res).unwrap();
+        assert!(w.contains("fixed:out:"), "{w}");
+        assert!(!w.contains("outputs filled in"), "{w}");
+        let tool = &res.entries["tool"];
+        let w = super::step_words_in("input lib", &tool.kind, res).unwrap();
+        assert!(w.contains("outputs filled in"), "{w}");
+        // The string the engine hashed for patch is the one the words name.
+        let patch = &res.entries["patch"];
+        let string = patch.traces.modulo.get("string").unwrap();
+        assert!(string.starts_with("fixed:out:sha256:") && string.ends_with(patch.outputs["out"].as_deref().unwrap()));
+        assert_eq!(super::dependents_row(&patch.kind), "hash for dependents (of its declared output)");
+        assert_eq!(super::dependents_row(&lib.kind), "hash for dependents (outputs filled in)");
     }
 }

@@ -15,6 +15,7 @@ mod primer;
 mod share;
 mod sim;
 mod sources;
+mod story;
 mod toolbar;
 
 use crate::lab::playground::{Action, Computed, Playground};
@@ -132,23 +133,7 @@ pub fn app() -> Html {
                 </header>
                 { notice.clone() }
                 if exercise_mode { <exercises::ExercisesPanel on_revealed={on_revealed} /> }
-                if let Some(s) = scenario {
-                    <section class="story" aria-label="scenario">
-                        <h2>{s.title}</h2>
-                        <p>{s.story}</p>
-                        <p class="try"><strong>{"Try this: "}</strong>{s.try_this}</p>
-                        if let Some(sg) = p.suggested.clone().filter(|_| !predicting) {
-                            <p class="computed" data-testid="suggested-outcome"><strong>{"The suggested edit, computed: "}</strong>
-                                <span class="verdict">{sg.verdict.clone()}</span>{". "}{sg.moves.clone()}{"."}</p>
-                        }
-                        if !predicting { <div class="row">
-                            <button onclick={{ let ctx = ctx.clone(); Callback::from(move |_| ctx.dispatch(Action::TrySuggested)) }}
-                                title="performs the suggested edit with its value; Undo takes it back">
-                                {format!("Do it for me: set {}'s {} to {:?}", s.edit.0, s.edit.1, s.edit.2.trim_end())}</button>
-                            <span class="muted">{"performs the suggested edit with its value; Undo takes it back"}</span>
-                        </div> }
-                    </section>
-                }
+                if scenario.is_some() { <story::Story predicting={predicting} /> }
                 <main class="layout">
                     <div class="col graph-col">
                         <DagPanel />

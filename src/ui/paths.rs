@@ -19,7 +19,8 @@ fn marks_for(r: &Resolved, c: &Computed) -> Vec<(String, &'static str, String)> 
                     h.to_base16(),
                     "repl",
                     format!(
-                        "{key}'s hash with outputs filled in (what dependents see), in place of {}",
+                        "{key}'s hash for dependents: {}, in place of {}",
+                        crate::lab::words::dependents_hash(&other.kind),
                         other.drv_path
                     ),
                 ));
@@ -41,6 +42,17 @@ fn span_marks(t: &Trace, r: &Resolved, c: &Computed) -> Vec<(usize, Vec<SpanMark
         .enumerate()
         .filter(|(_, s)| !s.spans.is_empty())
         .map(|(i, s)| (i, s.spans.iter().filter_map(describe).collect()))
+        .collect()
+}
+
+/// The words for each step of a trace of `r`, chosen from the computed kinds of `r` and of its
+/// inputs.
+fn step_words(t: &Trace, r: &Resolved, c: &Computed) -> Vec<(usize, String)> {
+    let res = &c.eval.resolution;
+    t.steps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| crate::lab::words::step_words_in(&s.label, &r.kind, res).map(|w| (i, w)))
         .collect()
 }
 
@@ -95,7 +107,7 @@ fn one_drv(p: &OneProps) -> Html {
                     <code class="path" data-testid={testid.map(|t| format!("sel-{t}"))}>{value}</code>
                     <button class="how" aria-expanded={is_open.to_string()} onclick={toggle} aria-label={format!("how: {label}")}>{if is_open { "hide" } else { "how?" }}</button>
                 </div>
-                if is_open { <Pipeline spans={span_marks(&trace, r, &p.computed)} trace={trace} marks={marks.clone()} title={format!("how {label} is computed")} /> }
+                if is_open { <Pipeline spans={span_marks(&trace, r, &p.computed)} words={step_words(&trace, r, &p.computed)} trace={trace} marks={marks.clone()} title={format!("how {label} is computed")} /> }
             </div>
         }
     };
@@ -107,7 +119,7 @@ fn one_drv(p: &OneProps) -> Html {
                 format!("out-{o}"), format!("output {o}"),
                 path.clone().unwrap_or_else(|| "unknown until built".into()),
                 r.traces.outputs.get(o).cloned().unwrap_or_default())) }
-            { row("modulo".into(), "hash for dependents (outputs filled in)".into(), r.modulo.hashes.values().next().map(|h| h.to_base16()).unwrap_or_default(), r.traces.modulo.clone()) }
+            { row("modulo".into(), crate::lab::words::dependents_row(&r.kind).into(), r.modulo.hashes.values().next().map(|h| h.to_base16()).unwrap_or_default(), r.traces.modulo.clone()) }
             <p class="muted hashnote">{modulo_note(r)}</p>
         </div>
     }

@@ -19,6 +19,10 @@ pub struct PipelineProps {
     /// place of `marks` for that step.
     #[prop_or_default]
     pub spans: Vec<(usize, Vec<SpanMark>)>,
+    /// Per step index: the plain words for it, chosen by who shows the trace from the computed
+    /// kinds ([`crate::lab::words::step_words_in`]); a step not listed gets the words for its label.
+    #[prop_or_default]
+    pub words: Vec<(usize, String)>,
 }
 
 /// Every marked stretch of an ATerm, with what it is, as visible text (the tooltips stay as
@@ -90,7 +94,8 @@ pub fn pipeline(p: &PipelineProps) -> Html {
                 };
                 let long = v.len() > 90 || v.contains('\n');
                 let onclick = { let v = v.clone(); Callback::from(move |_| copy(v.clone())) };
-                let words = crate::lab::words::step_words(&s.label);
+                let words = p.words.iter().find(|(j, _)| *j == i).map(|(_, w)| w.clone())
+                    .or_else(|| crate::lab::words::step_words(&s.label).map(str::to_string));
                 let sp = p.spans.iter().find(|(j, _)| *j == i).map(|(_, sp)| sp.clone());
                 html! {
                     <li class="step">

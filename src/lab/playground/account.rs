@@ -2,9 +2,11 @@
 //! ATerm is.
 
 use super::computed::Computed;
-use super::state::{Change, Fate};
+use super::state::{Change, Fate, Playground, Suggested};
 use crate::lab::eval::SpecGraph;
 use crate::lab::explain::PathChange;
+use crate::lab::scenarios::Step;
+use crate::lab::simulator::{Level, LogLine};
 use std::collections::BTreeSet;
 
 /// How one derivation fared in a change, as a build sees it.
@@ -119,10 +121,100 @@ pub fn moves_sentence(change: &Change, specs: &SpecGraph) -> String {
     s
 }
 
+/// What the edited derivation's own fate means for a Nix user, from the computed change and
+/// paths: for a fixed output whose path stayed, plainly who is wrong and what to do.
+pub fn meaning(change: &Change, computed: &Computed, specs: &SpecGraph) -> Option<String> {
+    let key = &change.edited_key;
+    let fates = drv_fates(change, specs);
+    let r = computed.eval.resolution.entries.get(key);
+    let outputs = r.map_or(1, |r| r.outputs.len());
+    let mine: Vec<&PathChange> = change.changes.iter().filter(|c| c.id.key == *key && c.id.output.is_some()).collect();
+    let newly_known = !mine.is_empty() && mine.iter().all(|c| c.before.is_none() && c.after.is_some());
+    let declared = r.and_then(|r| match &r.kind {
+        drvlab_engine::derivation::DrvKind::Fixed { hash, .. } => {
+            Some((r.drv.name.clone(), hash.to_sri(), r.outputs.values().flatten().next().cloned().unwrap_or_default()))
+        }
+        _ => None,
+    });
+    match (fates.iter().find(|(k, _)| k == key).map(|(_, f)| *f), declared) {
+        (Some(DrvFate::DrvOnly), Some((name, hash, path))) => Some(format!(
+            "Who is wrong: not Nix. {key} is fixed-output, and its output path {path} is computed from its name ({name}) and its declared hash ({hash}) only — neither changed, so the path did not move. Nix is doing what it was told: it reuses the output already at that path (in the store or a binary cache), made by the old recipe, and never runs the new one. If the new recipe makes something else, the declared hash is now wrong and you must change it: put a fake one (lib.fakeHash), let the build fail with a hash mismatch, and copy the real hash from its \"got:\" line. (`nix-build --check` reruns the recipe and compares.)"
+        )),
+        (Some(DrvFate::DrvOnly), None) => Some(format!(
+            "{key}'s .drv path moved but its {} stayed: the edit changed the recipe file, not what its outputs are computed from.",
+            if outputs == 1 { "output path" } else { "output paths" }
+        )),
+        (Some(DrvFate::Rebuilds), _) if newly_known => Some(format!(
+            "{key}'s {} known before building now (before, {} known only after building): no build made {} yet, so Nix would build {key} (or substitute {}, if a binary cache has {}).",
+            if outputs == 1 { "output path is" } else { "output paths are" },
+            if outputs == 1 { "it was" } else { "they were" },
+            if outputs == 1 { "it" } else { "them" },
+            if outputs == 1 { "it" } else { "them" },
+            if outputs == 1 { "it" } else { "them" },
+        )),
+        (Some(DrvFate::Rebuilds), Some(_)) => Some(format!(
+            "{key}'s output path moved: no build made it before, so Nix would fetch it anew and check it against the declared hash (or substitute it, if a binary cache has it)."
+        )),
+        (Some(DrvFate::Rebuilds), None) if outputs == 1 => Some(format!(
+            "{key}'s output path moved: no build made it before, so Nix would build {key} (or substitute the path, if a binary cache has it)."
+        )),
+        (Some(DrvFate::Rebuilds), None) => Some(format!(
+            "{key}'s output paths moved: no build made them before, so Nix would build {key} (or substitute them, if a binary cache has them)."
+        )),
+        _ => None,
+    }
+}
+
+/// What one step of a story did, computed from the state it left: for an edit, the verdict,
+/// the moves and what they mean; for a build, the toy build's verdict; for a selection, the
+/// lints the page shows for the selected derivation.
+pub fn outcome(after: &Playground, step: Step) -> Option<Suggested> {
+    let plain =
+        |verdict: String| Suggested { verdict, moves: String::new(), moved: vec![], meaning: None, then: vec![] };
+    match step {
+        Step::Edit(..) => {
+            let change = after.last_change.as_ref()?;
+            Some(Suggested {
+                verdict: verdict(change, &after.specs),
+                moves: moves_sentence(change, &after.specs),
+                moved: change.changes.iter().filter(|c| c.moved()).map(|c| c.id.label()).collect(),
+                meaning: meaning(change, &after.computed, &after.specs),
+                then: vec![],
+            })
+        }
+        Step::Build(key) => Some(plain(build_verdict(&after.sim_log, key))),
+        Step::Select(key) => {
+            let lints: Vec<&str> =
+                after.computed.lints.iter().filter(|l| l.key == key).map(|l| l.message.as_str()).collect();
+            Some(plain(if lints.is_empty() {
+                format!("the page has no warning for {key}")
+            } else {
+                format!("the page warns on {key}: {}", lints.join(" "))
+            }))
+        }
+    }
+}
+
+/// A toy build's log in one sentence: what was built, reused or failed.
+pub fn build_verdict(log: &[LogLine], key: &str) -> String {
+    let built = log.iter().filter(|l| l.text.starts_with("building '")).count();
+    let valid = log.iter().filter(|l| l.text.contains("is already valid")).count();
+    if let Some(e) = log.iter().find(|l| l.level == Level::Error) {
+        return format!("nix-build {key} fails: {}", e.text.lines().next().unwrap_or_default());
+    }
+    match (built, valid) {
+        (0, 0) => format!("nix-build {key}: nothing to report"),
+        (0, v) => format!(
+            "nix-build {key} builds nothing: {} already valid in the toy store, so no builder runs",
+            if v == 1 { "its output path is".to_string() } else { format!("{v} output paths are") }
+        ),
+        (b, _) => format!("nix-build {key} builds {}", plural(b, "derivation")),
+    }
+}
+
 /// A sentence-level account of one change, for the panel under the editor: the verdict first,
 /// then one sentence per case the change set holds.
 pub fn account(change: &Change, computed: &Computed, specs: &SpecGraph) -> Vec<String> {
-    let _ = computed;
     let with = |f: Fate| -> Vec<&PathChange> { change.changes.iter().filter(|c| change.fate(c, specs) == f).collect() };
     let moved = with(Fate::Moved);
     // An output unknown before and after (content-addressed, deferred) did not stay: it is unknown.
@@ -154,41 +246,32 @@ pub fn account(change: &Change, computed: &Computed, specs: &SpecGraph) -> Vec<S
         lines.push(format!("{} stayed ({}).", plural(stayed.len(), "path"), names(&stayed)));
     }
     let key = &change.edited_key;
-    let fate_of = |k: &str| fates.iter().find(|(x, _)| x == k).map(|(_, f)| *f);
+    let outputs_of = |k: &str| computed.eval.resolution.entries.get(k).map_or(1, |r| r.outputs.len());
     let others = |f: DrvFate| -> Vec<String> { keys_with(&fates, f).into_iter().filter(|k| k != key).collect() };
-    let is_fixed = specs.get(key).is_some_and(|s| s.fixed.is_some());
     // Rule 1: the edited derivation's own fate.
-    match fate_of(key) {
-        Some(DrvFate::DrvOnly) if is_fixed => lines.push(format!(
-            "{key} is fixed-output and its declared hash and name did not change, so its output path stayed. In real Nix the old output will be reused from the store or a binary cache and the new builder never runs. `nix-build --check` rebuilds it and compares; changing the hash (or the name) forces a real build."
-        )),
-        Some(DrvFate::DrvOnly) => lines.push(format!(
-            "{key}'s .drv path moved but its output paths stayed: the edit changed the recipe file, not what its outputs are computed from."
-        )),
-        Some(DrvFate::Rebuilds) => lines.push(format!(
-            "{key}'s output paths moved: no build made these paths before, so Nix would build {} (or substitute them, if a binary cache has them).",
-            if is_fixed { "(fetch) it and check the declared hash" } else { "it" }
-        )),
-        _ => {}
-    }
+    lines.extend(meaning(change, computed, specs));
     // Rule 2: derivations whose outputs moved because an input's did.
     let cascade = others(DrvFate::Rebuilds);
     if !cascade.is_empty() {
         lines.push(format!(
-            "The output paths of {} moved too: an input-addressed derivation's output paths are computed from its inputs' hashes, so a moved input output cascades to everything that uses it.",
+            "The {} of {} moved too: an input-addressed derivation's output paths are computed from its inputs' hashes, so a moved input output cascades to everything that uses it.",
+            if cascade.len() == 1 && outputs_of(&cascade[0]) == 1 { "output path" } else { "output paths" },
             cascade.join(", ")
         ));
     }
     // Rule 3: derivations whose .drv alone moved.
     let drv_only = others(DrvFate::DrvOnly);
+    let one_output = drv_only.len() == 1 && outputs_of(&drv_only[0]) == 1;
     if !drv_only.is_empty() {
         lines.push(format!(
-            "Only the .drv {} of {} moved: {} name{} a changed .drv file, but {} output paths stayed (a fixed-output derivation's output depends only on its name and declared hash, and an input-addressed one sees a fixed-output input only through that output path), so the old outputs are reused.",
+            "Only the .drv {} of {} moved: {} name{} a changed .drv file, but {} {} stayed (a fixed-output derivation's output depends only on its name and declared hash, and an input-addressed one sees a fixed-output input only through that output path), so the old {} reused.",
             if drv_only.len() == 1 { "path" } else { "paths" },
             drv_only.join(", "),
             if drv_only.len() == 1 { "it" } else { "they" },
             if drv_only.len() == 1 { "s" } else { "" },
             if drv_only.len() == 1 { "its" } else { "their" },
+            if one_output { "output path" } else { "output paths" },
+            if one_output { "output is" } else { "outputs are" },
         ));
     }
     // Rule 4: outputs unknown before building.
@@ -261,9 +344,14 @@ pub fn describe_part(
         Part::OutputHashAlgo(_) | Part::OutputHash(_) | Part::EnvName(_) => return None,
         Part::Input(s) => match (by_drv(s), by_hash(s)) {
             (Some(k), _) => ("inp", format!("the .drv path of {k}")),
-            (None, Some((k, r))) => {
-                ("repl", format!("{k}'s hash with outputs filled in (what dependents see), in place of {}", r.drv_path))
-            }
+            (None, Some((k, r))) => (
+                "repl",
+                format!(
+                    "{k}'s hash for dependents: {}, in place of {}",
+                    crate::lab::words::dependents_hash(&r.kind),
+                    r.drv_path
+                ),
+            ),
             _ => ("inp", "an input derivation".into()),
         },
         Part::InputOutputs(s) => {

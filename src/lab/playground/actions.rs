@@ -6,7 +6,7 @@ use super::sweep::sweep_following;
 use crate::lab::edit::{parse_edit, rename_problem, SpecEdit};
 use crate::lab::eval::{DrvSpec, SpecGraph};
 use crate::lab::nix_choice::NixChoice;
-use crate::lab::scenarios::{default_scenario, scenarios};
+use crate::lab::scenarios::{default_scenario, scenarios, Step};
 use drvlab_engine::graph::InputMerge;
 use std::rc::Rc;
 
@@ -33,8 +33,11 @@ pub enum Action {
     },
     /// Restore a shared link's state.
     Restore(crate::lab::share::Shared),
-    /// Perform the scenario's suggested edit.
+    /// Perform the scenario's suggested edit (its step 0).
     TrySuggested,
+    /// Perform step `i` of the scenario's story (0: the suggested edit; then its follow-ups),
+    /// starting from the state the steps before it leave, so the change shown is the step's own.
+    TryStep(usize),
     /// Show (or clear) a message above the page, e.g. why a link could not be opened.
     Notice(Option<String>),
     /// Act in the toy store / cache / network.
@@ -251,10 +254,32 @@ impl Playground {
                 n.last_good = n.computed.clone();
                 return Some(n);
             }
-            Action::TrySuggested => {
-                let (key, field, value) = p.scenario.as_ref()?.edit;
-                let edit = parse_edit(p.specs.get(key)?, field, value).ok()?;
-                return p.reduce_graph(Action::Edit(key.to_string(), edit));
+            Action::TrySuggested => return p.reduce_graph(Action::TryStep(0)),
+            Action::TryStep(i) => {
+                let s = p.scenario.clone()?;
+                let step = s.step(i)?;
+                let pre = s.specs_after(i, &p.options()).ok()?;
+                if pre != p.specs {
+                    p.push_undo(String::new());
+                    p.specs = pre;
+                    p.computed = Rc::new(Computed::new(&p.specs, &p.options()));
+                    p.last_good = p.computed.clone();
+                }
+                let show = s.then.get(i.wrapping_sub(1)).map(|f| f.show);
+                if let Some(k) = show.filter(|k| p.specs.contains_key(*k)) {
+                    p.selected = k.to_string();
+                }
+                return match step {
+                    Step::Edit(key, field, value) => {
+                        let edit = parse_edit(p.specs.get(key)?, field, value).ok()?;
+                        p.reduce_graph(Action::Edit(key.to_string(), edit))
+                    }
+                    Step::Build(key) => {
+                        p.selected = key.to_string();
+                        p.reduce_graph(Action::Sim(SimAction::Build(false)))
+                    }
+                    Step::Select(_) => Some(p),
+                };
             }
             Action::SweepAll(on) => {
                 if on == p.sweep_all {

@@ -53,6 +53,13 @@ pub struct Suggested {
     pub moves: String,
     /// The labels of the paths that moved, as [`PathId::label`](crate::lab::explain::PathId::label) spells them.
     pub moved: Vec<String>,
+    /// What the edited derivation's fate means for a Nix user (who is wrong, what Nix will do),
+    /// from the account's rule for it.
+    pub meaning: Option<String>,
+    /// The story's follow-ups, each performed after the steps before it. A build's or a
+    /// selection's outcome is its computed sentence in `verdict` (the build log's verdict, the
+    /// lints), with no moves.
+    pub then: Vec<Suggested>,
 }
 
 /// A state that undo can return to.
@@ -145,8 +152,8 @@ impl Playground {
             undo: vec![],
             redo: vec![],
         };
-        p.suggested = p.perform_suggested().map(Rc::new);
         p.seed_store();
+        p.suggested = p.perform_suggested().map(Rc::new);
         p
     }
 
@@ -171,15 +178,17 @@ impl Playground {
         }
     }
 
-    /// Performs the scenario's suggested edit on a copy and says what it did.
+    /// Performs the scenario's suggested edit and then each follow-up on a copy, and says what
+    /// each did.
     pub fn perform_suggested(&self) -> Option<Suggested> {
-        let after = self.reduce_graph(super::actions::Action::TrySuggested)?;
-        let change = after.last_change.as_ref()?;
-        Some(Suggested {
-            verdict: super::account::verdict(change, &after.specs),
-            moves: super::account::moves_sentence(change, &after.specs),
-            moved: change.changes.iter().filter(|c| c.moved()).map(|c| c.id.label()).collect(),
-        })
+        let s = self.scenario.as_ref()?;
+        let mut after = self.reduce_graph(super::actions::Action::TryStep(0))?;
+        let mut first = super::account::outcome(&after, s.step(0)?)?;
+        for i in 1..=s.then.len() {
+            after = after.reduce_graph(super::actions::Action::TryStep(i))?;
+            first.then.push(super::account::outcome(&after, s.step(i)?)?);
+        }
+        Some(first)
     }
 
     pub fn can_undo(&self) -> bool {

@@ -127,8 +127,11 @@ fn masked_aterm_parts_are_described() {
         find(&hex),
         Some((
             "repl",
-            format!("fetch's hash with outputs filled in (what dependents see), in place of {}", fetch.drv_path)
-                .as_str()
+            format!(
+                "fetch's hash for dependents: sha256 of \"fixed:out:<method><algo>:<hash>:<output path>\", its declared output, in place of {}",
+                fetch.drv_path
+            )
+            .as_str()
         ))
     );
     assert_eq!(find("\"x86_64-linux\""), Some(("fld", "from system")));
@@ -539,4 +542,116 @@ mod account_props {
             }
         }
     }
+}
+
+/// Every follow-up of every story ("Then change …") is data the page performs in one click: each
+/// is performed here, after the steps before it as the page's buttons do them, and what it
+/// claims is what the engine computes; the sentence the page shows for it is the computed one.
+/// Each step is also one click from the story as loaded (so any point of a story is within two
+/// interactions of a newcomer), and gives the same change there.
+#[test]
+fn every_follow_up_is_performed_and_its_claim_is_computed() {
+    use crate::lab::scenarios::Step;
+    let mut performed = 0;
+    for s in scenarios() {
+        let loaded = Playground::from_scenario(s.clone());
+        let shown = loaded.suggested.clone().expect("the suggestion is computed on load");
+        assert_eq!(shown.then.len(), s.then.len(), "{}", s.id);
+        let mut q = loaded.reduce(Action::TryStep(0)).unwrap();
+        for (j, f) in s.then.iter().enumerate() {
+            let i = j + 1;
+            let before = q.clone();
+            q = q.reduce(Action::TryStep(i)).unwrap_or_else(|| panic!("{}: follow-up {i} does nothing", s.id));
+            assert_eq!(q.selected, f.show, "{}: follow-up {i} shows {}", s.id, f.show);
+            let said = &shown.then[j];
+            match f.step {
+                Step::Edit(..) => {
+                    let ch =
+                        q.last_change.as_ref().unwrap_or_else(|| panic!("{}: follow-up {i} reports no change", s.id));
+                    let mut computed: Vec<String> =
+                        ch.changes.iter().filter(|c| c.moved()).map(|c| c.id.label()).collect();
+                    let mut claimed: Vec<String> = f.moves.iter().map(|m| m.to_string()).collect();
+                    computed.sort();
+                    claimed.sort();
+                    assert_eq!(claimed, computed, "{}: follow-up {i}'s claim disagrees with the engine", s.id);
+                    assert_eq!(said.moves, crate::lab::playground::moves_sentence(ch, &q.specs), "{} {i}", s.id);
+                    assert_eq!(said.verdict, crate::lab::playground::verdict(ch, &q.specs), "{} {i}", s.id);
+                    // One click from the story as loaded: the same change.
+                    let direct = loaded.reduce(Action::TryStep(i)).unwrap();
+                    assert_eq!(direct.specs, q.specs, "{} {i}", s.id);
+                    assert_eq!(direct.last_change.as_ref().map(|c| &c.changes), Some(&ch.changes), "{} {i}", s.id);
+                    assert!(direct.can_undo(), "{} {i}: the jump is undoable", s.id);
+                }
+                Step::Build(key) => {
+                    assert!(f.moves.is_empty(), "{}: a build moves nothing", s.id);
+                    let log: Vec<&str> = q.sim_log.iter().map(|l| l.text.as_str()).collect();
+                    assert!(!log.iter().any(|l| l.starts_with("building '")), "{}: {log:?}", s.id);
+                    for k in f.reused {
+                        for p in q.computed.eval.resolution.entries[*k].outputs.values().flatten() {
+                            assert!(
+                                log.iter().any(|l| l.contains(p.as_str()) && l.contains("is already valid")),
+                                "{}: {log:?}",
+                                s.id
+                            );
+                        }
+                    }
+                    assert_eq!(
+                        said.verdict,
+                        crate::lab::playground::account::build_verdict(&q.sim_log, key),
+                        "{}",
+                        s.id
+                    );
+                    assert_eq!(q.specs, before.specs, "{}: a build edits nothing", s.id);
+                }
+                Step::Select(key) => {
+                    assert!(f.moves.is_empty(), "{}: a selection moves nothing", s.id);
+                    assert_eq!(q.specs, before.specs, "{}", s.id);
+                    let lints: Vec<_> = q.computed.lints.iter().filter(|l| l.key == key).collect();
+                    assert_eq!(!lints.is_empty(), f.lint, "{}: follow-up {i} points at a lint on {key}", s.id);
+                    assert!(lints.iter().all(|l| said.verdict.contains(&l.message)), "{}", s.id);
+                }
+            }
+            for claim in ["stays", " moves", "move.", "cascade", "nothing downstream"] {
+                assert!(!f.words.contains(claim), "{}: follow-up {i} claims {claim:?}: {}", s.id, f.words);
+            }
+            performed += 1;
+        }
+        // The follow-ups are data, not prose in the first step's words.
+        assert!(!s.try_this.contains("Then"), "{}: a follow-up hides in try_this: {}", s.id, s.try_this);
+    }
+    assert!(performed >= 9, "{performed} follow-ups performed");
+}
+
+/// "New URL, old hash" says plainly who is wrong and what to do, from the computed result: the
+/// output path did not move because it is computed from the name and declared hash only; Nix
+/// reuses the old output; the person must change the hash (issue 12).
+#[test]
+fn a_stale_fixed_output_says_who_is_wrong() {
+    let s = scenarios().into_iter().find(|s| s.id == "url-changed").unwrap();
+    let p = Playground::from_scenario(s);
+    let meaning = p.suggested.as_ref().unwrap().meaning.clone().expect("the story says what it means");
+    let q = p.reduce(Action::TrySuggested).unwrap();
+    let src = &q.computed.eval.resolution.entries["src"];
+    let out = src.outputs["out"].as_deref().unwrap();
+    for must in [
+        "Who is wrong: not Nix.",
+        out,
+        "computed from its name (hello-2.12.1.tar.gz) and its declared hash (sha256-jZkUKv2SV28wsM18tCqNxoCZmLxdYH2Idh9RLibH2yA=) only",
+        "did not move",
+        "Nix is doing what it was told: it reuses the output already at that path",
+        "never runs the new one",
+        "the declared hash is now wrong and you must change it",
+        "lib.fakeHash",
+        "copy the real hash",
+    ] {
+        assert!(meaning.contains(must), "missing {must:?} in {meaning}");
+    }
+    let lines = account(q.last_change.as_ref().unwrap(), &q.computed, &q.specs);
+    assert!(lines.contains(&meaning), "{lines:?}");
+    // Not said where it is false: when the output path moves, nobody is told the hash is wrong.
+    let fixed = q.reduce(Action::TryStep(1)).unwrap();
+    let lines = account(fixed.last_change.as_ref().unwrap(), &fixed.computed, &fixed.specs);
+    assert!(lines.iter().all(|l| !l.contains("Who is wrong")), "{lines:?}");
+    assert!(lines.contains(&"src's output path moved: no build made it before, so Nix would fetch it anew and check it against the declared hash (or substitute it, if a binary cache has it).".to_string()), "{lines:?}");
+    assert!(lines[0].starts_with("nix-build would rebuild: src, hello"), "{lines:?}");
 }
