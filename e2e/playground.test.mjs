@@ -226,7 +226,8 @@ describe('drvlab playground', () => {
     const marks = await step.locator('pre mark').evaluateAll((xs) => xs.map((x) => [x.className, x.title, x.textContent]));
     const repl = marks.find(([c]) => c === 'repl');
     assert.ok(repl, 'an input replaced by its hash modulo is marked');
-    assert.equal(repl[1], `fetch's hash with outputs filled in (what dependents see), in place of ${fetchDrv}`);
+    // fetch is fixed-output: what stands for it is the sha256 of its fixed:out: string (issue 12).
+    assert.equal(repl[1], `fetch's hash for dependents: sha256 of "fixed:out:<method><algo>:<hash>:<output path>", its declared output, in place of ${fetchDrv}`);
     assert.match(repl[2], /^"[0-9a-f]{64}"$/);
     assert.ok(marks.some(([c, t, v]) => c === 'blank' && t.includes('path of output out') && v === '""'), 'own output path blanked');
     assert.ok(marks.some(([c, t]) => c === 'fld' && t === 'from builder'), 'builder attributed');
