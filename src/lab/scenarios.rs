@@ -39,6 +39,8 @@ pub struct Scenario {
     /// What to do after the suggested edit, in order, each performed by the page in one click
     /// and by the tests, from the state the steps before it leave.
     pub then: &'static [FollowUp],
+    /// What the toy network serves when the scenario loads, `(url, bytes)`.
+    pub serves: &'static [(&'static str, &'static str)],
 }
 
 /// One thing the page can do for a story in one click.
@@ -83,6 +85,8 @@ pub struct FollowUp {
     pub moves: &'static [&'static str],
     /// For a build: the derivations the toy store already holds, so their builders never run.
     pub reused: &'static [&'static str],
+    /// For a build: what its log says, each a part of one line (`"hash mismatch"`).
+    pub log: &'static [&'static str],
     /// The derivation selected after the step (what the words point at).
     pub show: &'static str,
     /// The step points at a lint on `show`, which must be there and on screen.
@@ -166,11 +170,13 @@ pub fn scenarios() -> Vec<Scenario> {
             moves: &["fetch .drv", "build .drv", "app .drv"],
             follows: None,
             already_built: &[],
+            serves: &[],
             then: &[FollowUp {
                 words: "Then change the build's builder and compare: an input-addressed derivation's recipe is what its output paths are made of.",
                 step: Step::Edit("build", "builder", "/bin/bash"),
                 moves: &["build .drv", "build out", "build doc", "app .drv", "app out"],
                 reused: &[],
+                log: &[],
                 show: "build",
                 lint: false,
             }],
@@ -197,11 +203,13 @@ pub fn scenarios() -> Vec<Scenario> {
             moves: &["bar .drv", "deploy .drv"],
             follows: None,
             already_built: &[],
+            serves: &[],
             then: &[FollowUp {
                 words: "Then change bar's outputHash and compare foo's and bar's output paths again.",
                 step: Step::Edit("bar", "outputHash", EMPTY_SHA256),
                 moves: &["bar .drv", "bar out", "deploy .drv", "deploy out"],
                 reused: &[],
+                log: &[],
                 show: "bar",
                 lint: false,
             }],
@@ -223,11 +231,13 @@ pub fn scenarios() -> Vec<Scenario> {
             moves: &["lib .drv", "lib out", "tool .drv", "tool out", "app .drv", "app out"],
             follows: None,
             already_built: &[],
+            serves: &[],
             then: &[FollowUp {
                 words: "Then change the script of patch, a fixed-output input of lib, and compare with lib's builder change: the fixed-output input enters lib only as its declared hash and output path.",
                 step: Step::Edit("patch", "args.1", "curl -fL $url > $out"),
                 moves: &["patch .drv", "lib .drv", "tool .drv", "app .drv"],
                 reused: &[],
+                log: &[],
                 show: "lib",
                 lint: false,
             }],
@@ -262,11 +272,13 @@ pub fn scenarios() -> Vec<Scenario> {
             moves: &["app .drv", "app out", "shell .drv", "shell out"],
             follows: None,
             already_built: &[],
+            serves: &[],
             then: &[FollowUp {
                 words: "Then make build.sh a plain file (its kind), which changes no byte of it.",
                 step: Step::Edit("app", "sources.src/build.sh (kind)", "regular"),
                 moves: &["app .drv", "app out", "shell .drv", "shell out"],
                 reused: &[],
+                log: &[],
                 show: "app",
                 lint: false,
             }],
@@ -286,11 +298,13 @@ pub fn scenarios() -> Vec<Scenario> {
             moves: &["myfetch .drv"],
             follows: None,
             already_built: &["myfetch"],
+            serves: &[],
             then: &[FollowUp {
                 words: "Then build myfetch in the toy store below, where a working fetcher already put the output: Nix looks the output path up, finds it, and never runs the builder. `nix-build --check` is the way to force a rebuild and compare.",
                 step: Step::Build("myfetch"),
                 moves: &[],
                 reused: &["myfetch"],
+                log: &["is already valid"],
                 show: "myfetch",
                 lint: false,
             }],
@@ -310,12 +324,41 @@ pub fn scenarios() -> Vec<Scenario> {
             moves: &["src .drv", "hello .drv"],
             follows: None,
             already_built: &[],
+            serves: &[("https://ftp.gnu.org/gnu/hello/hello-2.13.tar.gz", "hello-2.13 source (the toy network serves these bytes)")],
             then: &[
                 FollowUp {
-                    words: "Then do the fix: replace the old hash with a fake one (lib.fakeHash). The build fails with a hash mismatch and prints the real hash (\"got: …\"); copy that into outputHash.",
+                    words: "Then do the fix: replace the old hash with a fake one (lib.fakeHash), as one does to learn the real one.",
                     step: Step::Edit("src", "outputHash", "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
                     moves: &["src .drv", "src out", "hello .drv", "hello out"],
                     reused: &[],
+                    log: &[],
+                    show: "src",
+                    lint: false,
+                },
+                FollowUp {
+                    words: "Then build src in the toy store, whose network serves the new release: with a new output path, the fetcher really runs, and the hash check fails.",
+                    step: Step::Build("src"),
+                    moves: &[],
+                    reused: &[],
+                    log: &["hash mismatch in fixed-output derivation", "got:    sha256-CIdpJWdtIyvXK0p7j5h3qrzHRRDGf+aoSitfCiLlt6w="],
+                    show: "src",
+                    lint: false,
+                },
+                FollowUp {
+                    words: "Then copy the real hash from the \"got:\" line into outputHash.",
+                    step: Step::Edit("src", "outputHash", "sha256-CIdpJWdtIyvXK0p7j5h3qrzHRRDGf+aoSitfCiLlt6w="),
+                    moves: &["src .drv", "src out", "hello .drv", "hello out"],
+                    reused: &[],
+                    log: &[],
+                    show: "src",
+                    lint: false,
+                },
+                FollowUp {
+                    words: "Then build src again: now the new release's bytes are what the declared hash promises.",
+                    step: Step::Build("src"),
+                    moves: &[],
+                    reused: &[],
+                    log: &["fetched https://ftp.gnu.org/gnu/hello/hello-2.13.tar.gz, hash verified"],
                     show: "src",
                     lint: false,
                 },
@@ -324,6 +367,7 @@ pub fn scenarios() -> Vec<Scenario> {
                     step: Step::Edit("src", "name", "hello-2.13.tar.gz"),
                     moves: &["src .drv", "src out", "hello .drv", "hello out"],
                     reused: &[],
+                    log: &[],
                     show: "src",
                     lint: false,
                 },
@@ -348,6 +392,7 @@ pub fn scenarios() -> Vec<Scenario> {
             moves: &["src .drv", "src out", "pkg .drv", "pkg out"],
             follows: Some(RERUN),
             already_built: &[],
+            serves: &[],
             then: &[],
         },
         Scenario {
@@ -366,11 +411,13 @@ pub fn scenarios() -> Vec<Scenario> {
             moves: &["font .drv", "theme .drv"],
             follows: None,
             already_built: &[],
+            serves: &[],
             then: &[FollowUp {
                 words: "Then select theme and read its lint: it propagates the font to its users, so its output refers to it — it must stay input-addressed.",
                 step: Step::Select("theme"),
                 moves: &[],
                 reused: &[],
+                log: &[],
                 show: "theme",
                 lint: true,
             }],
@@ -394,11 +441,13 @@ pub fn scenarios() -> Vec<Scenario> {
             moves: &["lib .drv", "lib out", "lib dev", "lib doc", "lib man", "consumer .drv", "consumer out"],
             follows: None,
             already_built: &[],
+            serves: &[],
             then: &[FollowUp {
                 words: "Then, in consumer, use ${lib.doc} where it used ${lib.dev} and compare: which outputs a dependent uses is part of its hash.",
                 step: Step::Edit("consumer", "args.1", "cc -I${lib.doc}/include -L${lib}/lib main.c -o $out"),
                 moves: &["consumer .drv", "consumer out"],
                 reused: &[],
+                log: &[],
                 show: "consumer",
                 lint: false,
             }],
@@ -422,11 +471,13 @@ pub fn scenarios() -> Vec<Scenario> {
             moves: &["gen .drv", "user .drv"],
             follows: None,
             already_built: &[],
+            serves: &[],
             then: &[FollowUp {
                 words: "Then untick content-addressed on gen and compare: input-addressed, its output paths are known before building.",
                 step: Step::Edit("gen", "__contentAddressed", "false"),
                 moves: &["gen .drv", "gen out", "user .drv", "user out"],
                 reused: &[],
+                log: &[],
                 show: "gen",
                 lint: false,
             }],

@@ -37,8 +37,9 @@ pub fn simulator_panel() -> Html {
         Callback::from(move |e: InputEvent| body.set(e.target_unchecked_into::<HtmlInputElement>().value()))
     };
     html! {
-        // Open from the start where the story is about what the store already holds.
-        <details class="panel sim" open={p.scenario.as_ref().is_some_and(|s| !s.already_built.is_empty())}>
+        // Open from the start where the story is about what the store holds or builds.
+        <details class="panel sim" open={p.scenario.as_ref().is_some_and(|s| !s.already_built.is_empty()
+            || s.then.iter().any(|f| matches!(f.step, crate::lab::scenarios::Step::Build(_))))}>
             <summary>{"Store & cache simulator"}</summary>
             <p class="muted">{"Build the selected derivation in a toy store. A fixed-output build fetches its url from the toy network and checks the hash; a path that is already valid is never rebuilt."}</p>
             <div class="row">

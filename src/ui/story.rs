@@ -12,13 +12,18 @@ pub struct StoryProps {
     pub predicting: bool,
 }
 
-/// Scrolls the first element `selector` matches into view, as little as needed.
+/// Scrolls the first element `selector` matches into view, as little as needed (opening the
+/// `<details>` it is in).
 fn scroll_into_view(selector: &str) {
     use wasm_bindgen::JsCast;
     let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(selector).ok().flatten())
     else {
         return;
     };
+    // Inside a closed <details>, nothing shows: open it.
+    if let Ok(Some(d)) = el.closest("details") {
+        let _ = d.set_attribute("open", "");
+    }
     let opts = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&opts, &"block".into(), &"nearest".into());
     if let Ok(f) = js_sys::Reflect::get(&el, &"scrollIntoView".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
@@ -31,7 +36,7 @@ fn target_of(step: Step, lint: bool) -> &'static str {
     match step {
         Step::Select(_) if lint => "section.editor .lints",
         Step::Select(_) => "section.editor",
-        Step::Build(_) => "details.sim",
+        Step::Build(_) => "details.sim pre.log",
         Step::Edit(..) => "section.change",
     }
 }

@@ -200,7 +200,7 @@ pub fn build_verdict(log: &[LogLine], key: &str) -> String {
     let built = log.iter().filter(|l| l.text.starts_with("building '")).count();
     let valid = log.iter().filter(|l| l.text.contains("is already valid")).count();
     if let Some(e) = log.iter().find(|l| l.level == Level::Error) {
-        return format!("nix-build {key} fails: {}", e.text.lines().next().unwrap_or_default());
+        return format!("nix-build {key} fails: {}", e.text.split_whitespace().collect::<Vec<_>>().join(" "));
     }
     match (built, valid) {
         (0, 0) => format!("nix-build {key}: nothing to report"),
@@ -208,7 +208,18 @@ pub fn build_verdict(log: &[LogLine], key: &str) -> String {
             "nix-build {key} builds nothing: {} already valid in the toy store, so no builder runs",
             if v == 1 { "its output path is".to_string() } else { format!("{v} output paths are") }
         ),
-        (b, _) => format!("nix-build {key} builds {}", plural(b, "derivation")),
+        (b, _) => {
+            let done: Vec<&str> = log
+                .iter()
+                .filter(|l| l.text.contains("hash verified") || l.text.ends_with(": built"))
+                .map(|l| l.text.as_str())
+                .collect();
+            format!(
+                "nix-build {key} builds {}{}",
+                plural(b, "derivation"),
+                if done.is_empty() { String::new() } else { format!(": {}", done.join("; ")) }
+            )
+        }
     }
 }
 

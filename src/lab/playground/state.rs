@@ -161,6 +161,9 @@ impl Playground {
     /// the suggested edit's recipe (the `.drv` the engine computes for it).
     fn seed_store(&mut self) {
         let Some(s) = self.scenario.clone() else { return };
+        for (url, bytes) in s.serves {
+            self.sim.network.insert(url.to_string(), bytes.to_string());
+        }
         let Some(after) = self.reduce_graph(super::actions::Action::TrySuggested) else { return };
         for key in s.already_built {
             let (Some(now), Some(then)) =

@@ -585,7 +585,17 @@ fn every_follow_up_is_performed_and_its_claim_is_computed() {
                 Step::Build(key) => {
                     assert!(f.moves.is_empty(), "{}: a build moves nothing", s.id);
                     let log: Vec<&str> = q.sim_log.iter().map(|l| l.text.as_str()).collect();
-                    assert!(!log.iter().any(|l| l.starts_with("building '")), "{}: {log:?}", s.id);
+                    if !f.reused.is_empty() {
+                        assert!(!log.iter().any(|l| l.starts_with("building '")), "{}: {log:?}", s.id);
+                    }
+                    for want in f.log {
+                        assert!(
+                            log.iter().any(|l| l.contains(want)),
+                            "{}: follow-up {i}: no {want:?} in {log:?}",
+                            s.id
+                        );
+                    }
+                    assert!(!f.log.is_empty(), "{}: follow-up {i} claims nothing of its log", s.id);
                     for k in f.reused {
                         for p in q.computed.eval.resolution.entries[*k].outputs.values().flatten() {
                             assert!(
