@@ -145,7 +145,7 @@ pub fn meaning(change: &Change, computed: &Computed, specs: &SpecGraph) -> Optio
             if outputs == 1 { "output path" } else { "output paths" }
         )),
         (Some(DrvFate::Rebuilds), _) if newly_known => Some(format!(
-            "{key}'s {} known before building now (before, {} known only after building): no build made {} yet, so Nix would build {key} (or substitute {}, if a binary cache has {}).",
+            "{key}'s {} known before building now (before, {} known only after building): no build made {} yet, so Nix would run {key}'s builder (or substitute {}, if a binary cache has {}).",
             if outputs == 1 { "output path is" } else { "output paths are" },
             if outputs == 1 { "it was" } else { "they were" },
             if outputs == 1 { "it" } else { "them" },
@@ -156,10 +156,10 @@ pub fn meaning(change: &Change, computed: &Computed, specs: &SpecGraph) -> Optio
             "{key}'s output path moved: no build made it before, so Nix would fetch it anew and check it against the declared hash (or substitute it, if a binary cache has it)."
         )),
         (Some(DrvFate::Rebuilds), None) if outputs == 1 => Some(format!(
-            "{key}'s output path moved: no build made it before, so Nix would build {key} (or substitute the path, if a binary cache has it)."
+            "{key}'s output path moved: no build made it before, so Nix would run {key}'s builder (or substitute the path, if a binary cache has it)."
         )),
         (Some(DrvFate::Rebuilds), None) => Some(format!(
-            "{key}'s output paths moved: no build made them before, so Nix would build {key} (or substitute them, if a binary cache has them)."
+            "{key}'s output paths moved: no build made them before, so Nix would run {key}'s builder (or substitute them, if a binary cache has them)."
         )),
         _ => None,
     }
