@@ -2,6 +2,7 @@
 //! "how" view is open) and render the engine's results and traces; the reducer calls the engine.
 
 mod change;
+mod code;
 mod compare;
 mod dag;
 mod editor;
@@ -149,6 +150,7 @@ pub fn app() -> Html {
                         </div> }
                     </section>
                 }
+                <code::CodePanel />
                 <main class="layout">
                     <div class="col graph-col">
                         <DagPanel />
