@@ -1,5 +1,5 @@
 //! The code view, natively: the seeds' examples as Nix code, evaluated exactly as the page's
-//! worker does (`drvlab_nixlang::page::answer`, the same JSON in and out), checked against real
+//! worker does (`drvlab_nixlang::sweep::respond`, the same JSON in and out), checked against real
 //! `nix-instantiate`; the form → code rewrite keeping every other byte; the rerun-on-change
 //! name following its recipe; and the per-literal sweep's figures (printed, not asserted).
 #![cfg(not(target_arch = "wasm32"))]
@@ -17,7 +17,7 @@ fn on_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
 /// What the worker answers for `code`.
 fn worker(op: &'static str, id: u64, code: &str) -> String {
     let req = request(op, id, code);
-    on_stack(move || drvlab_nixlang::page::answer(&req))
+    on_stack(move || drvlab_nixlang::sweep::respond(&req))
 }
 
 /// `nix-instantiate` of the program beside the prelude: its `.drv` paths.

@@ -342,30 +342,33 @@ pub fn derivations_json(d: &BTreeMap<String, drvlab_engine::Derivation>) -> Json
     drvlab_engine::import::export_json_2_8(d)
 }
 
-/// The worker's whole job. Request: `{"op": "eval" | "sweep", "code": …, "files": {path: text}}`.
-/// Answer to `eval`: `{"derivations", "names", "tokens", "literals", "fields", "error"}`; to
-/// `sweep`: `{"sweep": [...], "ms"}` (see [`crate::sweep`]).
-pub fn answer(request: &str) -> String {
-    let req: Json = match serde_json::from_str(request) {
-        Ok(v) => v,
-        Err(e) => return json!({ "error": { "message": format!("bad request: {e}") } }).to_string(),
-    };
-    let code = req.get("code").and_then(Json::as_str).unwrap_or_default();
-    let id = req.get("id").cloned().unwrap_or(Json::Null);
+/// A request: `{"op", "id", "code", "files": {path: text}}`.
+pub struct Request {
+    pub op: String,
+    pub id: Json,
+    pub code: String,
+    pub files: Vec<(String, String)>,
+}
+
+pub fn parse_request(request: &str) -> Result<Request, String> {
+    let req: Json = serde_json::from_str(request).map_err(|e| format!("bad request: {e}"))?;
+    let code = req.get("code").and_then(Json::as_str).unwrap_or_default().to_string();
     let files: Vec<(String, String)> = req
         .get("files")
         .and_then(Json::as_object)
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
         .unwrap_or_default();
+    let op = req.get("op").and_then(Json::as_str).unwrap_or("eval").to_string();
+    Ok(Request { op, id: req.get("id").cloned().unwrap_or(Json::Null), code, files })
+}
+
+/// The answer to an `eval` request: `{"derivations", "names", "tokens", "literals", "fields",
+/// "error"}`. (A sweep is answered beside the sweep itself, whose `respond` the worker calls.)
+pub fn answer(req: &Request) -> String {
+    let (code, files) = (req.code.as_str(), req.files.as_slice());
     let mut out = Map::new();
-    out.insert("id".into(), id);
-    if req.get("op").and_then(Json::as_str) == Some("sweep") {
-        let s = crate::sweep::sweep(code, &files, Budget::default());
-        out.insert("op".into(), "sweep".into());
-        out.insert("sweep".into(), crate::sweep::to_json(&s));
-        return Json::Object(out).to_string();
-    }
-    let outcome = evaluate(code, &files, Budget::default());
+    out.insert("id".into(), req.id.clone());
+    let outcome = evaluate(code, files, Budget::default());
     let lits = literals(code);
     let fields = attribute_literals(&lits, &outcome.derivations);
     out.insert("op".into(), "eval".into());

@@ -2,7 +2,7 @@
 //! names) perturbed in turn, the program re-evaluated, and every path compared with the
 //! unperturbed run's. Nothing is predicted: each row is an evaluation.
 
-use crate::page::{evaluate, literals, Literal, Outcome};
+use crate::page::{evaluate, literals, parse_request, Literal, Outcome, Request};
 use crate::Budget;
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
@@ -77,6 +77,22 @@ pub fn sweep(code: &str, files: &[(String, String)], budget: Budget) -> Sweep {
         rows.push(Row { literal: lit, moved, stayed, error });
     }
     Sweep { error: None, rows }
+}
+
+/// The answer to a `sweep` request: `{"op": "sweep", "id", "sweep": {"error", "rows"}}`.
+pub fn answer(req: &Request) -> String {
+    let s = sweep(&req.code, &req.files, Budget::default());
+    json!({ "op": "sweep", "id": req.id, "sweep": to_json(&s) }).to_string()
+}
+
+/// The page worker's entry: a JSON request in, a JSON answer out (a sweep here, anything else
+/// an evaluation, [`crate::page::answer`]).
+pub fn respond(request: &str) -> String {
+    match parse_request(request) {
+        Err(e) => json!({ "error": { "message": e } }).to_string(),
+        Ok(r) if r.op == "sweep" => answer(&r),
+        Ok(r) => crate::page::answer(&r),
+    }
 }
 
 pub fn to_json(s: &Sweep) -> Json {

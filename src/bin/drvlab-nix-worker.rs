@@ -3,7 +3,7 @@
 //! opened, so the main bundle never links rnix or the evaluator, and a runaway program never
 //! freezes the tab (the page terminates and restarts the worker on a timeout).
 //!
-//! Messages are JSON strings both ways: `drvlab_nixlang::page::answer` does the whole job; this
+//! Messages are JSON strings both ways: `drvlab_nixlang::sweep::respond` does the whole job; this
 //! file only receives, times and posts. Natively it does nothing but say so.
 
 #[cfg(target_arch = "wasm32")]
@@ -15,7 +15,7 @@ fn main() {
     let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
         let request = e.data().as_string().unwrap_or_default();
         let t0 = js_sys::Date::now();
-        let answer = drvlab_nixlang::page::answer(&request);
+        let answer = drvlab_nixlang::sweep::respond(&request);
         let ms = js_sys::Date::now() - t0;
         // `answer` is a JSON object: the time goes in as its first member.
         let timed = match answer.strip_prefix('{') {
