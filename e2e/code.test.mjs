@@ -124,6 +124,7 @@ describe('drvlab code view', () => {
     await p.getByTestId('code-example').selectOption('rerun');
     await waitEvaluated(p);
     await p.waitForFunction(() => document.querySelector('[data-testid="code-status"]')?.textContent.includes('perturbed'), null, { timeout: 30_000 });
+    console.log(`# code view: ${(await p.getByTestId('code-status').textContent()).trim()}`);
     const marks = p.getByTestId('line-mark');
     assert.ok(await marks.count() > 5, 'marks beside the lines');
     // The caret in the url literal: what it moves, in words.

@@ -226,3 +226,41 @@ fn the_sweep_marks_lines_and_is_measured() {
     assert_eq!(row.sentence(), "moves pkg .drv, pkg out, src .drv, src out");
     let _ = Options::default();
 }
+
+/// A package as forums paste it: a function of `{ stdenv, fetchurl }`, called with the
+/// prelude's as `callPackage` would; real Nix agrees when called the same way.
+#[test]
+fn a_pasted_package_function_runs_over_the_prelude() {
+    let code = r#"{ stdenv, fetchurl, lib ? null }:
+stdenv.mkDerivation rec {
+  pname = "hello";
+  version = "2.12.1";
+  name = "${pname}-${version}";
+  src = fetchurl {
+    url = "https://ftp.gnu.org/gnu/hello/${pname}-${version}.tar.gz";
+    sha256 = "086vqwk2wl8zfs47sq2xpjc9k066ilmb8z6dn0q6ymwjzlm196cd";
+  };
+  buildCommand = "tar xf $src; cd ${name}; ./configure --prefix=$out; make install";
+}
+"#;
+    let p = page_with(code);
+    assert!(p.code.error().is_none(), "{:?}", p.code.error());
+    assert_eq!(p.code.good.as_ref().unwrap().called_with, ["stdenv", "fetchurl", "lib"]);
+    let dir = std::env::temp_dir().join(format!("drvlab-code-pkg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pkg.nix"), code).unwrap();
+    let call = "import ./pkg.nix { inherit (import ./prelude.nix) stdenv fetchurl lib; }";
+    let mut want = nix_instantiate_in(&dir, call);
+    let _ = std::fs::remove_dir_all(&dir);
+    let got = drv_paths(&p.code);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got, std::mem::take(&mut want));
+}
+
+fn nix_instantiate_in(dir: &std::path::Path, code: &str) -> BTreeSet<String> {
+    std::fs::write(dir.join("prelude.nix"), examples::PRELUDE).unwrap();
+    std::fs::write(dir.join("main.nix"), code).unwrap();
+    let out = Command::new("nix-instantiate").arg(dir.join("main.nix")).output().expect("nix-instantiate on PATH");
+    assert!(out.status.success(), "nix-instantiate: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
+}

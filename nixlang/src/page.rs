@@ -167,6 +167,8 @@ pub struct Outcome {
     pub derivations: BTreeMap<String, drvlab_engine::Derivation>,
     /// Top-level attribute name → `.drv` path (the page names the graph's nodes by them).
     pub names: BTreeMap<String, String>,
+    /// The prelude's attributes a pasted package function was called with (`callPackage`).
+    pub called_with: Vec<String>,
     pub error: Option<PageError>,
 }
 
@@ -241,9 +243,47 @@ fn tops(ev: &mut Evaluator, v: Value) -> Result<Vec<(String, Value)>, EvalError>
     Ok(out)
 }
 
-fn run(ev: &mut Evaluator, names: &mut BTreeMap<String, String>) -> Result<Vec<String>, EvalError> {
+/// A pasted package function (`{ stdenv, fetchurl }: stdenv.mkDerivation { … }`) is called as
+/// `callPackage` would, with what the prelude has of its arguments, when the prelude has every
+/// one without a default; otherwise it is left to `nix-instantiate`'s rule (called with `{}`).
+/// Returns the names it was given.
+fn call_package(ev: &mut Evaluator, v: Value) -> Result<(Value, Vec<String>), EvalError> {
+    let span = Span::default();
+    let Value::Lambda(c) = &v else { return Ok((v, vec![])) };
+    let Some(formals) = &c.lambda.formals else { return Ok((v, vec![])) };
+    let prelude = format!("{DIR}/prelude.nix");
+    if ev.fs.kind(&prelude).is_none() {
+        return Ok((v, vec![]));
+    }
+    let Value::Attrs(p) = ev.eval_file(&prelude)? else { return Ok((v, vec![])) };
+    let mut args = crate::eval::value::Attrs::new();
+    let mut given = Vec::new();
+    for f in &formals.entries {
+        match p.get(&*f.name) {
+            Some(t) => {
+                args.insert(f.name.clone(), t.clone());
+                given.push(f.name.to_string());
+            }
+            None if f.default.is_some() => {}
+            None => return Ok((v, vec![])),
+        }
+    }
+    let r = ev.call(v.clone(), crate::Thunk::value(Value::attrs(args)), span)?;
+    Ok((r, given))
+}
+
+fn run(
+    ev: &mut Evaluator,
+    names: &mut BTreeMap<String, String>,
+    given: &mut Vec<String>,
+) -> Result<Vec<String>, EvalError> {
     let span = Span::default();
     let v = ev.eval_file(MAIN)?;
+    let v = {
+        let (v, g) = call_package(ev, v)?;
+        *given = g;
+        v
+    };
     let mut drv_paths = Vec::new();
     for (name, x) in tops(ev, v)? {
         // As `getDerivations`: functions inside the set are skipped, not called.
@@ -270,10 +310,10 @@ fn run(ev: &mut Evaluator, names: &mut BTreeMap<String, String>) -> Result<Vec<S
 /// Evaluates the program over the virtual files and instantiates what it holds.
 pub fn evaluate(code: &str, files: &[(String, String)], budget: Budget) -> Outcome {
     let mut ev = evaluator(files, code, budget);
-    let mut names = BTreeMap::new();
-    let r = run(&mut ev, &mut names);
+    let (mut names, mut called_with) = (BTreeMap::new(), Vec::new());
+    let r = run(&mut ev, &mut names, &mut called_with);
     match r {
-        Err(e) => Outcome { derivations: BTreeMap::new(), names, error: Some(page_error(&ev, &e, code)) },
+        Err(e) => Outcome { derivations: BTreeMap::new(), names, called_with, error: Some(page_error(&ev, &e, code)) },
         Ok(tops) => {
             // The closure of what the program holds (not every derivation it looked at, such as
             // the unfixed recipe `rerunOnChange` takes a hash from).
@@ -293,7 +333,7 @@ pub fn evaluate(code: &str, files: &[(String, String)], budget: Budget) -> Outco
                 .filter(|(p, _)| keep.contains(*p))
                 .map(|(p, r)| (p.clone(), r.drv.clone()))
                 .collect();
-            Outcome { derivations, names, error: None }
+            Outcome { derivations, names, called_with, error: None }
         }
     }
 }
@@ -374,6 +414,7 @@ pub fn answer(req: &Request) -> String {
     out.insert("op".into(), "eval".into());
     out.insert("derivations".into(), derivations_json(&outcome.derivations));
     out.insert("names".into(), json!(outcome.names));
+    out.insert("called_with".into(), json!(outcome.called_with));
     out.insert("tokens".into(), json!(tokens(code).iter().map(|(a, b, c)| json!([a, b, c])).collect::<Vec<_>>()));
     out.insert(
         "literals".into(),
@@ -422,6 +463,21 @@ mod tests {
         let f = attribute_literals(&lits, &o.derivations);
         let name = f.iter().find(|(_, f, _)| f == "name").unwrap();
         assert_eq!(&code[lits[name.2].start..lits[name.2].end], "\"a\"");
+    }
+
+    #[test]
+    fn a_pasted_package_function_is_called_with_the_prelude() {
+        let prelude = vec![(
+            "prelude.nix".to_string(),
+            "{ stdenv = { mk = a: derivation (a // { system = \"x\"; builder = \"b\"; }); }; }".to_string(),
+        )];
+        let code = "{ stdenv, lib ? null }: stdenv.mk { name = \"a\"; }";
+        let o = on_stack(move || evaluate(code, &prelude, Budget::default()));
+        assert!(o.error.is_none(), "{:?}", o.error.map(|e| e.message));
+        assert_eq!(o.called_with, ["stdenv"]);
+        assert_eq!(o.derivations.len(), 1);
+        let o = on_stack(|| evaluate("{ stdenv }: stdenv", &[], Budget::default()));
+        assert!(o.error.unwrap().message.contains("called without required argument 'stdenv'"));
     }
 
     #[test]

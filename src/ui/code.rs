@@ -391,7 +391,13 @@ pub fn code_panel() -> Html {
                 ),
                 None => "; sweeping its literals…".into(),
             };
-            html! { <p class="code-status muted" data-testid="code-status" role="status">{format!("evaluated in the Nix worker in {ms:.1} ms{sweep}")}</p> }
+            let called = v.answer.as_ref().map(|a| a.called_with.clone()).unwrap_or_default();
+            let called = if called.is_empty() {
+                String::new()
+            } else {
+                format!(" (a package function: called as callPackage would, with the prelude's {})", called.join(", "))
+            };
+            html! { <p class="code-status muted" data-testid="code-status" role="status">{format!("evaluated in the Nix worker in {ms:.1} ms{sweep}{called}")}</p> }
         }
     };
     let paths = p.computed.paths();

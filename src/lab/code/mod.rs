@@ -107,6 +107,9 @@ pub struct Answer {
     pub derivations: serde_json::Value,
     #[serde(default)]
     pub names: BTreeMap<String, String>,
+    /// The prelude's attributes a pasted package function was called with (`callPackage`).
+    #[serde(default)]
+    pub called_with: Vec<String>,
     #[serde(default)]
     pub tokens: Vec<(usize, usize, String)>,
     #[serde(default)]
