@@ -13,34 +13,28 @@ pub mod rewrite;
 
 use crate::lab::eval::{DrvSpec, SpecGraph};
 use drvlab_engine::graph::Options;
-use serde::Deserialize;
+use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// One literal of the program, as the worker found it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LiteralInfo {
     pub start: usize,
     pub end: usize,
     pub kind: String,
-    #[serde(default)]
     pub value: Option<String>,
 }
 
 /// An evaluation error, where it is.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CodeError {
     pub message: String,
-    #[serde(default)]
     pub line: usize,
-    #[serde(default)]
     pub col: usize,
-    #[serde(default)]
     pub start: usize,
-    #[serde(default)]
     pub end: usize,
     /// Set when the error is in another file (`prelude.nix`, a corepkg).
-    #[serde(default)]
     pub file: Option<String>,
 }
 
@@ -57,16 +51,13 @@ impl CodeError {
 }
 
 /// What perturbing one literal moved.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SweepRow {
     pub start: usize,
     pub end: usize,
     pub kind: String,
-    #[serde(default)]
     pub moved: Vec<String>,
-    #[serde(default)]
     pub stayed: Vec<String>,
-    #[serde(default)]
     pub error: Option<String>,
 }
 
@@ -88,42 +79,112 @@ impl SweepRow {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SweepAnswer {
-    #[serde(default)]
     pub error: Option<String>,
-    #[serde(default)]
     pub rows: Vec<SweepRow>,
 }
 
 /// One answer of the worker (to `eval` or to `sweep`).
-#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Answer {
-    #[serde(default)]
     pub id: u64,
-    #[serde(default)]
     pub op: String,
-    #[serde(default)]
     pub derivations: serde_json::Value,
-    #[serde(default)]
     pub names: BTreeMap<String, String>,
     /// The prelude's attributes a pasted package function was called with (`callPackage`).
-    #[serde(default)]
     pub called_with: Vec<String>,
-    #[serde(default)]
     pub tokens: Vec<(usize, usize, String)>,
-    #[serde(default)]
     pub literals: Vec<LiteralInfo>,
     /// `(drv path, field, literal index)`: the literal that wrote that field.
-    #[serde(default)]
     pub fields: Vec<(String, String, usize)>,
-    #[serde(default)]
     pub error: Option<CodeError>,
-    #[serde(default)]
     pub sweep: Option<SweepAnswer>,
     /// Milliseconds the worker took (measured there).
-    #[serde(default)]
     pub ms: f64,
+}
+
+// The worker's JSON, read with `serde_json::Value` (already in the page for imports), not a
+// derived deserializer per type: the page's main bundle stays smaller.
+fn num(v: &Json, k: &str) -> usize {
+    v.get(k).and_then(Json::as_u64).unwrap_or(0) as usize
+}
+fn text(v: &Json, k: &str) -> Option<String> {
+    v.get(k).and_then(Json::as_str).map(str::to_string)
+}
+fn texts(v: &Json, k: &str) -> Vec<String> {
+    v.get(k)
+        .and_then(Json::as_array)
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+fn items<'a>(v: &'a Json, k: &str) -> &'a [Json] {
+    v.get(k).and_then(Json::as_array).map_or(&[], Vec::as_slice)
+}
+
+impl Answer {
+    /// Reads an answer as the worker sent it; `None` when it is not one.
+    pub fn parse(json: &str) -> Option<Answer> {
+        let v: Json = serde_json::from_str(json).ok()?;
+        let error = v.get("error").filter(|e| e.is_object()).map(|e| CodeError {
+            message: text(e, "message").unwrap_or_default(),
+            line: num(e, "line"),
+            col: num(e, "col"),
+            start: num(e, "start"),
+            end: num(e, "end"),
+            file: text(e, "file"),
+        });
+        let sweep = v.get("sweep").filter(|s| s.is_object()).map(|s| SweepAnswer {
+            error: text(s, "error"),
+            rows: items(s, "rows")
+                .iter()
+                .map(|r| SweepRow {
+                    start: num(r, "start"),
+                    end: num(r, "end"),
+                    kind: text(r, "kind").unwrap_or_default(),
+                    moved: texts(r, "moved"),
+                    stayed: texts(r, "stayed"),
+                    error: text(r, "error"),
+                })
+                .collect(),
+        });
+        let triple = |x: &Json| -> Option<(Json, Json, Json)> {
+            Some((x.get(0)?.clone(), x.get(1)?.clone(), x.get(2)?.clone()))
+        };
+        Some(Answer {
+            id: v.get("id").and_then(Json::as_u64).unwrap_or(0),
+            op: text(&v, "op").unwrap_or_default(),
+            derivations: v.get("derivations").cloned().unwrap_or(Json::Null),
+            names: v
+                .get("names")
+                .and_then(Json::as_object)
+                .map(|m| m.iter().filter_map(|(k, x)| Some((k.clone(), x.as_str()?.to_string()))).collect())
+                .unwrap_or_default(),
+            called_with: texts(&v, "called_with"),
+            tokens: items(&v, "tokens")
+                .iter()
+                .filter_map(triple)
+                .filter_map(|(a, b, c)| Some((a.as_u64()? as usize, b.as_u64()? as usize, c.as_str()?.to_string())))
+                .collect(),
+            literals: items(&v, "literals")
+                .iter()
+                .map(|l| LiteralInfo {
+                    start: num(l, "start"),
+                    end: num(l, "end"),
+                    kind: text(l, "kind").unwrap_or_default(),
+                    value: text(l, "value"),
+                })
+                .collect(),
+            fields: items(&v, "fields")
+                .iter()
+                .filter_map(triple)
+                .filter_map(|(a, b, c)| Some((a.as_str()?.to_string(), b.as_str()?.to_string(), c.as_u64()? as usize)))
+                .collect(),
+            error,
+            sweep,
+            ms: v.get("ms").and_then(Json::as_f64).unwrap_or(0.0),
+        })
+    }
 }
 
 /// The worker's life.
@@ -422,7 +483,7 @@ impl CodeView {
                 v.selected_literal = i;
             }
             CodeAction::Answer(json) => {
-                let a: Answer = serde_json::from_str(&json).ok()?;
+                let a = Answer::parse(&json)?;
                 if a.id != v.generation {
                     return None; // an answer to older text
                 }
