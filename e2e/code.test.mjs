@@ -97,6 +97,7 @@ describe('drvlab code view', () => {
     assert.match(await p.getByTestId('code-paths').getAttribute('class'), /stale/);
     assert.deepEqual(await codePaths(p), good, 'the last good paths are kept');
     assert.ok(await p.locator('.code-view .code-err').count() > 0, 'the error is marked in the code');
+    assert.equal(await p.locator('main.layout.code-stale').count(), 1, 'the graph and paths are greyed too');
     await shot(p, 'code-error');
   });
 

@@ -174,6 +174,10 @@ fn a_computed_field_is_not_rewritten() {
     assert!(after.code.note.as_deref().unwrap_or_default().contains("computed by the code"), "{:?}", after.code.note);
     assert_eq!(after.code.text, p.code.text);
     assert_eq!(after.specs, p.specs);
+    // Undo would put the form out of step with the code: it says where to undo instead.
+    let undone = after.reduce(Action::Undo).unwrap();
+    assert!(undone.code.note.as_deref().unwrap_or_default().contains("undo in the code editor"));
+    assert_eq!(undone.specs, after.specs);
 }
 
 #[test]

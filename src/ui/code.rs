@@ -46,7 +46,7 @@ const CSS: &str = r#"
 .code-view .lit-sel { background: #fff3bf; outline: 1px solid #f59f00; }
 .code-view .code-status { margin: .3rem 0; }
 .code-view .code-error { color: #c92a2a; font-weight: 600; }
-.code-view .code-paths.stale { opacity: .45; filter: grayscale(1); }
+.code-view .code-paths.stale, .layout.code-stale { opacity: .45; filter: grayscale(1); }
 .code-view .code-paths td { font: 12px ui-monospace, monospace; padding: 0 .5em; word-break: break-all; }
 .code-view .literal-info { background: #fff9db; border-left: 3px solid #f59f00; padding: .3rem .5rem; }
 .code-view .prelude pre { font-size: 12px; max-height: 20rem; overflow: auto; }

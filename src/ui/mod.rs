@@ -151,7 +151,7 @@ pub fn app() -> Html {
                     </section>
                 }
                 <code::CodePanel />
-                <main class="layout">
+                <main class={classes!("layout", (p.code.open && p.code.error().is_some()).then_some("code-stale"))}>
                     <div class="col graph-col">
                         <DagPanel />
                     </div>

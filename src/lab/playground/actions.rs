@@ -108,6 +108,14 @@ impl Playground {
 
     pub(super) fn reduce_graph(&self, action: Action) -> Option<Playground> {
         let mut p = self.clone();
+        if p.code.open && matches!(action, Action::Undo | Action::Redo) {
+            // The code is the source while its view is open: undoing the form alone would put
+            // the two out of step.
+            p.code.note = Some(
+                "with the code view open, undo in the code editor (Ctrl+Z there); the form follows the code".into(),
+            );
+            return Some(p);
+        }
         match action {
             Action::Select(k) => {
                 if k == p.selected || !p.specs.contains_key(&k) {
