@@ -7,6 +7,9 @@ use crate::Budget;
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 
+/// The most literals one sweep perturbs.
+pub const MAX_LITERALS: usize = 400;
+
 /// What perturbing one literal did.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
@@ -60,7 +63,9 @@ pub fn sweep(code: &str, files: &[(String, String)], budget: Budget) -> Sweep {
     }
     let before = labelled_paths(&base);
     let mut rows = Vec::new();
-    for lit in literals(code) {
+    // Each row is a whole evaluation: a long program sweeps its first literals only (the page
+    // says how many it swept).
+    for lit in literals(code).into_iter().take(MAX_LITERALS) {
         let after = evaluate(&lit.perturbed(code), files, budget.clone());
         let (mut moved, mut stayed) = (Vec::new(), Vec::new());
         let error = after.error.as_ref().map(|e| e.message.clone());
