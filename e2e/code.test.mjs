@@ -143,4 +143,34 @@ describe('drvlab code view', () => {
     assert.ok(el.length > 1000);
     assert.equal(b.errors.length, 0, b.errors.join('\n'));
   });
+
+  test('a form edit rewrites its literal in the code, keeping every other byte', async () => {
+    const p = b.page;
+    await p.getByTestId('code-example').selectOption('fetchurl');
+    await waitEvaluated(p);
+    const before = await p.getByTestId('code-input').inputValue();
+    const paths = await codePaths(p);
+    await p.getByRole('button', { name: 'hello', exact: true }).first().click();
+    const arg = p.getByRole('region', { name: 'hello', exact: true }).getByRole('textbox', { name: 'args 1' });
+    const old = await arg.inputValue();
+    assert.match(old, /^tar xf \$src\n/);
+    const value = old.replace('make install', 'make install-strip');
+    await arg.fill(value);
+    await p.waitForFunction((b) => document.querySelector('[data-testid="code-input"]').value !== b, before);
+    await waitEvaluated(p);
+    const after = await p.getByTestId('code-input').inputValue();
+    // Only the buildCommand literal changed, and in it only the edit: its layout is kept.
+    let i = 0; while (before[i] === after[i]) i++;
+    assert.equal(after, before.slice(0, i) + '-strip' + before.slice(i), 'every other byte kept');
+    assert.ok(before.indexOf("buildCommand = ''") < i && i < before.indexOf("'';", before.indexOf("buildCommand")), 'within buildCommand');
+    // Evaluated again: hello moved, its source stayed.
+    await p.waitForFunction((old) => {
+      const rows = [...document.querySelectorAll('[data-testid="code-paths"] tr')];
+      const r = rows.find((r) => r.querySelector('td')?.textContent.trim() === 'hello .drv');
+      return r && r.querySelectorAll('td')[1].textContent.trim() !== old;
+    }, paths['hello .drv']);
+    const now = await codePaths(p);
+    assert.equal(now['src out'], paths['src out']);
+    assert.equal(await p.getByTestId('code-note').count(), 0);
+  });
 });
