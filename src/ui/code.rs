@@ -107,7 +107,7 @@ fn start_worker(link: &Rc<RefCell<Link>>, ctx: &Ctx) {
         Closure::<dyn FnMut(JsValue)>::new(move |_e: JsValue| {
             stop_worker(&link);
             ctx.dispatch(Action::Code(CodeAction::WorkerFailed(
-                "the Nix evaluator stopped with an internal error; it restarts on your next edit".into(),
+                "the Nix evaluator stopped with an internal error (it was restarted; edit the code to evaluate it again)".into(),
             )));
         })
     };
@@ -116,8 +116,8 @@ fn start_worker(link: &Rc<RefCell<Link>>, ctx: &Ctx) {
     let mut l = link.borrow_mut();
     l.keep = vec![on_message, on_error];
     l.worker = Some(worker);
-    l.sent_eval = 0;
-    l.sent_sweep = 0;
+    // What was sent before a restart is not sent again (it may be what stopped the last one):
+    // the next edit is.
 }
 
 fn stop_worker(link: &Rc<RefCell<Link>>) {
@@ -142,7 +142,7 @@ fn post(link: &Rc<RefCell<Link>>, ctx: &Ctx, op: &'static str, id: u64, code: &s
         link2.borrow_mut().watchdog = None;
         stop_worker(&link2);
         let msg = format!(
-            "the {} took longer than {} s and was stopped (the evaluator is restarted on your next edit); look for a loop that never ends",
+            "the {} took longer than {} s and was stopped (the evaluator was restarted; edit the code to evaluate it again); look for a loop that never ends",
             if op == "sweep" { "per-literal sweep" } else { "evaluation" },
             limit / 1000
         );
