@@ -15,7 +15,11 @@ pub mod error;
 pub mod eval;
 pub mod fs;
 pub mod lower;
+/// The page's worker: a program in, derivations, literals, tokens and errors out.
+pub mod page;
 pub mod print;
+/// What moves, per literal of a program.
+pub mod sweep;
 
 pub use error::{ErrorKind, EvalError, Source, Sources, Span};
 pub use eval::value::{self, Thunk, Value};

@@ -5,6 +5,7 @@
 //! answers "what moves" by performing edits and recomputing; [`playground`] is the page's one
 //! reducer. Nothing here hashes by itself: every path comes from `drvlab_engine`.
 
+pub mod code;
 pub mod diff;
 pub mod edit;
 pub mod eval;

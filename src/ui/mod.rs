@@ -2,6 +2,7 @@
 //! "how" view is open) and render the engine's results and traces; the reducer calls the engine.
 
 mod change;
+mod code;
 mod compare;
 mod dag;
 mod editor;
@@ -134,7 +135,8 @@ pub fn app() -> Html {
                 { notice.clone() }
                 if exercise_mode { <exercises::ExercisesPanel on_revealed={on_revealed} /> }
                 if scenario.is_some() { <story::Story predicting={predicting} /> }
-                <main class="layout">
+                <code::CodePanel />
+                <main class={classes!("layout", (p.code.open && p.code.error().is_some()).then_some("code-stale"))}>
                     <div class="col graph-col">
                         <DagPanel />
                     </div>

@@ -44,6 +44,8 @@ pub enum Action {
     Sim(SimAction),
     /// Sweep every derivation's fields in the "what moves" matrix, or only the selected one's.
     SweepAll(bool),
+    /// The code view (`lab::code`): its text, the worker's answers.
+    Code(crate::lab::code::CodeAction),
 }
 
 /// What the simulator panel can do.
@@ -109,6 +111,14 @@ impl Playground {
 
     pub(super) fn reduce_graph(&self, action: Action) -> Option<Playground> {
         let mut p = self.clone();
+        if p.code.open && matches!(action, Action::Undo | Action::Redo) {
+            // The code is the source while its view is open: undoing the form alone would put
+            // the two out of step.
+            p.code.note = Some(
+                "with the code view open, undo in the code editor (Ctrl+Z there); the form follows the code".into(),
+            );
+            return Some(p);
+        }
         match action {
             Action::Select(k) => {
                 if k == p.selected || !p.specs.contains_key(&k) {
@@ -125,6 +135,16 @@ impl Playground {
                 edit.apply(&mut spec);
                 if p.specs[&key] == spec {
                     return None;
+                }
+                if p.code.open {
+                    // Code and form in step: the edit rewrites its literal in the code.
+                    match p.code.rewrite_for_edit(&key, &p.specs[&key], &spec) {
+                        Ok(text) => p.code = p.code.reduce(crate::lab::code::CodeAction::Edit(text), &p.options())?.0,
+                        Err(note) => {
+                            p.code.note = Some(note);
+                            return Some(p);
+                        }
+                    }
                 }
                 p.push_undo(format!("{key}:{}", edit.field_id()));
                 p.specs.insert(key.clone(), spec);
@@ -280,6 +300,24 @@ impl Playground {
                     }
                     Step::Select(_) => Some(p),
                 };
+            }
+            Action::Code(a) => {
+                let (view, loaded) = p.code.reduce(a, &p.options())?;
+                p.code = view;
+                if let Some(l) = loaded {
+                    if l.specs != p.specs {
+                        let selected = if l.specs.contains_key(&p.selected) { p.selected.clone() } else { l.first };
+                        let first_load = p.scenario.is_some();
+                        // The code is the story now (a form scenario's rules would fight it).
+                        p.scenario = None;
+                        p.specs = l.specs;
+                        p.selected = selected.clone();
+                        if first_load {
+                            p.base = p.specs.clone();
+                        }
+                        p.recompute("code edited".into(), selected);
+                    }
+                }
             }
             Action::SweepAll(on) => {
                 if on == p.sweep_all {

@@ -98,6 +98,8 @@ pub struct Playground {
     pub sweep: Rc<crate::lab::explain::Sweep>,
     /// The scenario's suggested edit, performed on the scenario as loaded.
     pub suggested: Option<Rc<Suggested>>,
+    /// The code view: the graph as Nix code, evaluated in the page's Nix worker.
+    pub code: crate::lab::code::CodeView,
     pub(super) undo: Vec<Snapshot>,
     pub(super) redo: Vec<Snapshot>,
 }
@@ -149,6 +151,7 @@ impl Playground {
             sweep_all: false,
             sweep: swept,
             suggested: None,
+            code: Default::default(),
             undo: vec![],
             redo: vec![],
         };

@@ -1,0 +1,176 @@
+// The code view: Nix code evaluated in the page's Nix worker (a separate wasm module fetched
+// only when the view opens). Edit a literal and paths move; paste the blog's rerun-on-change
+// code and the fetcher's name follows its recipe; an invalid edit greys the last good paths with
+// an error at line:col; an endless loop gives a clear message and the tab stays responsive.
+// Run: DRVLAB_URL=http://127.0.0.1:PORT/ node --test e2e/code.test.mjs
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { launch, openApp, shot, BASE_URL, ROOT, STORE_PATH_RE } from './harness.mjs';
+
+const RERUN = fs.readFileSync(path.join(ROOT, 'src/lab/code/nix/rerun.nix'), 'utf8');
+
+/** The code view's path table: label → path. */
+async function codePaths(p) {
+  return p.$$eval('[data-testid="code-paths"] tr', (rows) =>
+    Object.fromEntries(rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent.trim()))));
+}
+
+async function waitEvaluated(p, timeout = 15_000) {
+  await p.waitForFunction(() => {
+    const s = document.querySelector('[data-testid="code-status"]');
+    return (s && s.textContent.startsWith('evaluated')) || document.querySelector('[data-testid="code-error"]');
+  }, null, { timeout });
+}
+
+async function setCode(p, text) {
+  await p.getByTestId('code-input').fill(text);
+  // The answer for this text: the status leaves "evaluating…".
+  await p.waitForFunction(() => {
+    const s = document.querySelector('[data-testid="code-status"]');
+    return !(s && s.textContent.startsWith('evaluating'));
+  }, null, { timeout: 15_000 });
+  await waitEvaluated(p);
+}
+
+describe('drvlab code view', () => {
+  let b;
+  const workerRequests = [];
+  before(async () => {
+    b = await launch({ width: 1280, height: 1000 });
+    b.page.on('request', (r) => { if (r.url().includes('drvlab-nix-worker')) workerRequests.push(r.url()); });
+    await openApp(b.page, BASE_URL);
+  });
+  after(async () => { if (b) await b.close(); });
+
+  test('the worker loads only when the view opens; editing a literal moves paths', async () => {
+    const p = b.page;
+    assert.equal(workerRequests.length, 0, 'the evaluator is not fetched with the page');
+    const t0 = Date.now();
+    await p.getByTestId('open-code').click();
+    await waitEvaluated(p);
+    console.log(`# code view: worker loaded and first evaluation in ${Date.now() - t0} ms`);
+    assert.ok(workerRequests.some((u) => u.endsWith('_bg.wasm')), `worker wasm fetched: ${workerRequests}`);
+    assert.equal(await p.getByTestId('code-error').count(), 0);
+    // The graph as code names its derivations by their keys.
+    const before = await codePaths(p);
+    assert.match(before['fetch .drv'], STORE_PATH_RE);
+    const code = await p.getByTestId('code-input').inputValue();
+    const edited = code.replace('hello-2.12.1.tar.gz";', 'hello-2.12.2.tar.gz";');
+    assert.notEqual(edited, code);
+    await setCode(p, edited);
+    const after = await codePaths(p);
+    assert.notEqual(after['fetch .drv'], before['fetch .drv'], 'fetch .drv moved');
+    assert.notEqual(after['fetch out'], before['fetch out'], 'fetch out moved (its name changed)');
+    assert.notEqual(after['build .drv'], before['build .drv'], 'build .drv moved');
+    // The graph and paths panels follow the code.
+    assert.equal((await p.getByTestId('drv-path-fetch').textContent()).trim(), after['fetch .drv']);
+    assert.equal(b.errors.length, 0, b.errors.join('\n'));
+  });
+
+  test('pasted rerun-on-change code: the fetcher\'s name follows its recipe', async () => {
+    const p = b.page;
+    await setCode(p, RERUN);
+    const one = await codePaths(p);
+    const name = (s) => s.replace(/^.*?-/, '').replace(/\.drv$/, '');
+    const n1 = name(one['src .drv']);
+    assert.match(n1, /^[0-9a-z]{32}_source$/);
+    await setCode(p, RERUN.replace('https://example.org/v1.tar.gz', 'https://example.org/v2.tar.gz'));
+    const two = await codePaths(p);
+    const n2 = name(two['src .drv']);
+    assert.match(n2, /^[0-9a-z]{32}_source$/);
+    assert.notEqual(n2, n1, 'the name followed the url');
+    assert.notEqual(two['src out'], one['src out'], 'so the fixed output moved');
+    assert.notEqual(two['pkg .drv'], one['pkg .drv']);
+  });
+
+  test('an invalid edit greys the last good paths, with the error at line:col', async () => {
+    const p = b.page;
+    const good = await codePaths(p);
+    const bad = RERUN.replace('tar xf ${src}', 'tar xf ${srcc}');
+    await p.getByTestId('code-input').fill(bad);
+    const err = p.getByTestId('code-error');
+    await err.waitFor();
+    const line = bad.split('\n').findIndex((l) => l.includes('${srcc}')) + 1;
+    assert.match(await err.textContent(), new RegExp(`^line ${line}, column \\d+: undefined variable 'srcc'`));
+    assert.match(await p.getByTestId('code-paths').getAttribute('class'), /stale/);
+    assert.deepEqual(await codePaths(p), good, 'the last good paths are kept');
+    assert.ok(await p.locator('.code-view .code-err').count() > 0, 'the error is marked in the code');
+    assert.equal(await p.locator('main.layout.code-stale').count(), 1, 'the graph and paths are greyed too');
+    await shot(p, 'code-error');
+  });
+
+  test('an endless loop stops with a clear message and the tab stays responsive', async () => {
+    const p = b.page;
+    const t0 = Date.now();
+    await p.getByTestId('code-input').fill("builtins.foldl' (a: x: a + x) 0 (builtins.genList (x: x) 100000000)");
+    const err = p.getByTestId('code-error');
+    await err.waitFor({ timeout: 15_000 });
+    assert.match(await err.textContent(), /evaluation stopped|took longer than/);
+    const took = Date.now() - t0;
+    console.log(`# code view: an endless evaluation stopped after ${took} ms`);
+    // The main thread answers at once.
+    const t1 = Date.now();
+    assert.equal(await p.evaluate(() => 1 + 1), 2);
+    assert.ok(Date.now() - t1 < 1000);
+    // A loop the budget does not see (deep laziness) is still cut by the watchdog; the page
+    // keeps working afterwards.
+    await setCode(p, RERUN);
+    assert.equal(await p.getByTestId('code-error').count(), 0);
+  });
+
+  test('line marks: what each literal moves (screenshot)', async () => {
+    const p = b.page;
+    await p.getByTestId('code-example').selectOption('rerun');
+    await waitEvaluated(p);
+    await p.waitForFunction(() => document.querySelector('[data-testid="code-status"]')?.textContent.includes('perturbed'), null, { timeout: 30_000 });
+    console.log(`# code view: ${(await p.getByTestId('code-status').textContent()).trim()}`);
+    const marks = p.getByTestId('line-mark');
+    assert.ok(await marks.count() > 5, 'marks beside the lines');
+    // The caret in the url literal: what it moves, in words.
+    const input = p.getByTestId('code-input');
+    const code = await input.inputValue();
+    const at = code.indexOf('https://example.org/v1.tar.gz') + 5;
+    await input.evaluate((el, at) => { el.focus(); el.setSelectionRange(at, at); el.dispatchEvent(new Event('select')); }, at);
+    await input.press('ArrowRight');
+    const info = p.getByTestId('literal-info');
+    await info.waitFor();
+    assert.match(await info.textContent(), /moves pkg \.drv, pkg out, src \.drv, src out/);
+    await p.getByTestId('code-view').scrollIntoViewIfNeeded();
+    const file = await shot(p, 'code-view');
+    const el = await p.getByTestId('code-view').screenshot({ path: path.join(path.dirname(file ?? path.join(ROOT, 'shots', 'x')), 'code-view-panel.png') });
+    assert.ok(el.length > 1000);
+    assert.equal(b.errors.length, 0, b.errors.join('\n'));
+  });
+
+  test('a form edit rewrites its literal in the code, keeping every other byte', async () => {
+    const p = b.page;
+    await p.getByTestId('code-example').selectOption('fetchurl');
+    await waitEvaluated(p);
+    const before = await p.getByTestId('code-input').inputValue();
+    const paths = await codePaths(p);
+    await p.getByRole('button', { name: 'hello', exact: true }).first().click();
+    const arg = p.getByRole('region', { name: 'hello', exact: true }).getByRole('textbox', { name: 'args 1' });
+    const old = await arg.inputValue();
+    assert.match(old, /^tar xf \$src\n/);
+    const value = old.replace('make install', 'make install-strip');
+    await arg.fill(value);
+    await p.waitForFunction((b) => document.querySelector('[data-testid="code-input"]').value !== b, before);
+    await waitEvaluated(p);
+    const after = await p.getByTestId('code-input').inputValue();
+    // Only the buildCommand literal changed, and in it only the edit: its layout is kept.
+    let i = 0; while (before[i] === after[i]) i++;
+    assert.equal(after, before.slice(0, i) + '-strip' + before.slice(i), 'every other byte kept');
+    assert.ok(before.indexOf("buildCommand = ''") < i && i < before.indexOf("'';", before.indexOf("buildCommand")), 'within buildCommand');
+    // Evaluated again: hello moved, its source stayed.
+    await p.waitForFunction((old) => {
+      const rows = [...document.querySelectorAll('[data-testid="code-paths"] tr')];
+      const r = rows.find((r) => r.querySelector('td')?.textContent.trim() === 'hello .drv');
+      return r && r.querySelectorAll('td')[1].textContent.trim() !== old;
+    }, paths['hello .drv']);
+    const now = await codePaths(p);
+    assert.equal(now['src out'], paths['src out']);
+    assert.equal(await p.getByTestId('code-note').count(), 0);
+  });
+});

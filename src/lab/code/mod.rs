@@ -1,0 +1,521 @@
+//! The code view: the graph as Nix code, evaluated by the page's Nix worker (a separate wasm
+//! module, `src/bin/drvlab-nix-worker.rs` over `drvlab_nixlang::page`), never on the main
+//! thread and never linked into the main bundle.
+//!
+//! This module holds what the code view knows: the text, the worker's last answers (the
+//! derivations as `nix derivation show` JSON, which are imported and lifted into the editable
+//! model exactly as a paste is; the literals and which derivation attribute each produced;
+//! highlighting tokens; errors at line and column; the per-literal sweep), and the rewrite of a
+//! literal when the form edits a field. Messages are JSON strings both ways.
+
+pub mod examples;
+pub mod rewrite;
+
+use crate::lab::eval::{DrvSpec, SpecGraph};
+use drvlab_engine::graph::Options;
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// One literal of the program, as the worker found it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiteralInfo {
+    pub start: usize,
+    pub end: usize,
+    pub kind: String,
+    pub value: Option<String>,
+}
+
+/// An evaluation error, where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeError {
+    pub message: String,
+    pub line: usize,
+    pub col: usize,
+    pub start: usize,
+    pub end: usize,
+    /// Set when the error is in another file (`prelude.nix`, a corepkg).
+    pub file: Option<String>,
+}
+
+impl CodeError {
+    /// "line 3, column 7: undefined variable 'x'" (or "in prelude.nix, line …").
+    pub fn describe(&self) -> String {
+        let at = match (&self.file, self.line) {
+            (_, 0) => String::new(),
+            (Some(f), l) => format!("in {f}, line {l}, column {}: ", self.col),
+            (None, l) => format!("line {l}, column {}: ", self.col),
+        };
+        format!("{at}{}", self.message)
+    }
+}
+
+/// What perturbing one literal moved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepRow {
+    pub start: usize,
+    pub end: usize,
+    pub kind: String,
+    pub moved: Vec<String>,
+    pub stayed: Vec<String>,
+    pub error: Option<String>,
+}
+
+impl SweepRow {
+    /// "moves src .drv, src out; stays pkg .drv" — from the computed rows only.
+    pub fn sentence(&self) -> String {
+        if let Some(e) = &self.error {
+            return format!("changing it breaks the evaluation: {e}");
+        }
+        let mut s = if self.moved.is_empty() {
+            "moves nothing".to_string()
+        } else {
+            format!("moves {}", self.moved.join(", "))
+        };
+        if !self.stayed.is_empty() {
+            s.push_str(&format!("; stays {}", self.stayed.join(", ")));
+        }
+        s
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SweepAnswer {
+    pub error: Option<String>,
+    pub rows: Vec<SweepRow>,
+}
+
+/// One answer of the worker (to `eval` or to `sweep`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Answer {
+    pub id: u64,
+    pub op: String,
+    pub derivations: serde_json::Value,
+    pub names: BTreeMap<String, String>,
+    /// The prelude's attributes a pasted package function was called with (`callPackage`).
+    pub called_with: Vec<String>,
+    pub tokens: Vec<(usize, usize, String)>,
+    pub literals: Vec<LiteralInfo>,
+    /// `(drv path, field, literal index)`: the literal that wrote that field.
+    pub fields: Vec<(String, String, usize)>,
+    pub error: Option<CodeError>,
+    pub sweep: Option<SweepAnswer>,
+    /// Milliseconds the worker took (measured there).
+    pub ms: f64,
+}
+
+// The worker's JSON, read with `serde_json::Value` (already in the page for imports), not a
+// derived deserializer per type: the page's main bundle stays smaller.
+fn num(v: &Json, k: &str) -> usize {
+    v.get(k).and_then(Json::as_u64).unwrap_or(0) as usize
+}
+fn text(v: &Json, k: &str) -> Option<String> {
+    v.get(k).and_then(Json::as_str).map(str::to_string)
+}
+fn texts(v: &Json, k: &str) -> Vec<String> {
+    v.get(k)
+        .and_then(Json::as_array)
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+fn items<'a>(v: &'a Json, k: &str) -> &'a [Json] {
+    v.get(k).and_then(Json::as_array).map_or(&[], Vec::as_slice)
+}
+
+impl Answer {
+    /// Reads an answer as the worker sent it; `None` when it is not one.
+    pub fn parse(json: &str) -> Option<Answer> {
+        let v: Json = serde_json::from_str(json).ok()?;
+        let error = v.get("error").filter(|e| e.is_object()).map(|e| CodeError {
+            message: text(e, "message").unwrap_or_default(),
+            line: num(e, "line"),
+            col: num(e, "col"),
+            start: num(e, "start"),
+            end: num(e, "end"),
+            file: text(e, "file"),
+        });
+        let sweep = v.get("sweep").filter(|s| s.is_object()).map(|s| SweepAnswer {
+            error: text(s, "error"),
+            rows: items(s, "rows")
+                .iter()
+                .map(|r| SweepRow {
+                    start: num(r, "start"),
+                    end: num(r, "end"),
+                    kind: text(r, "kind").unwrap_or_default(),
+                    moved: texts(r, "moved"),
+                    stayed: texts(r, "stayed"),
+                    error: text(r, "error"),
+                })
+                .collect(),
+        });
+        let triple = |x: &Json| -> Option<(Json, Json, Json)> {
+            Some((x.get(0)?.clone(), x.get(1)?.clone(), x.get(2)?.clone()))
+        };
+        Some(Answer {
+            id: v.get("id").and_then(Json::as_u64).unwrap_or(0),
+            op: text(&v, "op").unwrap_or_default(),
+            derivations: v.get("derivations").cloned().unwrap_or(Json::Null),
+            names: v
+                .get("names")
+                .and_then(Json::as_object)
+                .map(|m| m.iter().filter_map(|(k, x)| Some((k.clone(), x.as_str()?.to_string()))).collect())
+                .unwrap_or_default(),
+            called_with: texts(&v, "called_with"),
+            tokens: items(&v, "tokens")
+                .iter()
+                .filter_map(triple)
+                .filter_map(|(a, b, c)| Some((a.as_u64()? as usize, b.as_u64()? as usize, c.as_str()?.to_string())))
+                .collect(),
+            literals: items(&v, "literals")
+                .iter()
+                .map(|l| LiteralInfo {
+                    start: num(l, "start"),
+                    end: num(l, "end"),
+                    kind: text(l, "kind").unwrap_or_default(),
+                    value: text(l, "value"),
+                })
+                .collect(),
+            fields: items(&v, "fields")
+                .iter()
+                .filter_map(triple)
+                .filter_map(|(a, b, c)| Some((a.as_str()?.to_string(), b.as_str()?.to_string(), c.as_u64()? as usize)))
+                .collect(),
+            error,
+            sweep,
+            ms: v.get("ms").and_then(Json::as_f64).unwrap_or(0.0),
+        })
+    }
+}
+
+/// The worker's life.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum WorkerState {
+    #[default]
+    NotStarted,
+    /// "loading the Nix evaluator…"
+    Loading,
+    Ready,
+    /// It crashed or was stopped; the message says why. It is restarted on the next edit.
+    Failed(String),
+}
+
+/// What the code view holds.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CodeView {
+    pub open: bool,
+    pub worker: WorkerState,
+    pub text: String,
+    /// Which example the text started from.
+    pub example: Option<String>,
+    /// Bumped on every change of the text; requests and answers carry it.
+    pub generation: u64,
+    /// The last `eval` answer (for `generation` or an older text).
+    pub answer: Option<Rc<Answer>>,
+    /// The last answer without an error: its tokens and literals are what form edits rewrite.
+    pub good: Option<Rc<Answer>>,
+    pub sweep: Option<Rc<Answer>>,
+    /// Spec key → `.drv` path, from the last load.
+    pub keys: BTreeMap<String, String>,
+    /// A message from the last form edit that could not be written into the code.
+    pub note: Option<String>,
+    /// The selected literal (its index in `good.literals`), for "moves …; stays …".
+    pub selected_literal: Option<usize>,
+}
+
+/// What the page does in the code view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CodeAction {
+    /// Open with the current graph's code (its example, or the graph exported as Nix).
+    Open(String),
+    Close,
+    Edit(String),
+    Example(String),
+    WorkerLoading,
+    WorkerReady,
+    /// An answer, as the worker sent it (JSON).
+    Answer(String),
+    WorkerFailed(String),
+    SelectLiteral(Option<usize>),
+}
+
+/// The graph the code made, lifted into the editable model, keyed by the program's own
+/// top-level names where it has them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    pub specs: SpecGraph,
+    pub keys: BTreeMap<String, String>,
+    pub first: String,
+}
+
+/// The request the worker is sent for the current text.
+pub fn request(op: &str, id: u64, code: &str) -> String {
+    serde_json::json!({ "op": op, "id": id, "code": code, "files": { "prelude.nix": examples::PRELUDE } }).to_string()
+}
+
+/// `to_nix_expression` ends with a list of the derivations; a set names them, so the page keeps
+/// its keys when the code is evaluated.
+pub fn code_for_graph(specs: &SpecGraph) -> String {
+    let nix = crate::lab::eval::to_nix_expression(specs);
+    let Some(i) = nix.rfind("\nin [ ") else { return nix };
+    let list = nix[i + 6..].trim_end().trim_end_matches(']');
+    let bindings: Vec<&str> = list.split_whitespace().collect();
+    if bindings.len() != specs.len() {
+        return nix;
+    }
+    let mut s = format!("{}\nin {{\n", &nix[..i]);
+    for (key, b) in specs.keys().zip(bindings) {
+        let name = if crate::lab::edit::valid_key(key) { key.clone() } else { rewrite::quote(key) };
+        s.push_str(&format!("  {name} = {b};\n"));
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// Imports the worker's derivations and lifts them into the editable model (as a paste is),
+/// naming each derivation by the top-level attribute that holds it.
+pub fn load(answer: &Answer, opts: &Options) -> Result<Loaded, String> {
+    let text = answer.derivations.to_string();
+    let imp = drvlab_engine::import::import_json(&text, &opts.store_dir).map_err(|e| e.to_string())?;
+    let res = drvlab_engine::graph::resolve(&imp.graph, opts).map_err(|e| e.to_string())?;
+    let lifted = crate::lab::lift::lift(&imp.graph, &res);
+    let mut specs = lifted.specs;
+    // Import keys are `.drv` paths here (the JSON is keyed by them).
+    let mut keys: BTreeMap<String, String> = BTreeMap::new();
+    for (drv, key) in &lifted.keys {
+        keys.insert(key.clone(), drv.clone());
+    }
+    let mut wanted: BTreeMap<String, String> = BTreeMap::new();
+    for (name, drv) in &answer.names {
+        if crate::lab::edit::valid_key(name) && !wanted.values().any(|d| d == drv) {
+            wanted.insert(drv.clone(), name.clone());
+        }
+    }
+    let renames: Vec<(String, String)> = keys
+        .iter()
+        .filter_map(|(k, drv)| wanted.get(drv).filter(|n| *n != k).map(|n| (k.clone(), n.clone())))
+        .collect();
+    rename_keys(&mut specs, &mut keys, &renames);
+    // The form's model must give back every path the code made, or the page would show others.
+    let ev = crate::lab::eval::evaluate(&specs, &Options { trace: false, ..opts.clone() });
+    for (key, drv) in &keys {
+        let got = ev.resolution.entries.get(key).map(|r| r.drv_path.as_str());
+        if got != Some(drv.as_str()) {
+            return Err(format!(
+                "{key} ({drv}) cannot be shown exactly as editable attributes (the form would compute {}); its paths are not shown rather than shown wrong",
+                got.unwrap_or("nothing")
+            ));
+        }
+    }
+    let first = res.order.last().and_then(|d| lifted.keys.get(d)).cloned().unwrap_or_default();
+    let first = renames.iter().find(|(o, _)| *o == first).map_or(first, |(_, n)| n.clone());
+    Ok(Loaded { specs, keys, first })
+}
+
+/// Renames keys (and every `${key}` / `${key.out}` reference), through temporary names so
+/// swaps and chains are safe.
+fn rename_keys(specs: &mut SpecGraph, keys: &mut BTreeMap<String, String>, renames: &[(String, String)]) {
+    let tmp = |i: usize| format!("__drvlab_rename_{i}");
+    let mut steps: Vec<(String, String)> = renames.iter().enumerate().map(|(i, (o, _))| (o.clone(), tmp(i))).collect();
+    steps.extend(renames.iter().enumerate().map(|(i, (_, n))| (tmp(i), n.clone())));
+    for (old, new) in steps {
+        // A name taken by a derivation that is not renamed stays with it.
+        if specs.contains_key(&new) {
+            continue;
+        }
+        let Some(spec) = specs.remove(&old) else { continue };
+        specs.insert(new.clone(), spec);
+        if let Some(d) = keys.remove(&old) {
+            keys.insert(new.clone(), d);
+        }
+        let (from_a, from_b) = (format!("${{{old}}}"), format!("${{{old}."));
+        let (to_a, to_b) = (format!("${{{new}}}"), format!("${{{new}."));
+        for s in specs.values_mut() {
+            for v in s.args.iter_mut().chain(s.env.iter_mut().map(|(_, v)| v)) {
+                *v = v.replace(&from_a, &to_a).replace(&from_b, &to_b);
+            }
+        }
+    }
+}
+
+/// The one field an edit changed, spelled as the worker's field map spells it, and its new
+/// value; `None` when the edit is not a change of one string field.
+fn changed_field(old: &DrvSpec, new: &DrvSpec) -> Option<(String, String, String)> {
+    let mut changes = Vec::new();
+    if old.name != new.name {
+        changes.push(("name".to_string(), old.name.clone(), new.name.clone()));
+    }
+    if old.system != new.system {
+        changes.push(("system".into(), old.system.clone(), new.system.clone()));
+    }
+    if old.builder != new.builder {
+        changes.push(("builder".into(), old.builder.clone(), new.builder.clone()));
+    }
+    if old.args.len() != new.args.len() || old.env.len() != new.env.len() {
+        return None;
+    }
+    for (i, (a, b)) in old.args.iter().zip(&new.args).enumerate() {
+        if a != b {
+            changes.push((format!("args.{i}"), a.clone(), b.clone()));
+        }
+    }
+    for ((ka, va), (kb, vb)) in old.env.iter().zip(&new.env) {
+        if ka != kb {
+            return None;
+        }
+        if va != vb {
+            changes.push((format!("env.{ka}"), va.clone(), vb.clone()));
+        }
+    }
+    let same_rest = DrvSpec {
+        name: new.name.clone(),
+        system: new.system.clone(),
+        builder: new.builder.clone(),
+        args: new.args.clone(),
+        env: new.env.clone(),
+        ..old.clone()
+    } == *new;
+    match (changes.len(), same_rest) {
+        (1, true) => changes.pop(),
+        _ => None,
+    }
+}
+
+impl CodeView {
+    /// The program with the literal behind a form edit rewritten (every other byte kept), or
+    /// why it cannot be.
+    pub fn rewrite_for_edit(&self, key: &str, old: &DrvSpec, new: &DrvSpec) -> Result<String, String> {
+        let good = self.good.as_ref().ok_or("the code has not been evaluated yet")?;
+        if self.answer.as_ref().is_some_and(|a| a.error.is_some()) {
+            return Err("the code has an error: fix it in the code first".into());
+        }
+        let (field, before, after) = changed_field(old, new)
+            .ok_or("this edit is not a change of one text field; make it in the code".to_string())?;
+        let drv = self.keys.get(key).ok_or(format!("{key} is not a derivation the code names"))?;
+        let lit = good
+            .fields
+            .iter()
+            .find(|(d, f, _)| d == drv && *f == field)
+            .and_then(|(_, _, i)| good.literals.get(*i))
+            .filter(|l| l.value.as_deref() == Some(before.as_str()))
+            .ok_or(format!(
+                "{key}'s {field} is computed by the code, not written as one literal; edit it in the code"
+            ))?;
+        let old_text = self.text.get(lit.start..lit.end).ok_or("the code changed; edit it in the code")?;
+        let q = rewrite::quote_like(old_text, &after);
+        rewrite::replace_range(&self.text, lit.start, lit.end, &q).ok_or("the code changed; edit it in the code".into())
+    }
+
+    /// The last good answer's sweep rows by line (1-based), for the marks beside each line.
+    pub fn marks(&self) -> BTreeMap<usize, Vec<&SweepRow>> {
+        let mut out: BTreeMap<usize, Vec<&SweepRow>> = BTreeMap::new();
+        let Some(rows) = self.sweep.as_ref().and_then(|s| s.sweep.as_ref()) else { return out };
+        for r in &rows.rows {
+            let line = self.text.get(..r.start).map_or(0, |b| b.matches('\n').count() + 1);
+            out.entry(line).or_default().push(r);
+        }
+        out
+    }
+
+    pub fn error(&self) -> Option<&CodeError> {
+        self.answer.as_ref().filter(|a| a.id == self.generation).and_then(|a| a.error.as_ref())
+    }
+
+    /// Whether the current text has not been answered yet.
+    pub fn pending(&self) -> bool {
+        self.answer.as_ref().is_none_or(|a| a.id != self.generation)
+    }
+
+    fn set_text(&mut self, text: String) {
+        if text != self.text {
+            self.text = text;
+            self.generation += 1;
+            self.note = None;
+            self.selected_literal = None;
+        }
+    }
+
+    /// The new code view for an action, and the graph to load when an answer brought one.
+    pub fn reduce(&self, a: CodeAction, opts: &Options) -> Option<(CodeView, Option<Loaded>)> {
+        let mut v = self.clone();
+        match a {
+            CodeAction::Open(graph_code) => {
+                if v.open {
+                    return None;
+                }
+                v.open = true;
+                if v.text.is_empty() {
+                    v.set_text(graph_code);
+                }
+            }
+            CodeAction::Close => {
+                if !v.open {
+                    return None;
+                }
+                v.open = false;
+            }
+            CodeAction::Edit(t) => {
+                if t == v.text {
+                    return None;
+                }
+                v.set_text(t);
+            }
+            CodeAction::Example(id) => {
+                let e = examples::example(&id)?;
+                v.example = Some(id);
+                v.set_text(e.code.to_string());
+            }
+            CodeAction::WorkerLoading => v.worker = WorkerState::Loading,
+            CodeAction::WorkerReady => v.worker = WorkerState::Ready,
+            CodeAction::WorkerFailed(msg) => {
+                v.worker = WorkerState::Failed(msg.clone());
+                let err = CodeError { message: msg, line: 0, col: 0, start: 0, end: 0, file: None };
+                v.answer = Some(Rc::new(Answer {
+                    id: v.generation,
+                    op: "eval".into(),
+                    error: Some(err),
+                    ..Answer::default()
+                }));
+            }
+            CodeAction::SelectLiteral(i) => {
+                if v.selected_literal == i {
+                    return None;
+                }
+                v.selected_literal = i;
+            }
+            CodeAction::Answer(json) => {
+                let a = Answer::parse(&json)?;
+                if a.id != v.generation {
+                    return None; // an answer to older text
+                }
+                if a.op == "sweep" {
+                    v.sweep = Some(Rc::new(a));
+                    return Some((v, None));
+                }
+                let a = Rc::new(a);
+                v.answer = Some(a.clone());
+                if a.error.is_some() {
+                    return Some((v, None));
+                }
+                if a.derivations.as_object().is_some_and(|m| m.is_empty()) {
+                    let message = "the code evaluates, but its value holds no derivation: nothing to compute paths of (end it with a derivation, or a set or list of them)".to_string();
+                    let err = CodeError { message, line: 0, col: 0, start: 0, end: 0, file: None };
+                    v.answer = Some(Rc::new(Answer { error: Some(err), ..(*a).clone() }));
+                    return Some((v, None));
+                }
+                match load(&a, opts) {
+                    Ok(l) => {
+                        v.good = Some(a);
+                        v.keys = l.keys.clone();
+                        return Some((v, Some(l)));
+                    }
+                    Err(e) => {
+                        let message = format!("the derivations could not be imported: {e}");
+                        let err = CodeError { message, line: 0, col: 0, start: 0, end: 0, file: None };
+                        v.answer = Some(Rc::new(Answer { error: Some(err), ..(*a).clone() }));
+                    }
+                }
+            }
+        }
+        Some((v, None))
+    }
+}
