@@ -1,12 +1,13 @@
 // dist/ hosted under a subpath (a project page such as https://user.example/drvlab/): the page,
 // its assets, a shared link and an embed all load from /drvlab/ with no request outside it.
-// The test serves ROOT/dist itself under /drvlab/ (nothing is served at /).
+// The test serves ROOT/dist itself under /drvlab/ (nothing is served at /). An embed downloads
+// the embed's own bundle (dist/embed/) and never the page's wasm: the network log says so.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { launch, openApp, shot, textOf, ROOT, STORE_PATH_RE } from './harness.mjs';
+import { launch, openApp, shot, textOf, ms, ROOT, STORE_PATH_RE } from './harness.mjs';
 
 const DIST = path.join(ROOT, 'dist');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
@@ -14,10 +15,12 @@ const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'applic
 describe('dist/ served from a subpath', () => {
   let server, base, b;
   const outside = [];
+  const served = []; // every path asked for, in order
 
   before(async () => {
     server = http.createServer((req, res) => {
       const url = new URL(req.url, 'http://x');
+      served.push(url.pathname);
       if (!url.pathname.startsWith('/drvlab/')) {
         outside.push(url.pathname);
         res.writeHead(404).end('not under /drvlab/');
@@ -49,17 +52,46 @@ describe('dist/ served from a subpath', () => {
     assert.deepEqual(b.errors, []);
   });
 
+  // The page's wasm and JS glue (hashed names) and the embed's, as the network log shows them.
+  const pageWasm = (paths) => paths.filter((p) => /\/drvlab-web-[0-9a-f]+_bg\.wasm$/.test(p));
+  const embedWasm = (paths) => paths.filter((p) => p.endsWith('/drvlab/embed/drvlab-embed_bg.wasm'));
+
+  test('the page downloads the page bundle, not the embed', async () => {
+    served.length = 0;
+    await openApp(b.page, `${base}index.html`);
+    assert.equal(pageWasm(served).length, 1, `the page's wasm, once: ${served.join(' ')}`);
+    assert.deepEqual(embedWasm(served), [], "the page does not download the embed's wasm");
+    assert.equal(await b.page.evaluate(() => window.drvlabBundle), 'page');
+  });
+
+  for (const url of ['?embed', 'index.html?embed', 'index.html?embed=1&scenario=url-changed']) {
+    test(`${url} downloads only the embed's bundle (network log), and shows paths`, async () => {
+      served.length = 0;
+      const t = await openApp(b.page, `${base}${url}`);
+      const first = b.page.locator('[data-testid^="out-path-"]').first();
+      assert.match(((await first.textContent()) ?? '').trim(), STORE_PATH_RE);
+      assert.equal(await b.page.evaluate(() => window.drvlabBundle), 'embed');
+      assert.equal(embedWasm(served).length, 1, `the embed's wasm, once: ${served.join(' ')}`);
+      assert.deepEqual(pageWasm(served), [], `an embed must not download the page's wasm: ${served.join(' ')}`);
+      assert.deepEqual(served.filter((p) => /drvlab-web-[0-9a-f]+\.js$/.test(p)), [], "nor the page's JS glue");
+      console.log(`TIME-TO-FIRST-PATHS (embed ${url}): ${ms(t.firstPathMs)} (navigation start -> first out-path; ` +
+        `downloads: ${served.filter((p) => /\.(wasm|js)$/.test(p)).join(', ')})`);
+    });
+  }
+
   test('the embed and the embed example load under the subpath too', async () => {
     await openApp(b.page, `${base}?embed`);
     const first = b.page.locator('[data-testid^="out-path-"]').first();
     assert.match(((await first.textContent()) ?? '').trim(), STORE_PATH_RE);
     const full = await b.page.getByRole('link', { name: /full playground/ }).getAttribute('href');
     assert.ok(full.includes('/drvlab/'), `the embed's full-page link stays under the subpath: ${full}`);
+    served.length = 0;
     const resp = await b.page.goto(`${base}embed-example.html`);
     assert.ok(resp.ok());
     const frame = b.page.frameLocator('iframe').first();
     await frame.locator('#app[data-ready="true"]').waitFor({ state: 'attached', timeout: 30_000 });
     await shot(b.page, 'subpath-embed-example');
     assert.deepEqual(outside, [], 'requests outside /drvlab/');
+    assert.deepEqual(pageWasm(served), [], "the embed example's iframes never download the page's wasm");
   });
 });

@@ -6,7 +6,7 @@ use super::sweep::sweep_following;
 use crate::lab::edit::{parse_edit, rename_problem, SpecEdit};
 use crate::lab::eval::{DrvSpec, SpecGraph};
 use crate::lab::nix_choice::NixChoice;
-use crate::lab::scenarios::{default_scenario, scenarios};
+use crate::lab::scenarios::{default_scenario, scenarios, Scenario};
 use drvlab_engine::graph::InputMerge;
 use std::rc::Rc;
 
@@ -117,25 +117,8 @@ impl Playground {
                     s.field.clear();
                 }
             }
-            Action::Edit(key, edit) => {
-                let mut spec = p.specs.get(&key)?.clone();
-                edit.apply(&mut spec);
-                if p.specs[&key] == spec {
-                    return None;
-                }
-                p.push_undo(format!("{key}:{}", edit.field_id()));
-                p.specs.insert(key.clone(), spec);
-                let label = edit.label(&p.specs[&key]);
-                p.recompute(format!("{key}: {label}"), key);
-            }
-            Action::Undo => {
-                let s = p.undo.pop()?;
-                p.redo.push(Snapshot { specs: p.specs.clone(), selected: p.selected.clone(), field: String::new() });
-                p.specs = s.specs;
-                p.selected = s.selected;
-                let sel = p.selected.clone();
-                p.recompute("undo".into(), sel);
-            }
+            Action::Edit(key, edit) => return p.edit(key, edit),
+            Action::Undo => return p.undo(),
             Action::Redo => {
                 let s = p.redo.pop()?;
                 p.undo.push(Snapshot { specs: p.specs.clone(), selected: p.selected.clone(), field: String::new() });
@@ -144,15 +127,7 @@ impl Playground {
                 let sel = p.selected.clone();
                 p.recompute("redo".into(), sel);
             }
-            Action::LoadScenario(id) => {
-                let s = scenarios().into_iter().find(|s| s.id == id)?;
-                let mut n = Playground::from_scenario(s);
-                n.merge = p.merge;
-                n.nix = p.nix;
-                n.undo = p.undo;
-                n.undo.push(Snapshot { specs: p.specs, selected: p.selected, field: String::new() });
-                return Some(n);
-            }
+            Action::LoadScenario(id) => return p.load_scenario(&id, Playground::from_scenario),
             Action::Reset => {
                 let s = p.scenario.clone().unwrap_or_else(default_scenario);
                 if p.specs == s.specs {
@@ -227,35 +202,8 @@ impl Playground {
                 let sel = p.selected.clone();
                 p.recompute(format!("Nix version: {}", nix.describe()), sel);
             }
-            Action::Restore(shared) => {
-                let scenario = shared.scenario.as_deref().and_then(|id| scenarios().into_iter().find(|s| s.id == id));
-                let mut n = match scenario {
-                    Some(s) => Playground::from_scenario(s),
-                    None => Playground { scenario: None, ..Playground::default() },
-                };
-                n.nix = match (shared.nix, shared.merge) {
-                    (NixChoice::Strictest, InputMerge::Overwrite) => NixChoice::Nix2_35_0,
-                    (nix, _) => nix,
-                };
-                n.merge = n.nix.merge();
-                n.selected = if shared.specs.contains_key(&shared.selected) {
-                    shared.selected
-                } else {
-                    shared.specs.keys().next().cloned()?
-                };
-                n.specs = shared.specs;
-                if n.scenario.is_none() {
-                    n.base = n.specs.clone();
-                }
-                n.computed = Rc::new(Computed::new(&n.specs, &n.options()));
-                n.last_good = n.computed.clone();
-                return Some(n);
-            }
-            Action::TrySuggested => {
-                let (key, field, value) = p.scenario.as_ref()?.edit;
-                let edit = parse_edit(p.specs.get(key)?, field, value).ok()?;
-                return p.reduce_graph(Action::Edit(key.to_string(), edit));
-            }
+            Action::Restore(shared) => return restore(shared, Playground::from_scenario),
+            Action::TrySuggested => return p.try_suggested(),
             Action::SweepAll(on) => {
                 if on == p.sweep_all {
                     return None;
@@ -279,12 +227,7 @@ impl Playground {
                     }
                 }
             },
-            Action::Notice(n) => {
-                if n == p.notice {
-                    return None;
-                }
-                p.notice = n;
-            }
+            Action::Notice(n) => return p.notice(n),
             Action::Load { specs, selected, label } => {
                 p.push_undo(String::new());
                 p.selected = if specs.contains_key(&selected) {
@@ -302,4 +245,92 @@ impl Playground {
         }
         Some(p)
     }
+
+    /// The reducer of an embed (`ui::embed`): only the actions it offers, and no matrix sweep or
+    /// toy store ([`Playground::lean_from_scenario`]), so the embed's bundle links neither.
+    pub fn reduce_embed(&self, action: Action) -> Option<Playground> {
+        match action {
+            Action::TrySuggested => self.try_suggested(),
+            Action::Undo => self.undo(),
+            Action::Notice(n) => self.notice(n),
+            Action::Restore(shared) => restore(shared, Playground::lean_from_scenario),
+            Action::LoadScenario(id) => self.load_scenario(&id, Playground::lean_from_scenario),
+            _ => None,
+        }
+    }
+
+    fn edit(&self, key: String, edit: SpecEdit) -> Option<Playground> {
+        let mut spec = self.specs.get(&key)?.clone();
+        edit.apply(&mut spec);
+        if self.specs[&key] == spec {
+            return None;
+        }
+        let mut p = self.clone();
+        p.push_undo(format!("{key}:{}", edit.field_id()));
+        p.specs.insert(key.clone(), spec);
+        let label = edit.label(&p.specs[&key]);
+        p.recompute(format!("{key}: {label}"), key);
+        Some(p)
+    }
+
+    fn undo(&self) -> Option<Playground> {
+        let mut p = self.clone();
+        let s = p.undo.pop()?;
+        p.redo.push(Snapshot { specs: p.specs.clone(), selected: p.selected.clone(), field: String::new() });
+        p.specs = s.specs;
+        p.selected = s.selected;
+        let sel = p.selected.clone();
+        p.recompute("undo".into(), sel);
+        Some(p)
+    }
+
+    /// Performs the scenario's suggested edit.
+    pub(super) fn try_suggested(&self) -> Option<Playground> {
+        let (key, field, value) = self.scenario.as_ref()?.edit;
+        let edit = parse_edit(self.specs.get(key)?, field, value).ok()?;
+        self.edit(key.to_string(), edit)
+    }
+
+    fn notice(&self, n: Option<String>) -> Option<Playground> {
+        if n == self.notice {
+            return None;
+        }
+        Some(Playground { notice: n, ..self.clone() })
+    }
+
+    fn load_scenario(&self, id: &str, new: fn(Scenario) -> Playground) -> Option<Playground> {
+        let s = scenarios().into_iter().find(|s| s.id == id)?;
+        let mut n = new(s);
+        n.merge = self.merge;
+        n.nix = self.nix;
+        n.undo = self.undo.clone();
+        n.undo.push(Snapshot { specs: self.specs.clone(), selected: self.selected.clone(), field: String::new() });
+        Some(n)
+    }
+}
+
+/// A shared link's state, on its scenario as `new` makes it (the page's or the embed's).
+fn restore(shared: crate::lab::share::Shared, new: fn(Scenario) -> Playground) -> Option<Playground> {
+    let scenario = shared.scenario.as_deref().and_then(|id| scenarios().into_iter().find(|s| s.id == id));
+    let mut n = match scenario {
+        Some(s) => new(s),
+        None => Playground { scenario: None, ..new(default_scenario()) },
+    };
+    n.nix = match (shared.nix, shared.merge) {
+        (NixChoice::Strictest, InputMerge::Overwrite) => NixChoice::Nix2_35_0,
+        (nix, _) => nix,
+    };
+    n.merge = n.nix.merge();
+    n.selected = if shared.specs.contains_key(&shared.selected) {
+        shared.selected
+    } else {
+        shared.specs.keys().next().cloned()?
+    };
+    n.specs = shared.specs;
+    if n.scenario.is_none() {
+        n.base = n.specs.clone();
+    }
+    n.computed = Rc::new(Computed::new(&n.specs, &n.options()));
+    n.last_good = n.computed.clone();
+    Some(n)
 }

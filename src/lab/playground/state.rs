@@ -119,13 +119,17 @@ impl Playground {
     }
 
     pub fn from_scenario(s: Scenario) -> Playground {
+        let mut p = Playground::lean_from_scenario(s);
+        let follows = p.scenario.as_ref().and_then(|s| s.follows);
+        p.sweep = Rc::new(sweep_following(&p.specs, &p.options(), Some(&p.selected), follows.as_ref()));
+        p.seed_store();
+        p
+    }
+
+    /// A scenario's state without the matrix's sweep and the toy store's built outputs: all an
+    /// embed shows. [`Playground::reduce_embed`] keeps it so, and the embed's bundle links neither.
+    pub fn lean_from_scenario(s: Scenario) -> Playground {
         let computed = Rc::new(Computed::new(&s.specs, &options(InputMerge::Merge, NixChoice::Strictest)));
-        let swept = Rc::new(sweep_following(
-            &s.specs,
-            &options(InputMerge::Merge, NixChoice::Strictest),
-            Some(s.selected),
-            s.follows.as_ref(),
-        ));
         let mut p = Playground {
             specs: s.specs.clone(),
             base: s.specs.clone(),
@@ -140,13 +144,12 @@ impl Playground {
             sim: crate::lab::simulator::Simulator::default(),
             sim_log: vec![],
             sweep_all: false,
-            sweep: swept,
+            sweep: Rc::new(crate::lab::explain::Sweep { columns: vec![], rows: vec![] }),
             suggested: None,
             undo: vec![],
             redo: vec![],
         };
         p.suggested = p.perform_suggested().map(Rc::new);
-        p.seed_store();
         p
     }
 
@@ -154,7 +157,7 @@ impl Playground {
     /// the suggested edit's recipe (the `.drv` the engine computes for it).
     fn seed_store(&mut self) {
         let Some(s) = self.scenario.clone() else { return };
-        let Some(after) = self.reduce_graph(super::actions::Action::TrySuggested) else { return };
+        let Some(after) = self.try_suggested() else { return };
         for key in s.already_built {
             let (Some(now), Some(then)) =
                 (self.computed.eval.resolution.entries.get(*key), after.computed.eval.resolution.entries.get(*key))
@@ -173,7 +176,7 @@ impl Playground {
 
     /// Performs the scenario's suggested edit on a copy and says what it did.
     pub fn perform_suggested(&self) -> Option<Suggested> {
-        let after = self.reduce_graph(super::actions::Action::TrySuggested)?;
+        let after = self.try_suggested()?;
         let change = after.last_change.as_ref()?;
         Some(Suggested {
             verdict: super::account::verdict(change, &after.specs),
