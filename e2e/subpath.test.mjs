@@ -64,6 +64,34 @@ describe('dist/ served from a subpath', () => {
     assert.equal(await b.page.evaluate(() => window.drvlabBundle), 'page');
   });
 
+  test("?exercises downloads the exercises' bundle (the page with the panel), not the page's", async () => {
+    served.length = 0;
+    // As a person gets there: the page's footer link "Exercises: predict, then reveal".
+    await openApp(b.page, `${base}index.html`);
+    await b.page.getByRole('link', { name: /Exercises: predict, then reveal/ }).click();
+    await b.page.getByRole('region', { name: 'exercises' }).waitFor({ timeout: 30_000 });
+    const at = await b.page.evaluate(() => performance.now());
+    console.log(`TIME-TO-EXERCISES-PANEL: <= ${ms(at)} (navigation to ?exercises -> the panel on screen, ` +
+      'its own bundle fetched and started; measured in the test, so an upper bound)');
+    served.length = 0;
+    await openApp(b.page, `${base}?exercises`);
+    await b.page.getByRole('region', { name: 'exercises' }).waitFor();
+    assert.equal(await b.page.evaluate(() => window.drvlabBundle), 'exercises');
+    const exWasm = served.filter((p) => p.endsWith('/drvlab/exercises/drvlab-exercises_bg.wasm'));
+    assert.equal(exWasm.length, 1, `the exercises' wasm, once: ${served.join(' ')}`);
+    assert.deepEqual(pageWasm(served), [], `not the page's wasm too: ${served.join(' ')}`);
+    assert.deepEqual(embedWasm(served), []);
+  });
+
+  test("the page's wasm carries no exercise questions; the exercises' wasm does", () => {
+    // A question's text (lab/exercises.rs): the panel and its questions live in the exercises bundle.
+    const question = Buffer.from('Now you also rename the fetch (its name follows the version).');
+    const page = fs.readdirSync(DIST).find((f) => /^drvlab-web-[0-9a-f]+_bg\.wasm$/.test(f));
+    assert.ok(page, 'the page wasm is in dist/');
+    assert.equal(fs.readFileSync(path.join(DIST, page)).includes(question), false, "a question in the page's wasm");
+    assert.equal(fs.readFileSync(path.join(DIST, 'exercises', 'drvlab-exercises_bg.wasm')).includes(question), true);
+  });
+
   for (const url of ['?embed', 'index.html?embed', 'index.html?embed=1&scenario=url-changed']) {
     test(`${url} downloads only the embed's bundle (network log), and shows paths`, async () => {
       served.length = 0;

@@ -3,10 +3,11 @@
 #
 #   scripts/budgets.sh [DIST]        DIST defaults to dist
 #
-# Three downloads, each its wasm + JS glue, gzip -9: the page (the bundle dist/index.html's loader
+# Each download is a wasm + its JS glue, gzip -9: the page (the bundle dist/index.html's loader
 # starts for the full page: <= 250 KB), the embed (DIST/embed/, what a ?embed page downloads
-# instead: <= 120 KB) and any other wasm or JS in DIST (the Nix-code panel's Web Worker, fetched
-# when that panel runs; printed, no budget). Each line says within or OVER. A budget named in
+# instead: <= 120 KB), the exercises (DIST/exercises/, the page with the exercises panel, what a
+# ?exercises page downloads instead: <= 250 KB, as the page) and any other wasm or JS in DIST (the
+# Nix-code panel's Web Worker, fetched when that panel runs; printed, no budget). Each line says within or OVER. A budget named in
 # DRVLAB_ENFORCED_BUDGETS (e.g. "page embed") makes an OVER fail the run (exit 1); put a budget
 # there once the bundle meets it, so CI keeps it met.
 set -euo pipefail
@@ -40,9 +41,11 @@ budget page 250 "$DIST/$page_wasm" "$DIST/$page_js" || budget_rc=1
 shopt -s nullglob
 embed_files=("$DIST"/embed/*.wasm "$DIST"/embed/*.js)
 if ((${#embed_files[@]})); then budget embed 120 "${embed_files[@]}" || budget_rc=1; else echo "  embed: no $DIST/embed/ bundle"; budget_rc=1; fi
+ex_files=("$DIST"/exercises/*.wasm "$DIST"/exercises/*.js)
+if ((${#ex_files[@]})); then budget exercises 250 "${ex_files[@]}" || budget_rc=1; else echo "  exercises: no $DIST/exercises/ bundle"; budget_rc=1; fi
 others=()
 for f in $(find "$DIST" -name '*.wasm' -o -name '*.js' | sort); do
-  [[ "$f" == "$DIST/$page_wasm" || "$f" == "$DIST/$page_js" || "$f" == $DIST/embed/* ]] || others+=("$f")
+  [[ "$f" == "$DIST/$page_wasm" || "$f" == "$DIST/$page_js" || "$f" == "$DIST"/embed/* || "$f" == "$DIST"/exercises/* ]] || others+=("$f")
 done
 if ((${#others[@]})); then budget worker "" "${others[@]}"; else echo "  worker: none in $DIST/"; fi
 shopt -u nullglob

@@ -49,5 +49,8 @@ if [[ -n "$webdir" && "$(cat "$webdir/.drvlab-web-std" 2>/dev/null)" != "$(cat "
   fi
   cp "$sysroot/stamp.txt" "$webdir/.drvlab-web-std"
 fi
+extra=()
+# A test harness built with the web profile (scripts/test.sh's wasm benchmark) aborts as well.
+case " $* " in *" --test "*) extra+=(-Zpanic_abort_tests) ;; esac
 RUSTC_BOOTSTRAP=1 exec "$rustc" "${args[@]}" --sysroot="$sysroot" \
-  -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none
+  -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none "${extra[@]}"

@@ -18,6 +18,7 @@ mod sources;
 mod toolbar;
 
 use crate::lab::playground::{Action, Computed, Playground};
+use std::cell::Cell;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -124,7 +125,9 @@ pub fn app() -> Html {
     }
     let notice = notices(&ctx);
     let scenario = p.scenario.clone();
-    let exercise_mode = share::has_param("exercises");
+    // The exercises panel is in the exercises bundle only ([`start_exercises`]).
+    let exercises = EXERCISES.with(Cell::get).filter(|_| share::has_param("exercises"));
+    let exercise_mode = exercises.is_some();
     // While a person predicts, nothing on the page may show the answer.
     let exercise_revealed = use_state(|| false);
     let predicting = exercise_mode && !*exercise_revealed;
@@ -141,7 +144,7 @@ pub fn app() -> Html {
                     <Toolbar />
                 </header>
                 { notice.clone() }
-                if exercise_mode { <exercises::ExercisesPanel on_revealed={on_revealed} /> }
+                if let Some(panel) = exercises { { panel(on_revealed) } }
                 if let Some(s) = scenario {
                     <section class="story" aria-label="scenario">
                         <h2>{s.title}</h2>
@@ -197,6 +200,22 @@ pub fn app() -> Html {
 pub fn start() {
     share::install_panic_hook();
     yew::Renderer::<App>::new().render();
+}
+
+/// Renders the exercises panel, telling the page when the answer is revealed.
+type ExercisesPanel = fn(Callback<bool>) -> Html;
+
+thread_local! {
+    /// The exercises panel, where the bundle has it: the page's bundle (`drvlab-web`) does not,
+    /// and index.html's loader starts `drvlab-exercises` for `?exercises` pages instead.
+    static EXERCISES: Cell<Option<ExercisesPanel>> = const { Cell::new(None) };
+}
+
+/// Mounts the page with the exercises panel ("predict, then reveal", `?exercises`): the entry
+/// point of the `drvlab-exercises` bundle (`src/exercises_main.rs`).
+pub fn start_exercises() {
+    EXERCISES.with(|e| e.set(Some(|on_revealed| html! { <exercises::ExercisesPanel {on_revealed} /> })));
+    start();
 }
 
 /// Mounts the compact embed on `<body>`: the entry point of the `drvlab-embed` bundle
