@@ -171,8 +171,15 @@ web_std_step() {
     return 0
   fi
   want="$(rustc -vV) opt-level=z panic=immediate-abort location-detail=none"
+  # What the web profile built against another std (or none: before this std existed) is built
+  # again; scripts/rustc-web.sh would otherwise refuse to mix the two.
+  local web="${CARGO_TARGET_DIR:-$ROOT/target}/wasm32-unknown-unknown/web"
   if ! forced web-std && [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
-    have "the page's wasm32 std $WEB_SYSROOT"; return 0
+    have "the page's wasm32 std $WEB_SYSROOT"
+    if [[ -d "$web" && "$(cat "$web/.drvlab-web-std" 2>/dev/null)" != "$want" ]]; then
+      DID=1; say "clearing $web (built against another std)"; rm -rf "$web"
+    fi
+    return 0
   fi
   DID=1; say "building the page's wasm32 std (opt-level z, panic=immediate-abort) into $WEB_SYSROOT"
   local b; b=$(mktemp -d)
@@ -193,8 +200,7 @@ web_std_step() {
   ln -sfn "$(rustc --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu" "$WEB_SYSROOT/lib/rustlib/x86_64-unknown-linux-gnu"
   printf '%s' "$want" >"$stamp"
   rm -rf "$b"
-  # Whatever the web profile built against another std must be built again (rustc-web.sh checks).
-  rm -rf "${CARGO_TARGET_DIR:-$ROOT/target}/wasm32-unknown-unknown/web"
+  rm -rf "$web"
 }
 
 # ------------------------------------------------------------------ npm

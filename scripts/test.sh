@@ -62,7 +62,8 @@ for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/" && break
 curl -sf -o /dev/null "http://127.0.0.1:$PORT/" || { echo "static server on :$PORT did not come up"; exit 1; }
 
 # ------------------------------------------------------------------ budgets
-# The page, the embed and any worker bundle against their gzip budgets (scripts/budgets.sh says how).
+# The page, the embed, the exercises and any worker bundle against their gzip budgets
+# (scripts/budgets.sh says how).
 printf '\n>>> budgets (dist/, gzip -9)\n'
 "$ROOT/scripts/budgets.sh" dist
 printf '\n>>> timings\n'
