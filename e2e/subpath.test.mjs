@@ -16,6 +16,7 @@ describe('dist/ served from a subpath', () => {
   let server, base, b;
   const outside = [];
   const served = []; // every path asked for, in order
+  const hidden = new Set(); // paths the server answers 404 for (a partial copy of dist/)
 
   before(async () => {
     server = http.createServer((req, res) => {
@@ -24,6 +25,10 @@ describe('dist/ served from a subpath', () => {
       if (!url.pathname.startsWith('/drvlab/')) {
         outside.push(url.pathname);
         res.writeHead(404).end('not under /drvlab/');
+        return;
+      }
+      if (hidden.has(url.pathname)) {
+        res.writeHead(404).end('hidden by the test');
         return;
       }
       let rel = decodeURIComponent(url.pathname.slice('/drvlab/'.length)) || 'index.html';
@@ -106,6 +111,20 @@ describe('dist/ served from a subpath', () => {
         `downloads: ${served.filter((p) => /\.(wasm|js)$/.test(p)).join(', ')})`);
     });
   }
+
+  test("a bundle that does not load says so on the page (not a blank page)", async () => {
+    const x = await launch({ width: 800, height: 600 });
+    try {
+      hidden.add('/drvlab/embed/drvlab-embed_bg.wasm');
+      await x.page.goto(`${base}?embed`);
+      const alert = x.page.getByTestId('load-failed');
+      await alert.waitFor();
+      assert.match(await alert.textContent(), /drvlab could not load its code \(.*drvlab-embed_bg\.wasm.*HTTP 404\)/);
+    } finally {
+      hidden.clear();
+      await x.close();
+    }
+  });
 
   test('the embed and the embed example load under the subpath too', async () => {
     await openApp(b.page, `${base}?embed`);
