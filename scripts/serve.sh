@@ -4,6 +4,9 @@
 #   scripts/serve.sh              trunk serve --release (watch + live reload)
 #   scripts/serve.sh --static     trunk build --release, then serve dist/ with python3 (no watcher)
 #   PORT=9000 scripts/serve.sh    another port
+#
+# Both bundles are built and served: the page, and the embed (dist/embed/) that ?embed pages load
+# (index.html names both; Trunk.toml's loader picks one per page).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

@@ -10,13 +10,16 @@
 #            debian  when that fails or DRVLAB_FORCE_DEBIAN_RUST=1: apt rustc-web 1.96 (+ cargo-web
 #                    rust-web-src rust-web-llvm lld-22 rustfmt-web rust-web-clippy), the wasm32 std
 #                    built ONCE from rust-web-src into a sysroot, `rustup toolchain link` to /usr
+#   std    the page's wasm32 std, built once from the toolchain's std source (rustup: `rustup
+#          component add rust-src`; debian: rust-web-src) with opt-level z, panic=immediate-abort,
+#          -Zlocation-detail=none, into ~/.cache/drvlab/wasm32-web-sysroot (scripts/rustc-web.sh)
 #   npm    binaryen@132 (wasm-opt) globally into /usr/local; `npm ci` (playwright-core) in the repo
 #   cargo  wasm-bindgen-cli == wasm-bindgen in Cargo.lock; trunk 0.21.14 (--debug build)
 #
 # Writes .drvlab-env (git-ignored; DRVLAB_ENV_FILE overrides the path) which serve.sh/test.sh source:
 # PATH, RUSTUP_TOOLCHAIN (debian route), wasm32 rustflags, test runner, chromedriver, ...
 #
-# Knobs: DRVLAB_FORCE_DEBIAN_RUST=1, DRVLAB_FORCE="wasm-bindgen trunk sysroot npm" (redo those),
+# Knobs: DRVLAB_FORCE_DEBIAN_RUST=1, DRVLAB_FORCE="wasm-bindgen trunk sysroot web-std npm" (redo those),
 #        DRVLAB_VERBOSE=1 (print the "already there" lines), WASM_SYSROOT, TRUNK_VERSION.
 set -euo pipefail
 
@@ -150,6 +153,56 @@ rust_step() {
   fi
 }
 
+# ------------------------------------------------------------------ the page's size-built std
+# The page's wasm (cargo profile `web`) is compiled by scripts/rustc-web.sh (.cargo/config.toml's
+# rustc-wrapper) against a wasm32 std built here from the toolchain's own std source, with
+# opt-level z, -Cpanic=immediate-abort and -Zlocation-detail=none (-Zbuild-std; RUSTC_BOOTSTRAP on
+# stable). The source: rustup's rust-src component (rustup route), Debian's rust-web-src (debian).
+WEB_SYSROOT="${DRVLAB_WEB_SYSROOT:-$HOME/.cache/drvlab/wasm32-web-sysroot}"
+web_std_step() {
+  local src want stamp="$WEB_SYSROOT/stamp.txt"
+  src="$(rustc --print sysroot)/lib/rustlib/src/rust/library"
+  if [[ ! -d "$src/std" && "$ROUTE" == rustup ]]; then
+    DID=1; say "rustup component add rust-src (timeout 120s; the page's std is built from it)"
+    timeout 120 rustup component add rust-src >/dev/null 2>&1 || true
+  fi
+  if [[ ! -d "$src/std" ]]; then
+    say "WARNING: no std source at $src: the page builds with the stock std (larger; the budgets step says so)"
+    return 0
+  fi
+  want="$(rustc -vV) opt-level=z panic=immediate-abort location-detail=none"
+  # What the web profile built against another std (or none: before this std existed) is built
+  # again; scripts/rustc-web.sh would otherwise refuse to mix the two.
+  local web="${CARGO_TARGET_DIR:-$ROOT/target}/wasm32-unknown-unknown/web"
+  if ! forced web-std && [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    have "the page's wasm32 std $WEB_SYSROOT"
+    if [[ -d "$web" && "$(cat "$web/.drvlab-web-std" 2>/dev/null)" != "$want" ]]; then
+      DID=1; say "clearing $web (built against another std)"; rm -rf "$web"
+    fi
+    return 0
+  fi
+  DID=1; say "building the page's wasm32 std (opt-level z, panic=immediate-abort) into $WEB_SYSROOT"
+  local b; b=$(mktemp -d)
+  mkdir -p "$b/src"
+  printf '[package]\nname = "wasm32-web-std"\nversion = "0.0.0"\nedition = "2021"\n[lib]\npath = "src/lib.rs"\n[workspace]\n' >"$b/Cargo.toml"
+  echo '#![no_std]' >"$b/src/lib.rs"
+  # -Cembed-bitcode=yes: the page links with LTO. `test`: the wasm benchmark is built with the
+  # page's profile (scripts/test.sh). RUSTFLAGS unset: the debian route's --sysroot must not apply.
+  (cd "$b" && env -u CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS -u RUSTC_WRAPPER RUSTC_BOOTSTRAP=1 \
+      RUSTFLAGS="-Cembed-bitcode=yes -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
+      CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_PANIC=abort CARGO_TARGET_DIR="$b/target" \
+      cargo build -q --release --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort,test) ||
+    die "building the page's wasm32 std failed (see above)"
+  local lib="$WEB_SYSROOT/lib/rustlib/wasm32-unknown-unknown/lib"
+  rm -rf "$WEB_SYSROOT"; mkdir -p "$lib"
+  cp "$b"/target/wasm32-unknown-unknown/release/deps/*.rlib "$lib/"
+  rm -f "$lib"/libwasm32_web_std-*.rlib
+  ln -sfn "$(rustc --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu" "$WEB_SYSROOT/lib/rustlib/x86_64-unknown-linux-gnu"
+  printf '%s' "$want" >"$stamp"
+  rm -rf "$b"
+  rm -rf "$web"
+}
+
 # ------------------------------------------------------------------ npm
 npm_step() {
   if [[ "$(/usr/local/bin/wasm-opt --version 2>/dev/null)" == *"(version_${BINARYEN_VERSION})"* ]]; then
@@ -252,6 +305,7 @@ write_env() {
 
 step apt_step
 step rust_step
+step web_std_step
 step npm_step
 step wasm_bindgen_step
 step trunk_step

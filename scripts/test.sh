@@ -62,24 +62,10 @@ for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/" && break
 curl -sf -o /dev/null "http://127.0.0.1:$PORT/" || { echo "static server on :$PORT did not come up"; exit 1; }
 
 # ------------------------------------------------------------------ budgets
-printf '\n>>> budgets (dist/)\n'
-total_raw=0; total_gz=0
-shopt -s nullglob
-for f in dist/*.wasm dist/*.js; do
-  raw=$(stat -c %s "$f"); gz=$(gzip -9c "$f" | wc -c)
-  # The Nix worker is fetched only when the code view first opens: not part of the page's load.
-  if [[ $f == *nix-worker* ]]; then
-    printf '  %-48s raw %8d B  gzip-9 %7d B  (the code view'"'"'s worker, loaded on demand: not in the total)\n' "$f" "$raw" "$gz"
-    continue
-  fi
-  total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz))
-  printf '  %-48s raw %8d B  gzip-9 %7d B\n' "$f" "$raw" "$gz"
-done
-shopt -u nullglob
-budget=$((250 * 1024))
-printf '  %-48s raw %8d B  gzip-9 %7d B  (%.1f KB of the 250 KB gzip budget: %s)\n' "total .wasm + .js" \
-  "$total_raw" "$total_gz" "$(awk -v g="$total_gz" 'BEGIN{print g/1024}')" \
-  "$([[ $total_gz -le $budget ]] && echo within || echo OVER)"
+# The page, the embed, the exercises and any worker bundle against their gzip budgets
+# (scripts/budgets.sh says how).
+printf '\n>>> budgets (dist/, gzip -9)\n'
+"$ROOT/scripts/budgets.sh" dist
 printf '\n>>> timings\n'
 printf '  %s\n' "${TIMINGS[@]}"
 printf '  %-58s %7ss\n' "total before e2e" "$(( $(date +%s) - T0 ))"

@@ -2,9 +2,32 @@
 //! the selected derivation's paths, and what moved. No site chrome.
 
 use super::dag::{fate_class, fate_mark};
-use super::Ctx;
-use crate::lab::playground::{account, drv_fates, Action, DrvFate};
+use super::{share, Ctx, Store};
+use crate::lab::playground::{account, drv_fates, Action, DrvFate, Playground};
 use yew::prelude::*;
+
+/// The whole embed (the `drvlab-embed` bundle mounts it; index.html's loader starts that bundle
+/// for `?embed` pages): the state from the link, its notices and [`EmbedPanel`].
+#[function_component(EmbedApp)]
+pub fn embed_app() -> Html {
+    let (new, reduce) = (Playground::lean_from_scenario, Playground::reduce_embed);
+    let state = use_reducer(|| Store(share::initial(new, reduce), reduce));
+    let ctx = Ctx { state };
+    let ready = super::use_first_paths();
+    {
+        // The fragment follows the state, as on the full page (the embed keeps no session).
+        let p = ctx.p().clone();
+        use_effect(move || share::sync_fragment(&p));
+    }
+    html! {
+        <ContextProvider<Ctx> context={ctx.clone()}>
+            <div id="app" class="embedded" data-ready={ready.to_string()}>
+                { super::notices(&ctx) }
+                <EmbedPanel />
+            </div>
+        </ContextProvider<Ctx>>
+    }
+}
 
 #[function_component(EmbedPanel)]
 pub fn embed_panel() -> Html {

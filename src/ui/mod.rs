@@ -20,6 +20,7 @@ mod story;
 mod toolbar;
 
 use crate::lab::playground::{Action, Computed, Playground};
+use std::cell::Cell;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -31,16 +32,23 @@ pub use paths::PathsPanel;
 pub use pipeline::Pipeline;
 pub use toolbar::Toolbar;
 
-/// The reducer's state as Yew sees it; a no-op action returns the same `Rc` so nothing
-/// re-renders.
-#[derive(Clone, PartialEq, Default)]
-pub struct Store(pub Playground);
+/// The reducer's state as Yew sees it, with the reducer that makes the next one (the page's
+/// `Playground::reduce`, the embed's `Playground::reduce_embed`: a bundle links only the one it
+/// names). A no-op action returns the same `Rc` so nothing re-renders.
+#[derive(Clone)]
+pub struct Store(pub Playground, pub fn(&Playground, Action) -> Option<Playground>);
+
+impl PartialEq for Store {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
 
 impl Reducible for Store {
     type Action = Action;
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        match self.0.reduce(action) {
-            Some(p) => Rc::new(Store(p)),
+        match (self.1)(&self.0, action) {
+            Some(p) => Rc::new(Store(p, self.1)),
             None => self,
         }
     }
@@ -69,22 +77,40 @@ pub fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }
 
-#[function_component(App)]
-pub fn app() -> Html {
-    let state = use_reducer(|| Store(share::initial()));
-    let ctx = Ctx { state };
-    let p = ctx.p();
+/// The page's message (dismissable) and the session's notice, above the page or the embed.
+fn notices(ctx: &Ctx) -> Html {
+    let notice = ctx.p().notice.clone().map(|n| {
+        let ctx = ctx.clone();
+        let close = Callback::from(move |_| ctx.dispatch(Action::Notice(None)));
+        html! { <div class="notice" role="alert">{n}<button class="small" onclick={close} aria-label="dismiss">{"×"}</button></div> }
+    });
+    html! { <>{ for notice }<share::SessionNotice /></> }
+}
+
+/// Marks the first render with paths (`drvlabFirstPathsMs`, for the figures the tests print) and
+/// returns whether it happened (`#app[data-ready]`).
+#[hook]
+fn use_first_paths() -> bool {
     let ready = use_state(|| false);
     {
         let ready = ready.clone();
         use_effect_with((), move |_| {
             ready.set(true);
-            // Expose the time of the first render with paths, for the end-to-end budget.
             if let Some(w) = web_sys::window() {
                 let _ = js_sys::Reflect::set(&w, &"drvlabFirstPathsMs".into(), &now_ms().into());
             }
         });
     }
+    *ready
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state =
+        use_reducer(|| Store(share::initial(Playground::from_scenario, Playground::reduce), Playground::reduce));
+    let ctx = Ctx { state };
+    let p = ctx.p();
+    let ready = use_first_paths();
     {
         // Record how long each recompute + render took, for the per-keystroke budget.
         let started = now_ms();
@@ -99,24 +125,11 @@ pub fn app() -> Html {
         let p = p.clone();
         use_effect(move || share::sync_fragment(&p));
     }
-    let notice = p.notice.clone().map(|n| {
-        let ctx = ctx.clone();
-        let close = Callback::from(move |_| ctx.dispatch(Action::Notice(None)));
-        html! { <div class="notice" role="alert">{n}<button class="small" onclick={close} aria-label="dismiss">{"×"}</button></div> }
-    });
-    let notice = html! { <>{ for notice }<share::SessionNotice /></> };
-    if share::is_embed() {
-        return html! {
-            <ContextProvider<Ctx> context={ctx.clone()}>
-                <div id="app" class="embedded" data-ready={(*ready).to_string()}>
-                    { notice.clone() }
-                    <embed::EmbedPanel />
-                </div>
-            </ContextProvider<Ctx>>
-        };
-    }
+    let notice = notices(&ctx);
     let scenario = p.scenario.clone();
-    let exercise_mode = share::has_param("exercises");
+    // The exercises panel is in the exercises bundle only ([`start_exercises`]).
+    let exercises = EXERCISES.with(Cell::get).filter(|_| share::has_param("exercises"));
+    let exercise_mode = exercises.is_some();
     // While a person predicts, nothing on the page may show the answer.
     let exercise_revealed = use_state(|| false);
     let predicting = exercise_mode && !*exercise_revealed;
@@ -126,14 +139,14 @@ pub fn app() -> Html {
     };
     html! {
         <ContextProvider<Ctx> context={ctx.clone()}>
-            <div id="app" data-ready={(*ready).to_string()}>
+            <div id="app" data-ready={ready.to_string()}>
                 <primer::Primer />
                 <header class="top">
                     <h1>{"drvlab"}<span class="tag">{" how Nix computes store paths, exactly"}</span></h1>
                     <Toolbar />
                 </header>
                 { notice.clone() }
-                if exercise_mode { <exercises::ExercisesPanel on_revealed={on_revealed} /> }
+                if let Some(panel) = exercises { { panel(on_revealed) } }
                 if scenario.is_some() { <story::Story predicting={predicting} /> }
                 <code::CodePanel />
                 <main class={classes!("layout", (p.code.open && p.code.error().is_some()).then_some("code-stale"))}>
@@ -169,8 +182,32 @@ pub fn app() -> Html {
     }
 }
 
-/// Mounts the app on `<body>`.
+/// Mounts the app on `<body>`. (`?embed` pages never get here: index.html's loader starts the
+/// embed's own, smaller wasm instead, [`start_embed`].)
 pub fn start() {
     share::install_panic_hook();
     yew::Renderer::<App>::new().render();
+}
+
+/// Renders the exercises panel, telling the page when the answer is revealed.
+type ExercisesPanel = fn(Callback<bool>) -> Html;
+
+thread_local! {
+    /// The exercises panel, where the bundle has it: the page's bundle (`drvlab-web`) does not,
+    /// and index.html's loader starts `drvlab-exercises` for `?exercises` pages instead.
+    static EXERCISES: Cell<Option<ExercisesPanel>> = const { Cell::new(None) };
+}
+
+/// Mounts the page with the exercises panel ("predict, then reveal", `?exercises`): the entry
+/// point of the `drvlab-exercises` bundle (`src/exercises_main.rs`).
+pub fn start_exercises() {
+    EXERCISES.with(|e| e.set(Some(|on_revealed| html! { <exercises::ExercisesPanel {on_revealed} /> })));
+    start();
+}
+
+/// Mounts the compact embed on `<body>`: the entry point of the `drvlab-embed` bundle
+/// (`src/embed_main.rs`), which links only what the embed renders.
+pub fn start_embed() {
+    share::install_panic_hook();
+    yew::Renderer::<embed::EmbedApp>::new().render();
 }

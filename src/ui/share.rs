@@ -4,6 +4,7 @@
 use super::Ctx;
 use crate::lab::eval::SpecGraph;
 use crate::lab::playground::{Action, Playground};
+use crate::lab::scenarios::Scenario;
 use crate::lab::share::{decode, encode_checked, ShareError};
 use std::cell::RefCell;
 use yew::prelude::*;
@@ -60,18 +61,20 @@ pub fn percent_decode(v: &str) -> String {
 }
 
 /// The first state: the link's; or, without a link, the session kept in this browser; or the
-/// default scenario, with a message saying why a link could not be opened.
-pub fn initial() -> Playground {
+/// default scenario, with a message saying why a link could not be opened. `new` makes a
+/// scenario's state and `reduce` is the reducer (the page's, or the embed's lean ones).
+pub fn initial(new: fn(Scenario) -> Playground, reduce: fn(&Playground, Action) -> Option<Playground>) -> Playground {
     let hash = location().and_then(|l| l.hash().ok()).unwrap_or_default();
+    let default = || new(crate::lab::scenarios::default_scenario());
+    let p = default();
+    let step = move |p: &Playground, a: Action| reduce(p, a).unwrap_or_else(default);
     // `?scenario=<id>`: a readable link to one preset (documentation embeds use it).
     let p = match param("scenario").map(|id| percent_decode(&id)) {
         Some(id) => match crate::lab::scenarios::scenarios().into_iter().find(|s| s.id == id) {
-            Some(s) => Playground::from_scenario(s),
-            None => Playground::default()
-                .reduce(Action::Notice(Some(format!("There is no scenario {id:?}; showing the default one."))))
-                .unwrap_or_default(),
+            Some(s) => new(s),
+            None => step(&p, Action::Notice(Some(format!("There is no scenario {id:?}; showing the default one.")))),
         },
-        None => Playground::default(),
+        None => p,
     };
     let crashed = storage().and_then(|s| {
         let c = s.get_item(CRASH_KEY).ok().flatten();
@@ -82,16 +85,17 @@ pub fn initial() -> Playground {
         if let Some(link) = crashed.filter(|l| !l.is_empty()) {
             // The last session crashed the page: do not load it again by itself, offer it.
             SESSION.with(|s| s.borrow_mut().refused = Some((link, p.specs.clone())));
-            return p
-                .reduce(Action::Notice(Some(
+            return step(
+                &p,
+                Action::Notice(Some(
                     "drvlab hit a bug last time, so it did not reopen that state by itself: its link is below, to copy or open.".into(),
-                )))
-                .unwrap_or_default();
+                )),
+            );
         }
         let plain = param("scenario").is_none() && !has_param("exercises") && !is_embed();
         let kept = storage().and_then(|s| s.get_item(STORE_KEY).ok().flatten()).filter(|_| plain);
         if let Some(shared) = kept.and_then(|k| read_kept(&k)) {
-            if let Some(restored) = p.reduce(Action::Restore(shared)) {
+            if let Some(restored) = reduce(&p, Action::Restore(shared)) {
                 SESSION.with(|s| s.borrow_mut().restored = true);
                 return restored;
             }
@@ -99,14 +103,13 @@ pub fn initial() -> Playground {
         return p;
     }
     match decode(&hash) {
-        Ok(shared) => p.reduce(Action::Restore(shared)).unwrap_or_default(),
+        Ok(shared) => step(&p, Action::Restore(shared)),
         Err(e) => {
             let href = location().and_then(|l| l.href().ok()).unwrap_or_default();
             SESSION.with(|s| s.borrow_mut().refused = Some((href, p.specs.clone())));
-            p.reduce(Action::Notice(Some(format!(
+            step(&p, Action::Notice(Some(format!(
                 "This link could not be opened: {e}. Showing the default scenario instead; the link stays in the address bar and below, to copy."
             ))))
-            .unwrap_or_default()
         }
     }
 }

@@ -6,7 +6,7 @@ use super::sweep::sweep_following;
 use crate::lab::edit::{parse_edit, rename_problem, SpecEdit};
 use crate::lab::eval::{DrvSpec, SpecGraph};
 use crate::lab::nix_choice::NixChoice;
-use crate::lab::scenarios::{default_scenario, scenarios, Step};
+use crate::lab::scenarios::{default_scenario, scenarios, Scenario, Step};
 use drvlab_engine::graph::InputMerge;
 use std::rc::Rc;
 
@@ -130,35 +130,8 @@ impl Playground {
                     s.field.clear();
                 }
             }
-            Action::Edit(key, edit) => {
-                let mut spec = p.specs.get(&key)?.clone();
-                edit.apply(&mut spec);
-                if p.specs[&key] == spec {
-                    return None;
-                }
-                if p.code.open {
-                    // Code and form in step: the edit rewrites its literal in the code.
-                    match p.code.rewrite_for_edit(&key, &p.specs[&key], &spec) {
-                        Ok(text) => p.code = p.code.reduce(crate::lab::code::CodeAction::Edit(text), &p.options())?.0,
-                        Err(note) => {
-                            p.code.note = Some(note);
-                            return Some(p);
-                        }
-                    }
-                }
-                p.push_undo(format!("{key}:{}", edit.field_id()));
-                p.specs.insert(key.clone(), spec);
-                let label = edit.label(&p.specs[&key]);
-                p.recompute(format!("{key}: {label}"), key);
-            }
-            Action::Undo => {
-                let s = p.undo.pop()?;
-                p.redo.push(Snapshot { specs: p.specs.clone(), selected: p.selected.clone(), field: String::new() });
-                p.specs = s.specs;
-                p.selected = s.selected;
-                let sel = p.selected.clone();
-                p.recompute("undo".into(), sel);
-            }
+            Action::Edit(key, edit) => return p.edit(key, edit),
+            Action::Undo => return p.undo(),
             Action::Redo => {
                 let s = p.redo.pop()?;
                 p.undo.push(Snapshot { specs: p.specs.clone(), selected: p.selected.clone(), field: String::new() });
@@ -167,15 +140,7 @@ impl Playground {
                 let sel = p.selected.clone();
                 p.recompute("redo".into(), sel);
             }
-            Action::LoadScenario(id) => {
-                let s = scenarios().into_iter().find(|s| s.id == id)?;
-                let mut n = Playground::from_scenario(s);
-                n.merge = p.merge;
-                n.nix = p.nix;
-                n.undo = p.undo;
-                n.undo.push(Snapshot { specs: p.specs, selected: p.selected, field: String::new() });
-                return Some(n);
-            }
+            Action::LoadScenario(id) => return p.load_scenario(&id, Playground::from_scenario),
             Action::Reset => {
                 let s = p.scenario.clone().unwrap_or_else(default_scenario);
                 if p.specs == s.specs {
@@ -250,51 +215,17 @@ impl Playground {
                 let sel = p.selected.clone();
                 p.recompute(format!("Nix version: {}", nix.describe()), sel);
             }
-            Action::Restore(shared) => {
-                let scenario = shared.scenario.as_deref().and_then(|id| scenarios().into_iter().find(|s| s.id == id));
-                let mut n = match scenario {
-                    Some(s) => Playground::from_scenario(s),
-                    None => Playground { scenario: None, ..Playground::default() },
-                };
-                n.nix = match (shared.nix, shared.merge) {
-                    (NixChoice::Strictest, InputMerge::Overwrite) => NixChoice::Nix2_35_0,
-                    (nix, _) => nix,
-                };
-                n.merge = n.nix.merge();
-                n.selected = if shared.specs.contains_key(&shared.selected) {
-                    shared.selected
-                } else {
-                    shared.specs.keys().next().cloned()?
-                };
-                n.specs = shared.specs;
-                if n.scenario.is_none() {
-                    n.base = n.specs.clone();
-                }
-                n.computed = Rc::new(Computed::new(&n.specs, &n.options()));
-                n.last_good = n.computed.clone();
-                return Some(n);
-            }
-            Action::TrySuggested => return p.reduce_graph(Action::TryStep(0)),
+            Action::Restore(shared) => return restore(shared, Playground::from_scenario),
+            Action::TrySuggested => return p.try_suggested(),
             Action::TryStep(i) => {
-                let s = p.scenario.clone()?;
-                let step = s.step(i)?;
-                let pre = s.specs_after(i, &p.options()).ok()?;
-                if pre != p.specs {
-                    p.push_undo(String::new());
-                    p.specs = pre;
-                    p.computed = Rc::new(Computed::new(&p.specs, &p.options()));
-                    p.last_good = p.computed.clone();
-                }
-                let show = s.then.get(i.wrapping_sub(1)).map(|f| f.show);
-                if let Some(k) = show.filter(|k| p.specs.contains_key(*k)) {
-                    p.selected = k.to_string();
-                }
+                let (p, step) = p.before_step(i)?;
                 return match step {
                     Step::Edit(key, field, value) => {
                         let edit = parse_edit(p.specs.get(key)?, field, value).ok()?;
-                        p.reduce_graph(Action::Edit(key.to_string(), edit))
+                        p.edit(key.to_string(), edit)
                     }
                     Step::Build(key) => {
+                        let mut p = p;
                         p.selected = key.to_string();
                         p.reduce_graph(Action::Sim(SimAction::Build(false)))
                     }
@@ -342,12 +273,7 @@ impl Playground {
                     }
                 }
             },
-            Action::Notice(n) => {
-                if n == p.notice {
-                    return None;
-                }
-                p.notice = n;
-            }
+            Action::Notice(n) => return p.notice(n),
             Action::Load { specs, selected, label } => {
                 p.push_undo(String::new());
                 p.selected = if specs.contains_key(&selected) {
@@ -365,4 +291,124 @@ impl Playground {
         }
         Some(p)
     }
+
+    /// The reducer of an embed (`ui::embed`): only the actions it offers, and no matrix sweep or
+    /// toy store ([`Playground::lean_from_scenario`]), so the embed's bundle links neither.
+    pub fn reduce_embed(&self, action: Action) -> Option<Playground> {
+        match action {
+            Action::TrySuggested => self.try_suggested(),
+            Action::Undo => self.undo(),
+            Action::Notice(n) => self.notice(n),
+            Action::Restore(shared) => restore(shared, Playground::lean_from_scenario),
+            Action::LoadScenario(id) => self.load_scenario(&id, Playground::lean_from_scenario),
+            _ => None,
+        }
+    }
+
+    fn edit(&self, key: String, edit: SpecEdit) -> Option<Playground> {
+        let mut spec = self.specs.get(&key)?.clone();
+        edit.apply(&mut spec);
+        if self.specs[&key] == spec {
+            return None;
+        }
+        let mut p = self.clone();
+        if p.code.open {
+            // Code and form in step: the edit rewrites its literal in the code.
+            match p.code.rewrite_for_edit(&key, &p.specs[&key], &spec) {
+                Ok(text) => p.code = p.code.reduce(crate::lab::code::CodeAction::Edit(text), &p.options())?.0,
+                Err(note) => {
+                    p.code.note = Some(note);
+                    return Some(p);
+                }
+            }
+        }
+        p.push_undo(format!("{key}:{}", edit.field_id()));
+        p.specs.insert(key.clone(), spec);
+        let label = edit.label(&p.specs[&key]);
+        p.recompute(format!("{key}: {label}"), key);
+        Some(p)
+    }
+
+    fn undo(&self) -> Option<Playground> {
+        let mut p = self.clone();
+        let s = p.undo.pop()?;
+        p.redo.push(Snapshot { specs: p.specs.clone(), selected: p.selected.clone(), field: String::new() });
+        p.specs = s.specs;
+        p.selected = s.selected;
+        let sel = p.selected.clone();
+        p.recompute("undo".into(), sel);
+        Some(p)
+    }
+
+    /// Performs the scenario's suggested edit (its step 0) from the story as loaded.
+    pub(super) fn try_suggested(&self) -> Option<Playground> {
+        let (p, step) = self.before_step(0)?;
+        let Step::Edit(key, field, value) = step else { return None };
+        let edit = parse_edit(p.specs.get(key)?, field, value).ok()?;
+        p.edit(key.to_string(), edit)
+    }
+
+    /// The story as its step `i` starts: the scenario's state after the steps before it (an
+    /// undoable reset when the person's own edits differ), with the derivation the previous
+    /// follow-up points at selected.
+    fn before_step(&self, i: usize) -> Option<(Playground, Step)> {
+        let s = self.scenario.clone()?;
+        let step = s.step(i)?;
+        let pre = s.specs_after(i, &self.options()).ok()?;
+        let mut p = self.clone();
+        if pre != p.specs {
+            p.push_undo(String::new());
+            p.specs = pre;
+            p.computed = Rc::new(Computed::new(&p.specs, &p.options()));
+            p.last_good = p.computed.clone();
+        }
+        let show = s.then.get(i.wrapping_sub(1)).map(|f| f.show);
+        if let Some(k) = show.filter(|k| p.specs.contains_key(*k)) {
+            p.selected = k.to_string();
+        }
+        Some((p, step))
+    }
+
+    fn notice(&self, n: Option<String>) -> Option<Playground> {
+        if n == self.notice {
+            return None;
+        }
+        Some(Playground { notice: n, ..self.clone() })
+    }
+
+    fn load_scenario(&self, id: &str, new: fn(Scenario) -> Playground) -> Option<Playground> {
+        let s = scenarios().into_iter().find(|s| s.id == id)?;
+        let mut n = new(s);
+        n.merge = self.merge;
+        n.nix = self.nix;
+        n.undo = self.undo.clone();
+        n.undo.push(Snapshot { specs: self.specs.clone(), selected: self.selected.clone(), field: String::new() });
+        Some(n)
+    }
+}
+
+/// A shared link's state, on its scenario as `new` makes it (the page's or the embed's).
+fn restore(shared: crate::lab::share::Shared, new: fn(Scenario) -> Playground) -> Option<Playground> {
+    let scenario = shared.scenario.as_deref().and_then(|id| scenarios().into_iter().find(|s| s.id == id));
+    let mut n = match scenario {
+        Some(s) => new(s),
+        None => Playground { scenario: None, ..new(default_scenario()) },
+    };
+    n.nix = match (shared.nix, shared.merge) {
+        (NixChoice::Strictest, InputMerge::Overwrite) => NixChoice::Nix2_35_0,
+        (nix, _) => nix,
+    };
+    n.merge = n.nix.merge();
+    n.selected = if shared.specs.contains_key(&shared.selected) {
+        shared.selected
+    } else {
+        shared.specs.keys().next().cloned()?
+    };
+    n.specs = shared.specs;
+    if n.scenario.is_none() {
+        n.base = n.specs.clone();
+    }
+    n.computed = Rc::new(Computed::new(&n.specs, &n.options()));
+    n.last_good = n.computed.clone();
+    Some(n)
 }

@@ -128,14 +128,26 @@ impl Playground {
     }
 
     pub fn from_scenario(s: Scenario) -> Playground {
+        let mut p = Playground::bare(s);
+        let follows = p.scenario.as_ref().and_then(|s| s.follows);
+        p.sweep = Rc::new(sweep_following(&p.specs, &p.options(), Some(&p.selected), follows.as_ref()));
+        p.seed_store();
+        p.suggested = p.perform_suggested().map(Rc::new);
+        p
+    }
+
+    /// A scenario's state without the matrix's sweep and the toy store's built outputs: all an
+    /// embed shows. [`Playground::reduce_embed`] keeps it so, and the embed's bundle links neither.
+    pub fn lean_from_scenario(s: Scenario) -> Playground {
+        let mut p = Playground::bare(s);
+        p.suggested = p.perform_suggested_edit().map(Rc::new);
+        p
+    }
+
+    /// A scenario's derivations computed, nothing else yet.
+    fn bare(s: Scenario) -> Playground {
         let computed = Rc::new(Computed::new(&s.specs, &options(InputMerge::Merge, NixChoice::Strictest)));
-        let swept = Rc::new(sweep_following(
-            &s.specs,
-            &options(InputMerge::Merge, NixChoice::Strictest),
-            Some(s.selected),
-            s.follows.as_ref(),
-        ));
-        let mut p = Playground {
+        Playground {
             specs: s.specs.clone(),
             base: s.specs.clone(),
             selected: s.selected.to_string(),
@@ -149,15 +161,12 @@ impl Playground {
             sim: crate::lab::simulator::Simulator::default(),
             sim_log: vec![],
             sweep_all: false,
-            sweep: swept,
+            sweep: Rc::new(crate::lab::explain::Sweep { columns: vec![], rows: vec![] }),
             suggested: None,
             code: Default::default(),
             undo: vec![],
             redo: vec![],
-        };
-        p.seed_store();
-        p.suggested = p.perform_suggested().map(Rc::new);
-        p
+        }
     }
 
     /// Puts the scenario's already-built outputs into the toy store, each recorded as made by
@@ -167,7 +176,7 @@ impl Playground {
         for (url, bytes) in s.serves {
             self.sim.network.insert(url.to_string(), bytes.to_string());
         }
-        let Some(after) = self.reduce_graph(super::actions::Action::TrySuggested) else { return };
+        let Some(after) = self.try_suggested() else { return };
         for key in s.already_built {
             let (Some(now), Some(then)) =
                 (self.computed.eval.resolution.entries.get(*key), after.computed.eval.resolution.entries.get(*key))
@@ -188,13 +197,20 @@ impl Playground {
     /// each did.
     pub fn perform_suggested(&self) -> Option<Suggested> {
         let s = self.scenario.as_ref()?;
-        let mut after = self.reduce_graph(super::actions::Action::TryStep(0))?;
+        let mut after = self.try_suggested()?;
         let mut first = super::account::outcome(&after, s.step(0)?)?;
         for i in 1..=s.then.len() {
             after = after.reduce_graph(super::actions::Action::TryStep(i))?;
             first.then.push(super::account::outcome(&after, s.step(i)?)?);
         }
         Some(first)
+    }
+
+    /// Performs only the suggested edit (what an embed shows: it offers no follow-ups and links
+    /// no toy store).
+    pub fn perform_suggested_edit(&self) -> Option<Suggested> {
+        let s = self.scenario.as_ref()?;
+        super::account::outcome(&self.try_suggested()?, s.step(0)?)
     }
 
     pub fn can_undo(&self) -> bool {
