@@ -16,6 +16,7 @@ pub mod eval;
 pub mod fs;
 pub mod lower;
 pub mod print;
+pub mod syntax;
 
 pub use error::{ErrorKind, EvalError, Source, Sources, Span};
 pub use eval::value::{self, Thunk, Value};
@@ -33,6 +34,9 @@ pub struct Options {
     pub system: String,
     /// Nix 2.8 refuses `__contentAddressed` unless `ca-derivations` is enabled.
     pub experimental_ca: bool,
+    /// `builtins.currentTime` (seconds since the epoch): the CLI reads the clock; without one
+    /// (the page) it is refused when used.
+    pub current_time: Option<i64>,
 }
 
 impl Default for Options {
@@ -43,6 +47,7 @@ impl Default for Options {
             search_path: Vec::new(),
             system: "x86_64-linux".into(),
             experimental_ca: false,
+            current_time: None,
         }
     }
 }
@@ -81,12 +86,12 @@ impl Evaluator {
             traces: Vec::new(),
             experimental_ca: opts.experimental_ca,
         };
-        ev.make_base_env(&opts.system);
+        ev.make_base_env(&opts.system, opts.current_time);
         ev
     }
 
     /// `createBaseEnv`: the `builtins` set, and the global names (`true`, `map`, `__length`, …).
-    fn make_base_env(&mut self, system: &str) {
+    fn make_base_env(&mut self, system: &str, current_time: Option<i64>) {
         let mut set = Attrs::new();
         for &(name, arity, fun) in builtins::PRIMOPS {
             set.insert(name.into(), Thunk::value(Value::PrimOp(Rc::new(builtins::primop(name, arity, fun)))));
@@ -95,6 +100,17 @@ impl Evaluator {
         set.insert("false".into(), Thunk::value(Value::Bool(false)));
         set.insert("null".into(), Thunk::value(Value::Null));
         set.insert("currentSystem".into(), Thunk::value(Value::string(system)));
+        set.insert(
+            "currentTime".into(),
+            match current_time {
+                Some(t) => Thunk::value(Value::Int(t)),
+                None => Thunk::native(|_| {
+                    Err(EvalError::bare(ErrorKind::Unsupported(
+                        "builtins.currentTime reads the clock, which makes a value (and any path built from it) change from run to run; drvlab evaluates without a clock here".into(),
+                    )))
+                }),
+            },
+        );
         set.insert("nixVersion".into(), Thunk::value(Value::string("2.8.0")));
         set.insert("langVersion".into(), Thunk::value(Value::Int(6)));
         set.insert("storeDir".into(), Thunk::value(Value::string(self.store_dir.as_str())));
@@ -134,28 +150,36 @@ impl Evaluator {
 
     /// Parses a source into the evaluator's tree (syntax errors and unbound variables fail here).
     pub fn parse(&mut self, name: &str, text: &str, dir: &str) -> Result<ast::Expr, EvalError> {
+        self.parse_scoped(name, text, dir, None)
+    }
+
+    /// Parses a source whose free variables may also name the attributes of `scope` (in their
+    /// sorted order, slot by slot), as `scopedImport` does.
+    pub fn parse_scoped(
+        &mut self,
+        name: &str,
+        text: &str,
+        dir: &str,
+        scope: Option<&Attrs>,
+    ) -> Result<ast::Expr, EvalError> {
         let file = self.sources.files.len() as u32;
         let parse = rnix::Root::parse(text);
         let tree = parse.tree();
         self.sources.files.push(Source { name: name.to_string(), text: text.into(), tree: tree.clone() });
         if let Some(e) = parse.errors().first() {
-            let range = match e {
-                rnix::ParseError::Unexpected(r)
-                | rnix::ParseError::UnexpectedExtra(r)
-                | rnix::ParseError::UnexpectedWanted(_, r, _)
-                | rnix::ParseError::UnexpectedDoubleBind(r)
-                | rnix::ParseError::DuplicatedArgs(r, _) => Some(*r),
-                _ => None,
+            let (msg, at) = syntax::describe(text, e);
+            let span = Span { file, start: at as u32, end: at as u32 };
+            let kind = match e {
+                rnix::ParseError::DuplicatedArgs(..) => ErrorKind::Other(msg),
+                _ => ErrorKind::Syntax(msg),
             };
-            let span = range.map_or(Span { file, start: text.len() as u32, end: text.len() as u32 }, |r| Span {
-                file,
-                start: u32::from(r.start()),
-                end: u32::from(r.end()),
-            });
-            return Err(EvalError::new(ErrorKind::Syntax(e.to_string()), span));
+            return Err(EvalError::new(kind, span));
         }
         let pos_name = if name == "«string»" { "(string)".to_string() } else { name.to_string() };
         let mut l = lower::Lowerer::new(file, text, &pos_name, dir, self.globals.clone());
+        if let Some(scope) = scope {
+            l.push_scope(scope.keys().enumerate().map(|(i, k)| (k.name.clone(), i)).collect());
+        }
         l.lower_root(&tree)
     }
 
@@ -224,6 +248,13 @@ impl Evaluator {
                 s.push_str(&format!("\n\n       at {name}:{l}:{c}:"));
             }
         }
+        if let ErrorKind::MissingArgument { name, .. } = &e.kind {
+            if NIXPKGS_ARGS.contains(&name.as_str()) {
+                s.push_str(&format!(
+                    "\n\n       '{name}' comes from nixpkgs, which drvlab does not have: call the function with the arguments yourself (a stand-in written in plain Nix over the built-in `derivation`)"
+                ));
+            }
+        }
         s
     }
 
@@ -247,6 +278,28 @@ impl Evaluator {
         &self.sources
     }
 }
+
+/// Function arguments that a file written for `callPackage` expects from nixpkgs.
+const NIXPKGS_ARGS: &[&str] = &[
+    "pkgs",
+    "lib",
+    "stdenv",
+    "stdenvNoCC",
+    "fetchurl",
+    "fetchFromGitHub",
+    "fetchgit",
+    "fetchzip",
+    "callPackage",
+    "mkDerivation",
+    "runCommand",
+    "runCommandLocal",
+    "writeText",
+    "writeShellScript",
+    "writeShellScriptBin",
+    "makeWrapper",
+    "buildPackages",
+    "config",
+];
 
 /// Evaluates `text` with no files and prints it as `nix-instantiate --eval --strict` does.
 pub fn eval_to_string(text: &str) -> Result<String, String> {

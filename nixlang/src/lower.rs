@@ -51,7 +51,8 @@ struct RawAttrs {
 enum RawVal {
     Expr(rn::Expr),
     Attrs(RawAttrs),
-    Inherit(Option<rn::Expr>, Name, Span),
+    /// The expression inherited from, the name, its span and where Nix places it.
+    Inherit(Option<rn::Expr>, Name, Span, Span),
 }
 
 impl RawAttrs {
@@ -306,6 +307,11 @@ fn indented_parts<T>(chunks: Vec<Chunk<T>>) -> Vec<IndPart<T>> {
 impl<'a> Lowerer<'a> {
     pub fn new(file: u32, text: &'a str, pos_name: &'a str, dir: &'a str, globals: HashMap<Name, usize>) -> Self {
         Lowerer { file, text, pos_name, dir, scopes: vec![Scope::Vars(globals)] }
+    }
+
+    /// A scope of names above the globals (`scopedImport`'s set: name → slot).
+    pub fn push_scope(&mut self, names: HashMap<Name, usize>) {
+        self.scopes.push(Scope::Vars(names));
     }
 
     fn span_of(&self, n: &rnix::SyntaxNode) -> Span {
@@ -634,8 +640,18 @@ impl<'a> Lowerer<'a> {
                         Some(f) => Some(f.expr().ok_or_else(|| self.missing(f.syntax()))?),
                         None => None,
                     };
+                    // Nix places every inherited attribute just after `inherit` (or its `(from)`).
+                    let pos_at = match inh.from() {
+                        Some(f) => u32::from(f.syntax().text_range().end()),
+                        None => inh
+                            .syntax()
+                            .children_with_tokens()
+                            .find(|t| t.kind() == rnix::SyntaxKind::TOKEN_INHERIT)
+                            .map_or(u32::from(inh.syntax().text_range().start()), |t| u32::from(t.text_range().end())),
+                    };
                     for a in inh.attrs() {
                         let span = self.span_of(a.syntax());
+                        let pos = Span { file: self.file, start: pos_at, end: pos_at };
                         let name: Name = match a {
                             rn::Attr::Ident(i) => ident_text(&i).into(),
                             rn::Attr::Str(s) => match literal_string(&rn::Expr::Str(s)) {
@@ -656,7 +672,7 @@ impl<'a> Lowerer<'a> {
                             let at = self.pos(raw.attrs[j].2);
                             return Err(self.err(ErrorKind::DuplicateAttr { name: name.to_string(), at }, span));
                         }
-                        raw.attrs.push((name.clone(), RawVal::Inherit(from.clone(), name, span), span));
+                        raw.attrs.push((name.clone(), RawVal::Inherit(from.clone(), name, span, pos), span));
                     }
                 }
                 rn::Entry::AttrpathValue(av) => {
@@ -776,7 +792,7 @@ impl<'a> Lowerer<'a> {
                 let lit = self.attrs(a)?;
                 Ok((Rc::new(Expr::new(ExprKind::Attrs(lit), span)), false))
             }
-            RawVal::Inherit(from, n, span) => match from {
+            RawVal::Inherit(from, n, span, _) => match from {
                 Some(f) => {
                     let set = Box::new(self.expr(f)?);
                     Ok((
@@ -818,8 +834,12 @@ impl<'a> Lowerer<'a> {
     fn attrs_in_scope(&mut self, raw: RawAttrs, rec: bool) -> Result<AttrsLit> {
         let mut attrs = Vec::new();
         for (name, v, span) in raw.attrs {
+            let pos = match &v {
+                RawVal::Inherit(_, _, _, p) => p.start,
+                _ => span.start,
+            };
             let (value, inherited) = self.lower_val(Some(&name), v, rec)?;
-            attrs.push(Binding { name, value, inherited, span });
+            attrs.push(Binding { name, value, inherited, span, pos });
         }
         let mut dynamic = Vec::new();
         for (e, v, span) in raw.dynamic {
