@@ -166,6 +166,11 @@ impl Evaluator {
         let parse = rnix::Root::parse(text);
         let tree = parse.tree();
         self.sources.files.push(Source { name: name.to_string(), text: text.into(), tree: tree.clone() });
+        // Where Nix's own parser stops comes first; rnix's errors cover what it leaves out.
+        if let Some((msg, at)) = syntax::nix_parse_error(text) {
+            let span = Span { file, start: at as u32, end: at as u32 };
+            return Err(EvalError::new(ErrorKind::Syntax(msg), span));
+        }
         if let Some(e) = parse.errors().first() {
             let (msg, at) = syntax::describe(text, e);
             let span = Span { file, start: at as u32, end: at as u32 };
@@ -340,6 +345,39 @@ mod tests {
         assert!(ev("\"${{}}\"").starts_with("error: cannot coerce a set to a string"));
         assert!(ev("assert 1 == 2; 3").starts_with("error: assertion '(1 == 2)' failed"));
         assert!(ev("builtins.length 1").starts_with("error: value is an integer while a list was expected"));
+        // Syntax errors: bison's token names, at the token (the end of input: the last lexeme).
+        assert!(ev("{ a = 1 }").starts_with("error: syntax error, unexpected '}'\n\n       at «string»:1:9:"));
+        assert!(ev("let a = 1 in a").starts_with("error: syntax error, unexpected IN\n\n       at «string»:1:11:"));
+        assert!(ev("1 +   ").starts_with("error: syntax error, unexpected end of file\n\n       at «string»:1:4:"));
+        assert!(ev("1 == 2 == 3").starts_with("error: syntax error, unexpected EQ\n\n       at «string»:1:8:"));
+        assert!(ev("''\n    indented\n ").contains("at «string»:2:1:"));
+        // Columns count bytes, as Nix's do.
+        assert!(ev("\"é\" + x").contains("undefined variable 'x'\n\n       at «string»:1:8:"));
+        let nixpkgs = "error: <nixpkgs> is not available here: drvlab has no nixpkgs";
+        for e in ["import <nixpkgs> {}", "with import <nixpkgs> {}; hello", "{ pkgs ? import <nixpkgs> {} }: pkgs"] {
+            let e = format!("builtins.deepSeq (({e}) {{}}) 1");
+            assert!(ev(&e).starts_with(nixpkgs), "{e}: {}", ev(&e));
+        }
+    }
+
+    #[test]
+    fn new_builtins() {
+        // From nix-instantiate (Nix 2.8.0).
+        assert_eq!(
+            ev("builtins.unsafeGetAttrPos \"a\" {\n  a = 1; }"),
+            "{ column = 3; file = \"builtins.unsafeGetAttrPos \\\"a\\\" {\\n  a = 1; }\"; line = 2; }"
+        );
+        assert_eq!(ev("let x = 1; in (builtins.unsafeGetAttrPos \"x\" {inherit     x; }).column"), "54");
+        assert_eq!(ev("builtins.unsafeGetAttrPos \"a\" (builtins.mapAttrs (n: v: v) { a = 1; })"), "null");
+        assert_eq!(
+            ev("builtins.toXML [ { a = x: x; } 1.5 ]"),
+            "\"<?xml version='1.0' encoding='utf-8'?>\\n<expr>\\n  <list>\\n    <attrs>\\n      <attr name=\\\"a\\\">\\n        <function>\\n          <varpat name=\\\"x\\\" />\\n        </function>\\n      </attr>\\n    </attrs>\\n    <float value=\\\"1.5\\\" />\\n  </list>\\n</expr>\\n\""
+        );
+        assert_eq!(
+            ev("builtins.fromTOML \"a.b = 1\\n[t]\\nc = [ 'x' ]\""),
+            "{ a = { b = 1; }; t = { c = [ \"x\" ]; }; }"
+        );
+        assert!(ev("builtins.fromTOML \"a = 1979-05-27\"").contains("Dates and times are not supported"));
     }
 
     #[test]

@@ -658,15 +658,21 @@ impl<'a> Lowerer<'a> {
                                 Some(t) => t.into(),
                                 None => {
                                     return Err(self.err(
-                                        ErrorKind::Syntax("dynamic attributes not allowed in inherit".into()),
+                                        ErrorKind::Other("dynamic attributes not allowed in inherit".into()),
                                         span,
                                     ))
                                 }
                             },
-                            rn::Attr::Dynamic(_) => {
-                                return Err(self
-                                    .err(ErrorKind::Syntax("dynamic attributes not allowed in inherit".into()), span))
-                            }
+                            // `inherit ${"a"};` is `inherit a;` (a literal name); anything else is refused.
+                            d @ rn::Attr::Dynamic(_) => match self.static_name(&d) {
+                                Some(t) => t.into(),
+                                None => {
+                                    return Err(self.err(
+                                        ErrorKind::Other("dynamic attributes not allowed in inherit".into()),
+                                        span,
+                                    ))
+                                }
+                            },
                         };
                         if let Some(j) = raw.find(&name) {
                             let at = self.pos(raw.attrs[j].2);

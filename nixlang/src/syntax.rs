@@ -56,7 +56,8 @@ fn bison_name(kind: SyntaxKind, text: &str, in_indented: bool) -> &'static str {
         TOKEN_PATH_ABS | TOKEN_PATH_REL => "PATH",
         TOKEN_PATH_HOME => "HPATH",
         TOKEN_PATH_SEARCH => "SPATH",
-        TOKEN_CUR_POS => "CUR_POS",
+        // `__curPos` is an identifier to Nix 2.8's lexer.
+        TOKEN_CUR_POS => "ID",
         TOKEN_INTERPOL_START => "DOLLAR_CURLY",
         TOKEN_STRING_START if text == "''" => "IND_STRING_OPEN",
         TOKEN_STRING_START => "'\"'",
@@ -71,6 +72,7 @@ fn bison_name(kind: SyntaxKind, text: &str, in_indented: bool) -> &'static str {
 
 struct Lexeme {
     start: usize,
+    end: usize,
     name: &'static str,
     trivia: bool,
     /// A string left open at the end of the input: Nix lexes its text, then meets the end.
@@ -139,7 +141,7 @@ fn lex(text: &str) -> Vec<Lexeme> {
             }
             let starts = if in_indented { ind_str_starts(body) } else { vec![0] };
             for st in starts.into_iter().filter(|_| !body.is_empty()) {
-                out.push(Lexeme { start: at + st, name, trivia: false, unterminated });
+                out.push(Lexeme { start: at + st, end: offset + t.len(), name, trivia: false, unterminated });
             }
             if kind == TOKEN_ERROR {
                 stack.pop();
@@ -150,7 +152,21 @@ fn lex(text: &str) -> Vec<Lexeme> {
                 TOKEN_ERROR if t.starts_with("/*") => "'/'",
                 _ => bison_name(kind, t, in_indented),
             };
-            out.push(Lexeme { start: offset, name, trivia, unterminated: false });
+            // `0.` and `00.5` are not Nix floats (`[1-9][0-9]*\.[0-9]*|0?\.[0-9]+`): an INT, then
+            // the rest.
+            let dot = t.find('.').unwrap_or(0);
+            if kind == TOKEN_FLOAT
+                && dot > 0
+                && t.starts_with('0')
+                && !(dot == 1 && t[2..].starts_with(|c: char| c.is_ascii_digit()))
+            {
+                out.push(Lexeme { start: offset, end: offset + dot, name: "INT", trivia, unterminated: false });
+                let rest = &t[dot..];
+                let name = if rest[1..].starts_with(|c: char| c.is_ascii_digit()) { "FLOAT" } else { "'.'" };
+                out.push(Lexeme { start: offset + dot, end: offset + t.len(), name, trivia, unterminated: false });
+            } else {
+                out.push(Lexeme { start: offset, end: offset + t.len(), name, trivia, unterminated: false });
+            }
         }
         after_ind_open = kind == TOKEN_STRING_START && t == "''";
         match kind {
@@ -196,5 +212,392 @@ pub fn describe(text: &str, e: &rnix::ParseError) -> (String, usize) {
         Some(l) if l.unterminated => eof(),
         Some(l) => (format!("unexpected {}", l.name), l.start),
         None => eof(),
+    }
+}
+
+/// A recogniser of Nix 2.8's grammar (`parser.y`, its precedences included) over the lexemes:
+/// the index of the first lexeme no parse can go on with (`len` for the end of the input), as
+/// bison finds it. rnix's own parser recovers and often reports a later token; this says where
+/// Nix stops.
+struct Recogniser<'a> {
+    toks: Vec<&'a Lexeme>,
+    i: usize,
+    depth: usize,
+}
+
+type R = Result<(), usize>;
+
+impl<'a> Recogniser<'a> {
+    fn peek(&self) -> &'static str {
+        self.toks.get(self.i).map_or("end of file", |l| l.name)
+    }
+    fn peek_at(&self, k: usize) -> &'static str {
+        self.toks.get(self.i + k).map_or("end of file", |l| l.name)
+    }
+    fn fail<T>(&self) -> Result<T, usize> {
+        Err(self.i)
+    }
+    fn eat(&mut self, name: &str) -> R {
+        if self.peek() == name {
+            self.i += 1;
+            Ok(())
+        } else {
+            self.fail()
+        }
+    }
+    fn deeper(&mut self) -> R {
+        self.depth += 1;
+        // Deeper than any real program: leave the rest to rnix's parser.
+        if self.depth > 2_000 {
+            return Err(usize::MAX);
+        }
+        Ok(())
+    }
+
+    /// `expr_function`.
+    fn expr(&mut self) -> R {
+        self.deeper()?;
+        let r = self.expr_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn expr_inner(&mut self) -> R {
+        match self.peek() {
+            "ID" if self.peek_at(1) == "':'" => {
+                self.i += 2;
+                self.expr()
+            }
+            "ID" if self.peek_at(1) == "'@'" => {
+                self.i += 2;
+                self.eat("'{'")?;
+                self.formals()?;
+                self.eat("':'")?;
+                self.expr()
+            }
+            "'{'" if self.is_formals() => {
+                self.i += 1;
+                self.formals()?;
+                if self.peek() == "'@'" {
+                    self.i += 1;
+                    self.eat("ID")?;
+                }
+                self.eat("':'")?;
+                self.expr()
+            }
+            "ASSERT" | "WITH" => {
+                self.i += 1;
+                self.expr()?;
+                self.eat("';'")?;
+                self.expr()
+            }
+            "LET" if self.peek_at(1) != "'{'" => {
+                self.i += 1;
+                self.binds("IN")?;
+                self.eat("IN")?;
+                self.expr()
+            }
+            "IF" => {
+                self.i += 1;
+                self.expr()?;
+                self.eat("THEN")?;
+                self.expr()?;
+                self.eat("ELSE")?;
+                self.expr()
+            }
+            _ => self.op(0),
+        }
+    }
+
+    /// Whether a `{` starts a pattern (`{ a, b ? 1, ... }:`) rather than a set.
+    fn is_formals(&self) -> bool {
+        match self.peek_at(1) {
+            "ELLIPSIS" => true,
+            "'}'" => matches!(self.peek_at(2), "':'" | "'@'"),
+            "ID" => matches!(self.peek_at(2), "','" | "'?'" | "'}'"),
+            _ => false,
+        }
+    }
+
+    /// `formals '}'`: `formal ',' formals | formal | (empty) | ELLIPSIS`.
+    fn formals(&mut self) -> R {
+        loop {
+            match self.peek() {
+                "'}'" => break,
+                "ELLIPSIS" => {
+                    self.i += 1;
+                    break;
+                }
+                "ID" => {
+                    self.i += 1;
+                    if self.peek() == "'?'" {
+                        self.i += 1;
+                        self.expr()?;
+                    }
+                    if self.peek() == "','" {
+                        self.i += 1;
+                    } else {
+                        break;
+                    }
+                }
+                _ => return self.fail(),
+            }
+        }
+        self.eat("'}'")
+    }
+
+    /// Binary operators: (precedence, right-associative, non-associative).
+    fn binary(name: &str) -> Option<(u8, bool, bool)> {
+        Some(match name {
+            "IMPL" => (1, true, false),
+            "OR" => (2, false, false),
+            "AND" => (3, false, false),
+            "EQ" | "NEQ" => (4, false, true),
+            "'<'" | "'>'" | "LEQ" | "GEQ" => (5, false, true),
+            "UPDATE" => (6, true, false),
+            "'+'" | "'-'" => (8, false, false),
+            "'*'" | "'/'" => (9, false, false),
+            "CONCAT" => (10, true, false),
+            "'?'" => (11, false, false),
+            _ => return None,
+        })
+    }
+
+    /// `expr_op` by precedence climbing (`!` binds as NOT, 7; unary `-` as NEGATE, 12).
+    fn op(&mut self, min: u8) -> R {
+        self.deeper()?;
+        let r = self.op_inner(min);
+        self.depth -= 1;
+        r
+    }
+
+    fn op_inner(&mut self, min: u8) -> R {
+        match self.peek() {
+            "'!'" => {
+                self.i += 1;
+                self.op(8)?;
+            }
+            "'-'" => {
+                self.i += 1;
+                self.op(13)?;
+            }
+            _ => self.app()?,
+        }
+        let mut nonassoc_level = None;
+        while let Some((p, right, nonassoc)) = Self::binary(self.peek()) {
+            if p < min {
+                break;
+            }
+            if nonassoc_level == Some(p) {
+                return self.fail();
+            }
+            self.i += 1;
+            if p == 11 {
+                self.attrpath()?;
+            } else {
+                self.op(if right { p } else { p + 1 })?;
+            }
+            nonassoc_level = nonassoc.then_some(p);
+        }
+        Ok(())
+    }
+
+    fn starts_simple(name: &str) -> bool {
+        matches!(
+            name,
+            "ID" | "INT"
+                | "FLOAT"
+                | "'\"'"
+                | "IND_STRING_OPEN"
+                | "PATH"
+                | "HPATH"
+                | "SPATH"
+                | "URI"
+                | "'('"
+                | "LET"
+                | "REC"
+                | "'{'"
+                | "'['"
+        )
+    }
+
+    /// `expr_app`: selections applied one to the next.
+    fn app(&mut self) -> R {
+        self.select()?;
+        while Self::starts_simple(self.peek()) {
+            self.select()?;
+        }
+        Ok(())
+    }
+
+    /// `expr_select`: `e.a.b`, `e.a.b or d`, and `e or` (a call of `e` with the variable `or`).
+    fn select(&mut self) -> R {
+        self.simple()?;
+        if self.peek() == "'.'" {
+            self.i += 1;
+            self.attrpath()?;
+            if self.peek() == "OR_KW" {
+                self.i += 1;
+                self.deeper()?;
+                let r = self.select();
+                self.depth -= 1;
+                r?;
+            }
+        } else if self.peek() == "OR_KW" {
+            self.i += 1;
+        }
+        Ok(())
+    }
+
+    fn attr(&mut self) -> R {
+        match self.peek() {
+            "ID" | "OR_KW" => {
+                self.i += 1;
+                Ok(())
+            }
+            "'\"'" => self.string(),
+            "DOLLAR_CURLY" => {
+                self.i += 1;
+                self.expr()?;
+                self.eat("'}'")
+            }
+            _ => self.fail(),
+        }
+    }
+
+    fn attrpath(&mut self) -> R {
+        self.attr()?;
+        while self.peek() == "'.'" {
+            self.i += 1;
+            self.attr()?;
+        }
+        Ok(())
+    }
+
+    /// `'"' string_parts '"'`.
+    fn string(&mut self) -> R {
+        self.eat("'\"'")?;
+        loop {
+            match self.peek() {
+                "STR" => self.i += 1,
+                "DOLLAR_CURLY" => {
+                    self.i += 1;
+                    self.expr()?;
+                    self.eat("'}'")?;
+                }
+                _ => return self.eat("'\"'"),
+            }
+        }
+    }
+
+    /// `binds` up to (not including) `end`.
+    fn binds(&mut self, end: &str) -> R {
+        loop {
+            match self.peek() {
+                n if n == end => return Ok(()),
+                "INHERIT" => {
+                    self.i += 1;
+                    if self.peek() == "'('" {
+                        self.i += 1;
+                        self.expr()?;
+                        self.eat("')'")?;
+                    }
+                    while self.peek() != "';'" {
+                        self.attr()?;
+                    }
+                    self.i += 1;
+                }
+                "ID" | "OR_KW" | "'\"'" | "DOLLAR_CURLY" => {
+                    self.attrpath()?;
+                    self.eat("'='")?;
+                    self.expr()?;
+                    self.eat("';'")?;
+                }
+                _ => return self.fail(),
+            }
+        }
+    }
+
+    /// `expr_simple`.
+    fn simple(&mut self) -> R {
+        match self.peek() {
+            "ID" | "INT" | "FLOAT" | "SPATH" | "URI" => self.i += 1,
+            "PATH" | "HPATH" => {
+                // A path with `${…}` parts: the pieces touch.
+                self.i += 1;
+                while let Some(l) = self.toks.get(self.i) {
+                    let prev_end = self.toks[self.i - 1].end;
+                    if l.start != prev_end {
+                        break;
+                    }
+                    match l.name {
+                        "DOLLAR_CURLY" => {
+                            self.i += 1;
+                            self.expr()?;
+                            self.eat("'}'")?;
+                        }
+                        "PATH" => self.i += 1,
+                        _ => break,
+                    }
+                }
+            }
+            "'\"'" => self.string()?,
+            "IND_STRING_OPEN" => {
+                self.i += 1;
+                loop {
+                    match self.peek() {
+                        "IND_STR" => self.i += 1,
+                        "DOLLAR_CURLY" => {
+                            self.i += 1;
+                            self.expr()?;
+                            self.eat("'}'")?;
+                        }
+                        _ => break,
+                    }
+                }
+                self.eat("IND_STRING_CLOSE")?;
+            }
+            "'('" => {
+                self.i += 1;
+                self.expr()?;
+                self.eat("')'")?;
+            }
+            "LET" | "REC" => {
+                self.i += 1;
+                self.eat("'{'")?;
+                self.binds("'}'")?;
+                self.eat("'}'")?;
+            }
+            "'{'" => {
+                self.i += 1;
+                self.binds("'}'")?;
+                self.eat("'}'")?;
+            }
+            "'['" => {
+                self.i += 1;
+                while Self::starts_simple(self.peek()) {
+                    self.select()?;
+                }
+                self.eat("']'")?;
+            }
+            _ => return self.fail(),
+        }
+        Ok(())
+    }
+}
+
+/// Where Nix 2.8's parser fails on `text`, if it does: the message and the byte offset.
+pub fn nix_parse_error(text: &str) -> Option<(String, usize)> {
+    let lexemes = lex(text);
+    let toks: Vec<&Lexeme> = lexemes.iter().filter(|l| !l.trivia).collect();
+    let mut r = Recogniser { toks, i: 0, depth: 0 };
+    let at = match r.expr().and_then(|()| if r.i == r.toks.len() { Ok(()) } else { Err(r.i) }) {
+        Ok(()) => return None,
+        Err(usize::MAX) => return None,
+        Err(at) => at,
+    };
+    match r.toks.get(at) {
+        Some(l) if !l.unterminated => Some((format!("unexpected {}", l.name), l.start)),
+        _ => Some(("unexpected end of file".to_string(), lexemes.last().map_or(0, |l| l.start))),
     }
 }

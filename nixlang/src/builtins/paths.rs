@@ -23,7 +23,7 @@ impl Evaluator {
     }
 
     fn add_to_store(&mut self, path: &str, name: &str, span: Span) -> Result<String> {
-        if store_path::check_name(name).is_err() {
+        if store_path::NameRule::AnyLeadingDot.check(name).is_err() {
             return fail(ErrorKind::Other(format!("invalid store path name '{name}'")), span);
         }
         let Some(nar) = crate::fs::nar(&*self.fs, path) else {
@@ -219,7 +219,7 @@ pub fn prim_to_file(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Va
             }
         }
     }
-    if store_path::check_name(&name).is_err() {
+    if store_path::NameRule::AnyLeadingDot.check(&name).is_err() {
         return fail(ErrorKind::Other(format!("invalid store path name '{name}'")), span);
     }
     let p = store_path::text_path(&ev.store_dir, &name, contents.s.as_bytes(), &refs, &mut Trace::off());
@@ -297,7 +297,7 @@ fn add_path(
     span: Span,
 ) -> Result<Value> {
     let path = crate::lower::canon_path(path);
-    if store_path::check_name(name).is_err() {
+    if store_path::NameRule::AnyLeadingDot.check(name).is_err() {
         return fail(ErrorKind::Other(format!("invalid store path name '{name}'")), span);
     }
     let (mode, hash) = if recursive {

@@ -153,7 +153,7 @@ fn fetch(ev: &mut Evaluator, args: &[Thunk], span: Span, who: &str, unpack: bool
             crate::builtins::paths::base_name_of(&url).to_string()
         }
     });
-    if drvlab_engine::store_path::check_name(&name).is_err() {
+    if drvlab_engine::store_path::NameRule::AnyLeadingDot.check(&name).is_err() {
         return Err(EvalError::new(ErrorKind::Other(format!("invalid store path name '{name}'")), span));
     }
     let mode = if unpack {

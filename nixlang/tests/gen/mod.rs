@@ -432,7 +432,7 @@ impl Gen {
             10 => format!("(builtins.unsafeDiscardStringContext {}.outPath)", e(self, Ty::Drv)),
             11 => format!("{}.drvPath", e(self, Ty::Drv)),
             12 => format!("\"${{{}}}/bin\"", e(self, Ty::Drv)),
-            13 => format!("(builtins.toFile \"f\" {})", e(self, Ty::Str)),
+            13 => format!("(builtins.toFile \"{}\" {})", self.rng.pick(&["f", ".f", "a-1.0"]), e(self, Ty::Str)),
             14 => format!("''\n  line ${{{}}}\n    next\n''", e(self, Ty::Str)),
             15 => format!("(builtins.dirOf {})", e(self, Ty::Str)),
             16 => format!("(builtins.substring 11 32 {}.outPath)", e(self, Ty::Drv)),
@@ -640,7 +640,7 @@ impl Gen {
             let extra = self.rng.pick(&["", " unpack = true;", " executable = true;", " name = \"renamed\";"]);
             return format!("(import <nix/fetchurl.nix> {{ url = {url}; {hash}{extra} }})");
         }
-        let name = self.rng.pick(&["hello", "lib-1.0", "src", "app"]).to_string();
+        let name = self.rng.pick(&["hello", "lib-1.0", "src", "app", ".dot"]).to_string();
         let mut attrs = vec![
             format!("name = \"{name}\";"),
             format!("builder = \"{}\";", self.rng.pick(&["/bin/sh", "builtin:fetchurl"])),
@@ -706,6 +706,22 @@ impl Gen {
                 let mut at = self.rng.below(p.len() as u64 + 1) as usize;
                 while !p.is_char_boundary(at) {
                     at -= 1;
+                }
+                // Not inside a "…" string: a stray token there is only a different string (and a
+                // derivation name with a space fails with the output path in Nix's message,
+                // which drvlab's engine does not print).
+                let (mut open, mut esc) = (None, false);
+                for (i, c) in p[..at].char_indices() {
+                    match (c, open, esc) {
+                        (_, Some(_), true) => esc = false,
+                        ('\\', Some(_), false) => esc = true,
+                        ('"', None, _) => open = Some(i),
+                        ('"', Some(_), _) => open = None,
+                        _ => {}
+                    }
+                }
+                if let Some(o) = open {
+                    at = o;
                 }
                 format!("{} {tok} {}", &p[..at], &p[at..])
             }
