@@ -126,6 +126,26 @@ fn lex(text: &str) -> Vec<Lexeme> {
         let in_indented = in_string == Some(true);
         let trivia = matches!(kind, TOKEN_WHITESPACE | TOKEN_COMMENT);
         let content = kind == TOKEN_STRING_CONTENT || (kind == TOKEN_ERROR && in_string.is_some());
+        if content && in_indented && kind == TOKEN_ERROR && t.ends_with("''\\") && !t.ends_with("'''\\") {
+            // `''\` at the very end: no escape, so `''` closes the string and `\` is no token.
+            let body = &t[..t.len() - 3];
+            for st in ind_str_starts(body) {
+                out.push(Lexeme {
+                    start: offset + st,
+                    end: offset + body.len(),
+                    name: "IND_STR",
+                    trivia: false,
+                    unterminated: false,
+                });
+            }
+            let close = offset + body.len();
+            out.push(Lexeme { start: close, end: close + 2, name: "IND_STRING_CLOSE", trivia: false, unterminated: false });
+            out.push(Lexeme { start: close + 2, end: close + 3, name: "invalid token", trivia: false, unterminated: false });
+            stack.pop();
+            offset += t.len();
+            after_ind_open = false;
+            continue;
+        }
         if content {
             let unterminated = kind == TOKEN_ERROR || offset + t.len() == text.len();
             let name = if in_indented { "IND_STR" } else { "STR" };
