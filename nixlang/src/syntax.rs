@@ -139,8 +139,20 @@ fn lex(text: &str) -> Vec<Lexeme> {
                 });
             }
             let close = offset + body.len();
-            out.push(Lexeme { start: close, end: close + 2, name: "IND_STRING_CLOSE", trivia: false, unterminated: false });
-            out.push(Lexeme { start: close + 2, end: close + 3, name: "invalid token", trivia: false, unterminated: false });
+            out.push(Lexeme {
+                start: close,
+                end: close + 2,
+                name: "IND_STRING_CLOSE",
+                trivia: false,
+                unterminated: false,
+            });
+            out.push(Lexeme {
+                start: close + 2,
+                end: close + 3,
+                name: "invalid token",
+                trivia: false,
+                unterminated: false,
+            });
             stack.pop();
             offset += t.len();
             after_ind_open = false;
@@ -611,8 +623,10 @@ pub fn nix_parse_error(text: &str) -> Option<(String, usize)> {
     let lexemes = lex(text);
     let toks: Vec<&Lexeme> = lexemes.iter().filter(|l| !l.trivia).collect();
     let mut r = Recogniser { toks, i: 0, depth: 0 };
-    let at = match r.expr().and_then(|()| if r.i == r.toks.len() { Ok(()) } else { Err(r.i) }) {
-        Ok(()) => return None,
+    let parsed = r.expr();
+    let at = match parsed {
+        Ok(()) if r.i == r.toks.len() => return None,
+        Ok(()) => r.i,
         Err(usize::MAX) => return None,
         Err(at) => at,
     };

@@ -53,7 +53,7 @@ pub fn prim_floor(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Valu
 /// C++'s `(NixInt) f` on x86-64 (`cvttsd2si`): out of range or NaN gives the "integer
 /// indefinite" value, `i64::MIN` (Rust's `as` would saturate instead).
 fn to_int(f: f64) -> i64 {
-    if f.is_nan() || f >= 9_223_372_036_854_775_808.0 || f < -9_223_372_036_854_775_808.0 {
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) {
         i64::MIN
     } else {
         f as i64

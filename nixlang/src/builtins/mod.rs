@@ -6,6 +6,7 @@ pub mod attrs;
 pub mod lists;
 pub mod paths;
 pub mod strings;
+pub mod toml;
 pub mod types;
 pub mod xml;
 

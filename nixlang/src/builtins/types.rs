@@ -139,7 +139,7 @@ fn fetch(ev: &mut Evaluator, args: &[Thunk], span: Span, who: &str, unpack: bool
         _ => url = Some(ev.force_string_no_ctx(&args[0], span)?.to_string()),
     }
     let Some(url) = url else {
-        return Err(EvalError::new(ErrorKind::Other(format!("'url' argument required")), span));
+        return Err(EvalError::new(ErrorKind::Other("'url' argument required".into()), span));
     };
     let Some(sha256) = sha256 else { return Err(network(who, span)) };
     let h = match drvlab_engine::Hash::parse(&sha256, Some(drvlab_engine::HashAlgo::Sha256)) {
@@ -203,44 +203,14 @@ pub fn prim_fetch_tree(_: &mut Evaluator, _: &[Thunk], span: Span) -> Result<Val
     Err(network("fetchTree", span))
 }
 
-/// `builtins.fromTOML` (Nix 2.8 parses with toml11; drvlab with the `toml` crate, TOML 1.0
+/// `builtins.fromTOML` (Nix 2.8 parses with toml11; drvlab with [`super::toml`], TOML 1.0
 /// both): tables are sets, arrays lists, and dates and times refused as Nix refuses them.
 pub fn prim_from_toml(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
     let text = ev.force_string(&args[0], span)?;
-    let table: toml::Table = match toml::from_str(&text.s) {
-        Ok(t) => t,
-        Err(e) => {
-            let msg = e.to_string().replace('\n', " ");
-            return Err(EvalError::new(
-                ErrorKind::Other(format!("while parsing a TOML string: {}", msg.trim_end())),
-                span,
-            ));
-        }
-    };
-    let mut cells = 0u64;
-    let v = toml_value(toml::Value::Table(table), &mut cells)
+    let t = super::toml::parse(&text.s)
         .map_err(|m| EvalError::new(ErrorKind::Other(format!("while parsing a TOML string: {m}")), span))?;
+    let mut cells = 0u64;
+    let a = super::toml::table(t, &mut cells);
     ev.alloc(cells, span)?;
-    Ok(v)
-}
-
-fn toml_value(v: toml::Value, cells: &mut u64) -> std::result::Result<Value, &'static str> {
-    *cells += 1;
-    Ok(match v {
-        toml::Value::String(s) => Value::string(s),
-        toml::Value::Integer(i) => Value::Int(i),
-        toml::Value::Float(f) => Value::Float(f),
-        toml::Value::Boolean(b) => Value::Bool(b),
-        toml::Value::Datetime(_) => return Err("Dates and times are not supported"),
-        toml::Value::Array(items) => {
-            Value::list_of(items.into_iter().map(|x| toml_value(x, cells)).collect::<std::result::Result<_, _>>()?)
-        }
-        toml::Value::Table(t) => {
-            let mut a = Attrs::new();
-            for (k, x) in t {
-                a.insert(k.into(), Thunk::value(toml_value(x, cells)?));
-            }
-            Value::attrs(a)
-        }
-    })
+    Ok(Value::attrs(a))
 }
