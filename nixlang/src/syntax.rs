@@ -186,6 +186,33 @@ fn lex(text: &str) -> Vec<Lexeme> {
             };
             // `0.` and `00.5` are not Nix floats (`[1-9][0-9]*\.[0-9]*|0?\.[0-9]+`): an INT, then
             // the rest.
+            // `2.5e`, `1e+`: rnix refuses the number; Nix lexes the digits, then `e`, then `+`.
+            if kind == TOKEN_ERROR && t.starts_with(|c: char| c.is_ascii_digit()) {
+                if let Some(e) = t.find(['e', 'E']) {
+                    let num = if t[..e].contains('.') { "FLOAT" } else { "INT" };
+                    out.push(Lexeme { start: offset, end: offset + e, name: num, trivia, unterminated: false });
+                    out.push(Lexeme {
+                        start: offset + e,
+                        end: offset + e + 1,
+                        name: "ID",
+                        trivia,
+                        unterminated: false,
+                    });
+                    if let Some(sign) = t[e + 1..].chars().next() {
+                        let name = if sign == '+' { "'+'" } else { "'-'" };
+                        out.push(Lexeme {
+                            start: offset + e + 1,
+                            end: offset + t.len(),
+                            name,
+                            trivia,
+                            unterminated: false,
+                        });
+                    }
+                    after_ind_open = false;
+                    offset += t.len();
+                    continue;
+                }
+            }
             let dot = t.find('.').unwrap_or(0);
             if kind == TOKEN_FLOAT
                 && dot > 0
@@ -224,10 +251,7 @@ fn lex(text: &str) -> Vec<Lexeme> {
 /// The message (after `syntax error, `) and the byte offset of a parse error.
 pub fn describe(text: &str, e: &rnix::ParseError) -> (String, usize) {
     let lexemes = lex(text);
-    let eof = || {
-        let at = lexemes.last().map_or(0, |l| l.start);
-        ("unexpected end of file".to_string(), at)
-    };
+    let eof = || ("unexpected end of file".to_string(), end_position(&lexemes));
     let at = match e {
         rnix::ParseError::Unexpected(r)
         | rnix::ParseError::UnexpectedExtra(r)
@@ -632,6 +656,16 @@ pub fn nix_parse_error(text: &str) -> Option<(String, usize)> {
     };
     match r.toks.get(at) {
         Some(l) if !l.unterminated => Some((format!("unexpected {}", l.name), l.start)),
-        _ => Some(("unexpected end of file".to_string(), lexemes.last().map_or(0, |l| l.start))),
+        _ => Some(("unexpected end of file".to_string(), end_position(&lexemes))),
+    }
+}
+
+/// Where Nix's lexer leaves its location at the end of the input: the start of the last thing
+/// it matched, except after a path, where it is the start of the thing before.
+fn end_position(lexemes: &[Lexeme]) -> usize {
+    match lexemes {
+        [.., before, last] if matches!(last.name, "PATH" | "HPATH") => before.start,
+        [.., last] => last.start,
+        [] => 0,
     }
 }

@@ -277,9 +277,17 @@ pub fn prim_filter_source(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Res
     add_path(ev, &name, &path, Some(f), true, None, span)
 }
 
-fn parse_sha256(text: &str, span: Span) -> Result<drvlab_engine::Hash> {
-    match drvlab_engine::Hash::parse(text, Some(drvlab_engine::HashAlgo::Sha256)) {
+/// `newHashAllowEmpty(text, htSHA256)`: base16, nix32, base64 or SRI; empty is the zero hash.
+pub(crate) fn parse_sha256(text: &str, span: Span) -> Result<drvlab_engine::Hash> {
+    let algo = drvlab_engine::HashAlgo::Sha256;
+    if text.is_empty() {
+        return Ok(drvlab_engine::Hash::new(algo, vec![0; algo.size()]));
+    }
+    match drvlab_engine::Hash::parse(text, Some(algo)) {
         Ok(h) => Ok(h),
+        Err(_) if !text.contains(['-', ':']) && ![64, 52, 44].contains(&text.len()) => {
+            fail(ErrorKind::Other(format!("hash '{text}' has wrong length for hash type 'sha256'")), span)
+        }
         Err(e) => fail(ErrorKind::Other(format!("invalid hash '{text}': {e}")), span),
     }
 }

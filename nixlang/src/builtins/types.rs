@@ -126,7 +126,10 @@ fn fetch(ev: &mut Evaluator, args: &[Thunk], span: Span, who: &str, unpack: bool
                 match &**k {
                     "url" => url = Some(ev.force_string_no_ctx(t, span)?.to_string()),
                     "name" => name = Some(ev.force_string_no_ctx(t, span)?.to_string()),
-                    "sha256" => sha256 = Some(ev.force_string_no_ctx(t, span)?.to_string()),
+                    "sha256" => {
+                        let h = ev.force_string_no_ctx(t, span)?;
+                        sha256 = Some(crate::builtins::paths::parse_sha256(&h, span)?);
+                    }
                     other => {
                         return Err(EvalError::new(
                             ErrorKind::Other(format!("unsupported argument '{other}' to '{who}'")),
@@ -141,11 +144,7 @@ fn fetch(ev: &mut Evaluator, args: &[Thunk], span: Span, who: &str, unpack: bool
     let Some(url) = url else {
         return Err(EvalError::new(ErrorKind::Other("'url' argument required".into()), span));
     };
-    let Some(sha256) = sha256 else { return Err(network(who, span)) };
-    let h = match drvlab_engine::Hash::parse(&sha256, Some(drvlab_engine::HashAlgo::Sha256)) {
-        Ok(h) => h,
-        Err(e) => return Err(EvalError::new(ErrorKind::Other(format!("invalid hash '{sha256}': {e}")), span)),
-    };
+    let Some(h) = sha256 else { return Err(network(who, span)) };
     let name = name.unwrap_or_else(|| {
         if unpack {
             "source".into()

@@ -254,8 +254,8 @@ impl Value {
             Value::Attrs(_) => "a set",
             Value::List(_) => "a list",
             Value::Lambda(_) => "a function",
-            Value::PrimOp(_) => "a built-in function",
-            Value::PrimOpApp(..) => "a partially applied built-in function",
+            Value::PrimOp(p) => primop_type_name(p.name, false),
+            Value::PrimOpApp(p, _) => primop_type_name(p.name, true),
         }
     }
 
@@ -277,6 +277,25 @@ impl Value {
     pub fn is_function(&self) -> bool {
         matches!(self, Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(..))
     }
+}
+
+/// `showType` of a built-in: `the built-in function 'map'`, `the partially applied built-in
+/// function 'map'` (made once per name and kept: there are about a hundred).
+fn primop_type_name(name: &'static str, partial: bool) -> &'static str {
+    thread_local! {
+        static NAMES: RefCell<std::collections::HashMap<(&'static str, bool), &'static str>> =
+            RefCell::new(std::collections::HashMap::new());
+    }
+    NAMES.with(|m| {
+        *m.borrow_mut().entry((name, partial)).or_insert_with(|| {
+            let s = if partial {
+                format!("the partially applied built-in function '{name}'")
+            } else {
+                format!("the built-in function '{name}'")
+            };
+            Box::leak(s.into_boxed_str())
+        })
+    })
 }
 
 thread_local! {
