@@ -435,7 +435,7 @@ impl<'a> Lowerer<'a> {
             rn::Expr::Assert(a) => {
                 let c = a.condition().ok_or_else(|| self.missing(a.syntax()))?;
                 let cond = Box::new(self.expr(c)?);
-                let text = show(&cond);
+                let text = with_symbol_order(self.text, || show(&cond));
                 let body = Box::new(self.expr(a.body().ok_or_else(|| self.missing(a.syntax()))?)?);
                 ExprKind::Assert { cond, body, text }
             }
@@ -968,13 +968,90 @@ fn show_string(s: &str) -> String {
     out
 }
 
+/// The symbols Nix 2.8's `EvalState` makes before it reads any code (`sOutPath`, …, then the
+/// built-ins), in the order it makes them.
+const PREINTERNED: &[&str] = &[
+    "<with>",
+    "outPath",
+    "drvPath",
+    "type",
+    "meta",
+    "name",
+    "value",
+    "system",
+    "overrides",
+    "outputs",
+    "outputName",
+    "ignoreNulls",
+    "file",
+    "line",
+    "column",
+    "__functor",
+    "__toString",
+    "right",
+    "wrong",
+    "__structuredAttrs",
+    "builder",
+    "args",
+    "__contentAddressed",
+    "__impure",
+    "outputHash",
+    "outputHashAlgo",
+    "outputHashMode",
+    "recurseForDerivations",
+    "description",
+    "self",
+    "",
+    "startSet",
+    "operator",
+    "key",
+    "path",
+    "prefix",
+    "outputSpecified",
+];
+
+thread_local! {
+    /// Where each name first appears in the source being lowered (see [`symbol_rank`]).
+    static FIRST_SEEN: std::cell::RefCell<HashMap<String, usize>> = std::cell::RefCell::new(HashMap::new());
+}
+
+/// Runs `f` with names ranked by where they first appear in `text`.
+fn with_symbol_order<T>(text: &str, f: impl FnOnce() -> T) -> T {
+    let mut seen = HashMap::new();
+    let mut offset = 0;
+    for (kind, t) in rnix::tokenize(text) {
+        if matches!(kind, rnix::SyntaxKind::TOKEN_IDENT | rnix::SyntaxKind::TOKEN_STRING_CONTENT) {
+            seen.entry(t.to_string()).or_insert(offset);
+        }
+        offset += t.len();
+    }
+    FIRST_SEEN.with(|s| *s.borrow_mut() = seen);
+    let r = f();
+    FIRST_SEEN.with(|s| s.borrow_mut().clear());
+    r
+}
+
+/// `ExprLet::show` lists the bindings in the order of their symbols, which (symbols being
+/// compared by address) is nearly the order they were made: Nix's own first, then as the lexer
+/// met them.
+fn symbol_rank(name: &str) -> (usize, String) {
+    if let Some(i) = PREINTERNED.iter().position(|p| *p == name) {
+        return (i, String::new());
+    }
+    let first = FIRST_SEEN.with(|s| s.borrow().get(name).copied());
+    match first {
+        Some(o) => (PREINTERNED.len() + o, String::new()),
+        None => (usize::MAX, name.to_string()),
+    }
+}
+
 fn show_attrs(a: &AttrsLit) -> String {
     let mut s = String::new();
     if a.rec {
         s.push_str("rec ");
     }
     s.push_str("{ ");
-    // Nix orders them by symbol; by name is the nearest stable order.
+    // `ExprAttrs::show` sorts by name (`ExprLet::show` does not: see `symbol_rank`).
     let mut attrs: Vec<&Binding> = a.attrs.iter().collect();
     attrs.sort_by(|x, y| x.name.cmp(&y.name));
     for b in attrs {
@@ -1024,7 +1101,7 @@ pub fn show(e: &Expr) -> String {
         ExprKind::Let { attrs, body } => {
             let mut s = String::from("(let ");
             let mut binds: Vec<&Binding> = attrs.attrs.iter().collect();
-            binds.sort_by(|x, y| x.name.cmp(&y.name));
+            binds.sort_by_key(|b| symbol_rank(&b.name));
             for b in binds {
                 if b.inherited {
                     s.push_str(&format!("inherit {}; ", b.name));
