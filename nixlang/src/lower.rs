@@ -1078,10 +1078,16 @@ pub fn show(e: &Expr) -> String {
         ExprKind::Path(p) => p.to_string(),
         ExprKind::SearchPath(p) => format!("(__findFile __nixPath {})", show_string(p)),
         ExprKind::Var(n, _) => n.to_string(),
-        ExprKind::Interpolate { parts, .. } => {
+        ExprKind::Interpolate { parts, path } => {
             let ps: Vec<String> = parts
                 .iter()
-                .map(|p| match p {
+                .enumerate()
+                .map(|(i, p)| match p {
+                    // A path's first part is an `ExprPath`: canonical, its trailing `/` put back.
+                    Part::Lit(s) if *path && i == 0 => {
+                        let slash = if s.len() > 1 && s.ends_with('/') { "/" } else { "" };
+                        format!("{}{slash}", canon_path(s))
+                    }
                     Part::Lit(s) => show_string(s),
                     Part::Expr(e) => show(e),
                 })
