@@ -37,7 +37,7 @@ pub fn program(lines: usize) -> String {
         "  } // flags);".to_string(),
         "  join = sep: xs: builtins.concatStringsSep sep (map (x: \"${x}\") xs);".to_string(),
     ];
-    let tail = 3;
+    let tail = 2;
     let blocks = (lines - out.len() - tail) / 8;
     for i in 0..blocks {
         let deps = match i {
@@ -64,8 +64,9 @@ pub fn program(lines: usize) -> String {
     out.push(format!("  builtins.genList (i: builtins.getAttr \"d${{toString i}}\" {{ {} }}) {blocks}", {
         (0..blocks).map(|i| format!("inherit d{i};")).collect::<Vec<_>>().join(" ")
     }));
-    out.push("".into());
-    out.join("\n")
+    let mut text = out.join("\n");
+    text.push('\n');
+    text
 }
 
 /// Evaluates the program and every derivation's `.drv` path (what `nix-instantiate` prints).
@@ -97,13 +98,19 @@ fn main() {
                 let mut ev = Evaluator::new(Box::new(MemFs::new()), Options::default());
                 black_box(ev.parse("«string»", &text, "/").expect("parses"));
             });
-            (n, median, min, parse_only, text.len())
+            let grammar = time(21, || {
+                black_box(drvlab_nixlang::syntax::nix_parse_error(&text));
+            });
+            let rnix = time(21, || {
+                black_box(rnix::Root::parse(&text));
+            });
+            (n, median, min, parse_only, grammar, rnix, text.len())
         })
         .expect("spawn")
         .join()
         .expect("bench thread");
-    let (n, median, min, (pmedian, pmin), bytes) = drvs;
+    let (n, median, min, (pmedian, pmin), (gmedian, _), (rmedian, _), bytes) = drvs;
     println!(
-        "nixlang: a {lines}-line program ({bytes} bytes, {n} derivations): evaluate + paths {median:.2} ms median ({min:.2} min); parse + lower alone {pmedian:.2} ms ({pmin:.2} min)"
+        "nixlang: a {lines}-line program ({bytes} bytes, {n} derivations): evaluate + paths {median:.2} ms median ({min:.2} min); parse + lower alone {pmedian:.2} ms ({pmin:.2} min), of which rnix's parse {rmedian:.2} ms and the check against Nix's grammar {gmedian:.2} ms"
     );
 }

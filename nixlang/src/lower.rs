@@ -24,6 +24,9 @@ pub struct Lowerer<'a> {
     /// The directory relative paths are resolved against.
     pub dir: &'a str,
     scopes: Vec<Scope>,
+    /// Offsets where lines start, made on first use (positions of many lambdas would otherwise
+    /// rescan the text from its start each time).
+    line_starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 /// `canonPath`: removes `.`, `..` and repeated slashes of an absolute path.
@@ -306,12 +309,30 @@ fn indented_parts<T>(chunks: Vec<Chunk<T>>) -> Vec<IndPart<T>> {
 
 impl<'a> Lowerer<'a> {
     pub fn new(file: u32, text: &'a str, pos_name: &'a str, dir: &'a str, globals: HashMap<Name, usize>) -> Self {
-        Lowerer { file, text, pos_name, dir, scopes: vec![Scope::Vars(globals)] }
+        Lowerer {
+            file,
+            text,
+            pos_name,
+            dir,
+            scopes: vec![Scope::Vars(globals)],
+            line_starts: std::cell::OnceCell::new(),
+        }
     }
 
     /// A scope of names above the globals (`scopedImport`'s set: name → slot).
     pub fn push_scope(&mut self, names: HashMap<Name, usize>) {
         self.scopes.push(Scope::Vars(names));
+    }
+
+    /// 1-based line and byte column of an offset (as [`crate::error::line_col`]).
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let starts = self.line_starts.get_or_init(|| {
+            let newlines = self.text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1);
+            std::iter::once(0).chain(newlines).collect()
+        });
+        let offset = offset.min(self.text.len());
+        let line = starts.partition_point(|&s| s <= offset);
+        (line, offset - starts[line - 1] + 1)
     }
 
     fn span_of(&self, n: &rnix::SyntaxNode) -> Span {
@@ -325,7 +346,7 @@ impl<'a> Lowerer<'a> {
 
     /// `file:line:col` as Nix prints a position inside a message.
     fn pos(&self, span: Span) -> String {
-        let (l, c) = crate::error::line_col(self.text, span.start as usize);
+        let (l, c) = self.line_col(span.start as usize);
         format!("{}:{l}:{c}", self.pos_name)
     }
 
@@ -477,7 +498,7 @@ impl<'a> Lowerer<'a> {
                 ExprKind::Bin { op, lhs, rhs }
             }
             rn::Expr::CurPos(_) => {
-                let (line, column) = crate::error::line_col(self.text, span.start as usize);
+                let (line, column) = self.line_col(span.start as usize);
                 // For an expression given as text, Nix names the "file" by the text itself.
                 let file = if self.pos_name == "(string)" { self.text.to_string() } else { self.pos_name.to_string() };
                 ExprKind::CurPos { file, line, column }
@@ -879,7 +900,7 @@ impl<'a> Lowerer<'a> {
         let pos = match &name {
             Some(n) => format!("function '{n}'"),
             None => {
-                let (line, col) = crate::error::line_col(self.text, span.start as usize);
+                let (line, col) = self.line_col(span.start as usize);
                 let file = if self.pos_name == "«string»" { "(string)" } else { self.pos_name };
                 format!("anonymous function at {file}:{line}:{col}")
             }
