@@ -26,9 +26,9 @@ impl Evaluator {
         if store_path::NameRule::AnyLeadingDot.check(name).is_err() {
             return fail(ErrorKind::Other(format!("invalid store path name '{name}'")), span);
         }
-        let Some(nar) = crate::fs::nar(&*self.fs, path) else {
-            return fail(ErrorKind::Other(format!("getting status of '{path}': No such file or directory")), span);
-        };
+        let mut nar = Vec::new();
+        nar_string(&mut nar, b"nix-archive-1");
+        dump(self, path, None, &mut nar, span)?;
         Ok(store_path::source_path(&self.store_dir, name, &nar, &[], &mut Trace::off()))
     }
 
@@ -345,7 +345,9 @@ fn nar_string(out: &mut Vec<u8>, b: &[u8]) {
     out.extend(std::iter::repeat_n(0u8, (8 - b.len() % 8) % 8));
 }
 
-/// `dumpPath` with a `PathFilter` that calls the Nix function (entries in name order).
+/// `dumpPath` (`libutil/archive.cc`): the NAR serialisation of a file tree over raw bytes (the
+/// engine's `FileTree` holds text; files read from disk may not be UTF-8), entries in name
+/// order, with a `PathFilter` that calls the Nix function when given.
 fn dump(ev: &mut Evaluator, path: &str, filter: Option<&Value>, out: &mut Vec<u8>, span: Span) -> Result<()> {
     let Some(kind) = ev.fs.kind(path) else {
         return fail(ErrorKind::Other(format!("getting status of '{path}': No such file or directory")), span);
