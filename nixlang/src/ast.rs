@@ -29,6 +29,9 @@ pub struct Binding {
     pub value: Rc<Expr>,
     pub inherited: bool,
     pub span: Span,
+    /// Where Nix says the attribute is defined (`unsafeGetAttrPos`): the start of its attribute
+    /// path, or for `inherit` the end of the keyword (or of its `(from)`).
+    pub pos: u32,
 }
 
 /// A set literal after merging `a.b = …` paths (`ExprAttrs`).

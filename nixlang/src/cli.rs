@@ -27,7 +27,8 @@ fn evaluator(req: &Request) -> Evaluator {
         search.extend(parse_search_path(&p));
     }
     let budget = Budget { max_depth: 100_000, max_steps: 2_000_000_000, max_cells: 2_000_000_000 };
-    Evaluator::new(Box::new(RealFs), Options { budget, search_path: search, ..Options::default() })
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).ok();
+    Evaluator::new(Box::new(RealFs), Options { budget, search_path: search, current_time: now, ..Options::default() })
 }
 
 fn top(ev: &mut Evaluator, req: &Request) -> Result<Value, crate::EvalError> {

@@ -214,7 +214,13 @@ pub fn prim_derivation_strict(ev: &mut Evaluator, args: &[Thunk], span: Span) ->
         }
     }
 
-    let opts = drvlab_engine::Options { store_dir: ev.store_dir.clone(), trace: false, ..Default::default() };
+    // Nix 2.8's rules (store path names may start with a dot, …).
+    let opts = drvlab_engine::Options {
+        store_dir: ev.store_dir.clone(),
+        trace: false,
+        nix: Some(drvlab_engine::NixVersion::new(2, 8, 0)),
+        ..Default::default()
+    };
     let resolved = match drvlab_engine::graph::resolve_one(&name, &drv, &ev.derivations, &opts) {
         Ok(r) => r,
         Err(e) => return other(format!("{e}"), span),

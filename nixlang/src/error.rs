@@ -142,10 +142,10 @@ pub struct Source {
     pub tree: rnix::Root,
 }
 
-/// 1-based line and column of a byte offset.
+/// 1-based line and column of a byte offset; Nix counts columns in bytes (`é` is two).
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(before.chars().count(), |p| before[p + 1..].chars().count()) + 1;
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = before.iter().rposition(|&b| b == b'\n').map_or(before.len(), |p| before.len() - p - 1) + 1;
     (line, col)
 }

@@ -20,6 +20,7 @@ pub mod page;
 pub mod print;
 /// What moves, per literal of a program.
 pub mod sweep;
+pub mod syntax;
 
 pub use error::{ErrorKind, EvalError, Source, Sources, Span};
 pub use eval::value::{self, Thunk, Value};
@@ -37,6 +38,9 @@ pub struct Options {
     pub system: String,
     /// Nix 2.8 refuses `__contentAddressed` unless `ca-derivations` is enabled.
     pub experimental_ca: bool,
+    /// `builtins.currentTime` (seconds since the epoch): the CLI reads the clock; without one
+    /// (the page) it is refused when used.
+    pub current_time: Option<i64>,
 }
 
 impl Default for Options {
@@ -47,6 +51,7 @@ impl Default for Options {
             search_path: Vec::new(),
             system: "x86_64-linux".into(),
             experimental_ca: false,
+            current_time: None,
         }
     }
 }
@@ -85,12 +90,12 @@ impl Evaluator {
             traces: Vec::new(),
             experimental_ca: opts.experimental_ca,
         };
-        ev.make_base_env(&opts.system);
+        ev.make_base_env(&opts.system, opts.current_time);
         ev
     }
 
     /// `createBaseEnv`: the `builtins` set, and the global names (`true`, `map`, `__length`, …).
-    fn make_base_env(&mut self, system: &str) {
+    fn make_base_env(&mut self, system: &str, current_time: Option<i64>) {
         let mut set = Attrs::new();
         for &(name, arity, fun) in builtins::PRIMOPS {
             set.insert(name.into(), Thunk::value(Value::PrimOp(Rc::new(builtins::primop(name, arity, fun)))));
@@ -99,6 +104,17 @@ impl Evaluator {
         set.insert("false".into(), Thunk::value(Value::Bool(false)));
         set.insert("null".into(), Thunk::value(Value::Null));
         set.insert("currentSystem".into(), Thunk::value(Value::string(system)));
+        set.insert(
+            "currentTime".into(),
+            match current_time {
+                Some(t) => Thunk::value(Value::Int(t)),
+                None => Thunk::native(|_| {
+                    Err(EvalError::bare(ErrorKind::Unsupported(
+                        "builtins.currentTime reads the clock, which makes a value (and any path built from it) change from run to run; drvlab evaluates without a clock here".into(),
+                    )))
+                }),
+            },
+        );
         set.insert("nixVersion".into(), Thunk::value(Value::string("2.8.0")));
         set.insert("langVersion".into(), Thunk::value(Value::Int(6)));
         set.insert("storeDir".into(), Thunk::value(Value::string(self.store_dir.as_str())));
@@ -138,28 +154,41 @@ impl Evaluator {
 
     /// Parses a source into the evaluator's tree (syntax errors and unbound variables fail here).
     pub fn parse(&mut self, name: &str, text: &str, dir: &str) -> Result<ast::Expr, EvalError> {
+        self.parse_scoped(name, text, dir, None)
+    }
+
+    /// Parses a source whose free variables may also name the attributes of `scope` (in their
+    /// sorted order, slot by slot), as `scopedImport` does.
+    pub fn parse_scoped(
+        &mut self,
+        name: &str,
+        text: &str,
+        dir: &str,
+        scope: Option<&Attrs>,
+    ) -> Result<ast::Expr, EvalError> {
         let file = self.sources.files.len() as u32;
         let parse = rnix::Root::parse(text);
         let tree = parse.tree();
         self.sources.files.push(Source { name: name.to_string(), text: text.into(), tree: tree.clone() });
+        // Where Nix's own parser stops comes first; rnix's errors cover what it leaves out.
+        if let Some((msg, at)) = syntax::nix_parse_error(text) {
+            let span = Span { file, start: at as u32, end: at as u32 };
+            return Err(EvalError::new(ErrorKind::Syntax(msg), span));
+        }
         if let Some(e) = parse.errors().first() {
-            let range = match e {
-                rnix::ParseError::Unexpected(r)
-                | rnix::ParseError::UnexpectedExtra(r)
-                | rnix::ParseError::UnexpectedWanted(_, r, _)
-                | rnix::ParseError::UnexpectedDoubleBind(r)
-                | rnix::ParseError::DuplicatedArgs(r, _) => Some(*r),
-                _ => None,
+            let (msg, at) = syntax::describe(text, e);
+            let span = Span { file, start: at as u32, end: at as u32 };
+            let kind = match e {
+                rnix::ParseError::DuplicatedArgs(..) => ErrorKind::Other(msg),
+                _ => ErrorKind::Syntax(msg),
             };
-            let span = range.map_or(Span { file, start: text.len() as u32, end: text.len() as u32 }, |r| Span {
-                file,
-                start: u32::from(r.start()),
-                end: u32::from(r.end()),
-            });
-            return Err(EvalError::new(ErrorKind::Syntax(e.to_string()), span));
+            return Err(EvalError::new(kind, span));
         }
         let pos_name = if name == "«string»" { "(string)".to_string() } else { name.to_string() };
         let mut l = lower::Lowerer::new(file, text, &pos_name, dir, self.globals.clone());
+        if let Some(scope) = scope {
+            l.push_scope(scope.keys().enumerate().map(|(i, k)| (k.name.clone(), i)).collect());
+        }
         l.lower_root(&tree)
     }
 
@@ -228,6 +257,13 @@ impl Evaluator {
                 s.push_str(&format!("\n\n       at {name}:{l}:{c}:"));
             }
         }
+        if let ErrorKind::MissingArgument { name, .. } = &e.kind {
+            if NIXPKGS_ARGS.contains(&name.as_str()) {
+                s.push_str(&format!(
+                    "\n\n       '{name}' comes from nixpkgs, which drvlab does not have: call the function with the arguments yourself (a stand-in written in plain Nix over the built-in `derivation`)"
+                ));
+            }
+        }
         s
     }
 
@@ -251,6 +287,28 @@ impl Evaluator {
         &self.sources
     }
 }
+
+/// Function arguments that a file written for `callPackage` expects from nixpkgs.
+const NIXPKGS_ARGS: &[&str] = &[
+    "pkgs",
+    "lib",
+    "stdenv",
+    "stdenvNoCC",
+    "fetchurl",
+    "fetchFromGitHub",
+    "fetchgit",
+    "fetchzip",
+    "callPackage",
+    "mkDerivation",
+    "runCommand",
+    "runCommandLocal",
+    "writeText",
+    "writeShellScript",
+    "writeShellScriptBin",
+    "makeWrapper",
+    "buildPackages",
+    "config",
+];
 
 /// Evaluates `text` with no files and prints it as `nix-instantiate --eval --strict` does.
 pub fn eval_to_string(text: &str) -> Result<String, String> {
@@ -291,6 +349,39 @@ mod tests {
         assert!(ev("\"${{}}\"").starts_with("error: cannot coerce a set to a string"));
         assert!(ev("assert 1 == 2; 3").starts_with("error: assertion '(1 == 2)' failed"));
         assert!(ev("builtins.length 1").starts_with("error: value is an integer while a list was expected"));
+        // Syntax errors: bison's token names, at the token (the end of input: the last lexeme).
+        assert!(ev("{ a = 1 }").starts_with("error: syntax error, unexpected '}'\n\n       at «string»:1:9:"));
+        assert!(ev("let a = 1 in a").starts_with("error: syntax error, unexpected IN\n\n       at «string»:1:11:"));
+        assert!(ev("1 +   ").starts_with("error: syntax error, unexpected end of file\n\n       at «string»:1:4:"));
+        assert!(ev("1 == 2 == 3").starts_with("error: syntax error, unexpected EQ\n\n       at «string»:1:8:"));
+        assert!(ev("''\n    indented\n ").contains("at «string»:2:1:"));
+        // Columns count bytes, as Nix's do.
+        assert!(ev("\"é\" + x").contains("undefined variable 'x'\n\n       at «string»:1:8:"));
+        let nixpkgs = "error: <nixpkgs> is not available here: drvlab has no nixpkgs";
+        for e in ["import <nixpkgs> {}", "with import <nixpkgs> {}; hello", "{ pkgs ? import <nixpkgs> {} }: pkgs"] {
+            let e = format!("builtins.deepSeq (({e}) {{}}) 1");
+            assert!(ev(&e).starts_with(nixpkgs), "{e}: {}", ev(&e));
+        }
+    }
+
+    #[test]
+    fn new_builtins() {
+        // From nix-instantiate (Nix 2.8.0).
+        assert_eq!(
+            ev("builtins.unsafeGetAttrPos \"a\" {\n  a = 1; }"),
+            "{ column = 3; file = \"builtins.unsafeGetAttrPos \\\"a\\\" {\\n  a = 1; }\"; line = 2; }"
+        );
+        assert_eq!(ev("let x = 1; in (builtins.unsafeGetAttrPos \"x\" {inherit     x; }).column"), "54");
+        assert_eq!(ev("builtins.unsafeGetAttrPos \"a\" (builtins.mapAttrs (n: v: v) { a = 1; })"), "null");
+        assert_eq!(
+            ev("builtins.toXML [ { a = x: x; } 1.5 ]"),
+            "\"<?xml version='1.0' encoding='utf-8'?>\\n<expr>\\n  <list>\\n    <attrs>\\n      <attr name=\\\"a\\\">\\n        <function>\\n          <varpat name=\\\"x\\\" />\\n        </function>\\n      </attr>\\n    </attrs>\\n    <float value=\\\"1.5\\\" />\\n  </list>\\n</expr>\\n\""
+        );
+        assert_eq!(
+            ev("builtins.fromTOML \"a.b = 1\\n[t]\\nc = [ 'x' ]\""),
+            "{ a = { b = 1; }; t = { c = [ \"x\" ]; }; }"
+        );
+        assert!(ev("builtins.fromTOML \"a = 1979-05-27\"").contains("Dates and times are not supported"));
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub struct Lowerer<'a> {
     /// The directory relative paths are resolved against.
     pub dir: &'a str,
     scopes: Vec<Scope>,
+    /// Offsets where lines start, made on first use (positions of many lambdas would otherwise
+    /// rescan the text from its start each time).
+    line_starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 /// `canonPath`: removes `.`, `..` and repeated slashes of an absolute path.
@@ -51,7 +54,8 @@ struct RawAttrs {
 enum RawVal {
     Expr(rn::Expr),
     Attrs(RawAttrs),
-    Inherit(Option<rn::Expr>, Name, Span),
+    /// The expression inherited from, the name, its span and where Nix places it.
+    Inherit(Option<rn::Expr>, Name, Span, Span),
 }
 
 impl RawAttrs {
@@ -305,7 +309,30 @@ fn indented_parts<T>(chunks: Vec<Chunk<T>>) -> Vec<IndPart<T>> {
 
 impl<'a> Lowerer<'a> {
     pub fn new(file: u32, text: &'a str, pos_name: &'a str, dir: &'a str, globals: HashMap<Name, usize>) -> Self {
-        Lowerer { file, text, pos_name, dir, scopes: vec![Scope::Vars(globals)] }
+        Lowerer {
+            file,
+            text,
+            pos_name,
+            dir,
+            scopes: vec![Scope::Vars(globals)],
+            line_starts: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// A scope of names above the globals (`scopedImport`'s set: name → slot).
+    pub fn push_scope(&mut self, names: HashMap<Name, usize>) {
+        self.scopes.push(Scope::Vars(names));
+    }
+
+    /// 1-based line and byte column of an offset (as [`crate::error::line_col`]).
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let starts = self.line_starts.get_or_init(|| {
+            let newlines = self.text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1);
+            std::iter::once(0).chain(newlines).collect()
+        });
+        let offset = offset.min(self.text.len());
+        let line = starts.partition_point(|&s| s <= offset);
+        (line, offset - starts[line - 1] + 1)
     }
 
     fn span_of(&self, n: &rnix::SyntaxNode) -> Span {
@@ -319,7 +346,7 @@ impl<'a> Lowerer<'a> {
 
     /// `file:line:col` as Nix prints a position inside a message.
     fn pos(&self, span: Span) -> String {
-        let (l, c) = crate::error::line_col(self.text, span.start as usize);
+        let (l, c) = self.line_col(span.start as usize);
         format!("{}:{l}:{c}", self.pos_name)
     }
 
@@ -429,7 +456,7 @@ impl<'a> Lowerer<'a> {
             rn::Expr::Assert(a) => {
                 let c = a.condition().ok_or_else(|| self.missing(a.syntax()))?;
                 let cond = Box::new(self.expr(c)?);
-                let text = show(&cond);
+                let text = with_symbol_order(self.text, || show(&cond));
                 let body = Box::new(self.expr(a.body().ok_or_else(|| self.missing(a.syntax()))?)?);
                 ExprKind::Assert { cond, body, text }
             }
@@ -471,7 +498,7 @@ impl<'a> Lowerer<'a> {
                 ExprKind::Bin { op, lhs, rhs }
             }
             rn::Expr::CurPos(_) => {
-                let (line, column) = crate::error::line_col(self.text, span.start as usize);
+                let (line, column) = self.line_col(span.start as usize);
                 // For an expression given as text, Nix names the "file" by the text itself.
                 let file = if self.pos_name == "(string)" { self.text.to_string() } else { self.pos_name.to_string() };
                 ExprKind::CurPos { file, line, column }
@@ -634,29 +661,45 @@ impl<'a> Lowerer<'a> {
                         Some(f) => Some(f.expr().ok_or_else(|| self.missing(f.syntax()))?),
                         None => None,
                     };
+                    // Nix places every inherited attribute just after `inherit` (or its `(from)`).
+                    let pos_at = match inh.from() {
+                        Some(f) => u32::from(f.syntax().text_range().end()),
+                        None => inh
+                            .syntax()
+                            .children_with_tokens()
+                            .find(|t| t.kind() == rnix::SyntaxKind::TOKEN_INHERIT)
+                            .map_or(u32::from(inh.syntax().text_range().start()), |t| u32::from(t.text_range().end())),
+                    };
                     for a in inh.attrs() {
                         let span = self.span_of(a.syntax());
+                        let pos = Span { file: self.file, start: pos_at, end: pos_at };
                         let name: Name = match a {
                             rn::Attr::Ident(i) => ident_text(&i).into(),
                             rn::Attr::Str(s) => match literal_string(&rn::Expr::Str(s)) {
                                 Some(t) => t.into(),
                                 None => {
                                     return Err(self.err(
-                                        ErrorKind::Syntax("dynamic attributes not allowed in inherit".into()),
+                                        ErrorKind::Other("dynamic attributes not allowed in inherit".into()),
                                         span,
                                     ))
                                 }
                             },
-                            rn::Attr::Dynamic(_) => {
-                                return Err(self
-                                    .err(ErrorKind::Syntax("dynamic attributes not allowed in inherit".into()), span))
-                            }
+                            // `inherit ${"a"};` is `inherit a;` (a literal name); anything else is refused.
+                            d @ rn::Attr::Dynamic(_) => match self.static_name(&d) {
+                                Some(t) => t.into(),
+                                None => {
+                                    return Err(self.err(
+                                        ErrorKind::Other("dynamic attributes not allowed in inherit".into()),
+                                        span,
+                                    ))
+                                }
+                            },
                         };
                         if let Some(j) = raw.find(&name) {
                             let at = self.pos(raw.attrs[j].2);
                             return Err(self.err(ErrorKind::DuplicateAttr { name: name.to_string(), at }, span));
                         }
-                        raw.attrs.push((name.clone(), RawVal::Inherit(from.clone(), name, span), span));
+                        raw.attrs.push((name.clone(), RawVal::Inherit(from.clone(), name, span, pos), span));
                     }
                 }
                 rn::Entry::AttrpathValue(av) => {
@@ -776,7 +819,7 @@ impl<'a> Lowerer<'a> {
                 let lit = self.attrs(a)?;
                 Ok((Rc::new(Expr::new(ExprKind::Attrs(lit), span)), false))
             }
-            RawVal::Inherit(from, n, span) => match from {
+            RawVal::Inherit(from, n, span, _) => match from {
                 Some(f) => {
                     let set = Box::new(self.expr(f)?);
                     Ok((
@@ -818,8 +861,12 @@ impl<'a> Lowerer<'a> {
     fn attrs_in_scope(&mut self, raw: RawAttrs, rec: bool) -> Result<AttrsLit> {
         let mut attrs = Vec::new();
         for (name, v, span) in raw.attrs {
+            let pos = match &v {
+                RawVal::Inherit(_, _, _, p) => p.start,
+                _ => span.start,
+            };
             let (value, inherited) = self.lower_val(Some(&name), v, rec)?;
-            attrs.push(Binding { name, value, inherited, span });
+            attrs.push(Binding { name, value, inherited, span, pos });
         }
         let mut dynamic = Vec::new();
         for (e, v, span) in raw.dynamic {
@@ -853,7 +900,7 @@ impl<'a> Lowerer<'a> {
         let pos = match &name {
             Some(n) => format!("function '{n}'"),
             None => {
-                let (line, col) = crate::error::line_col(self.text, span.start as usize);
+                let (line, col) = self.line_col(span.start as usize);
                 let file = if self.pos_name == "«string»" { "(string)" } else { self.pos_name };
                 format!("anonymous function at {file}:{line}:{col}")
             }
@@ -942,13 +989,90 @@ fn show_string(s: &str) -> String {
     out
 }
 
+/// The symbols Nix 2.8's `EvalState` makes before it reads any code (`sOutPath`, …, then the
+/// built-ins), in the order it makes them.
+const PREINTERNED: &[&str] = &[
+    "<with>",
+    "outPath",
+    "drvPath",
+    "type",
+    "meta",
+    "name",
+    "value",
+    "system",
+    "overrides",
+    "outputs",
+    "outputName",
+    "ignoreNulls",
+    "file",
+    "line",
+    "column",
+    "__functor",
+    "__toString",
+    "right",
+    "wrong",
+    "__structuredAttrs",
+    "builder",
+    "args",
+    "__contentAddressed",
+    "__impure",
+    "outputHash",
+    "outputHashAlgo",
+    "outputHashMode",
+    "recurseForDerivations",
+    "description",
+    "self",
+    "",
+    "startSet",
+    "operator",
+    "key",
+    "path",
+    "prefix",
+    "outputSpecified",
+];
+
+thread_local! {
+    /// Where each name first appears in the source being lowered (see [`symbol_rank`]).
+    static FIRST_SEEN: std::cell::RefCell<HashMap<String, usize>> = std::cell::RefCell::new(HashMap::new());
+}
+
+/// Runs `f` with names ranked by where they first appear in `text`.
+fn with_symbol_order<T>(text: &str, f: impl FnOnce() -> T) -> T {
+    let mut seen = HashMap::new();
+    let mut offset = 0;
+    for (kind, t) in rnix::tokenize(text) {
+        if matches!(kind, rnix::SyntaxKind::TOKEN_IDENT | rnix::SyntaxKind::TOKEN_STRING_CONTENT) {
+            seen.entry(t.to_string()).or_insert(offset);
+        }
+        offset += t.len();
+    }
+    FIRST_SEEN.with(|s| *s.borrow_mut() = seen);
+    let r = f();
+    FIRST_SEEN.with(|s| s.borrow_mut().clear());
+    r
+}
+
+/// `ExprLet::show` lists the bindings in the order of their symbols, which (symbols being
+/// compared by address) is nearly the order they were made: Nix's own first, then as the lexer
+/// met them.
+fn symbol_rank(name: &str) -> (usize, String) {
+    if let Some(i) = PREINTERNED.iter().position(|p| *p == name) {
+        return (i, String::new());
+    }
+    let first = FIRST_SEEN.with(|s| s.borrow().get(name).copied());
+    match first {
+        Some(o) => (PREINTERNED.len() + o, String::new()),
+        None => (usize::MAX, name.to_string()),
+    }
+}
+
 fn show_attrs(a: &AttrsLit) -> String {
     let mut s = String::new();
     if a.rec {
         s.push_str("rec ");
     }
     s.push_str("{ ");
-    // Nix orders them by symbol; by name is the nearest stable order.
+    // `ExprAttrs::show` sorts by name (`ExprLet::show` does not: see `symbol_rank`).
     let mut attrs: Vec<&Binding> = a.attrs.iter().collect();
     attrs.sort_by(|x, y| x.name.cmp(&y.name));
     for b in attrs {
@@ -975,10 +1099,16 @@ pub fn show(e: &Expr) -> String {
         ExprKind::Path(p) => p.to_string(),
         ExprKind::SearchPath(p) => format!("(__findFile __nixPath {})", show_string(p)),
         ExprKind::Var(n, _) => n.to_string(),
-        ExprKind::Interpolate { parts, .. } => {
+        ExprKind::Interpolate { parts, path } => {
             let ps: Vec<String> = parts
                 .iter()
-                .map(|p| match p {
+                .enumerate()
+                .map(|(i, p)| match p {
+                    // A path's first part is an `ExprPath`: canonical, its trailing `/` put back.
+                    Part::Lit(s) if *path && i == 0 => {
+                        let slash = if s.len() > 1 && s.ends_with('/') { "/" } else { "" };
+                        format!("{}{slash}", canon_path(s))
+                    }
                     Part::Lit(s) => show_string(s),
                     Part::Expr(e) => show(e),
                 })
@@ -998,7 +1128,7 @@ pub fn show(e: &Expr) -> String {
         ExprKind::Let { attrs, body } => {
             let mut s = String::from("(let ");
             let mut binds: Vec<&Binding> = attrs.attrs.iter().collect();
-            binds.sort_by(|x, y| x.name.cmp(&y.name));
+            binds.sort_by_key(|b| symbol_rank(&b.name));
             for b in binds {
                 if b.inherited {
                     s.push_str(&format!("inherit {}; ", b.name));

@@ -261,7 +261,7 @@ fn call_package(ev: &mut Evaluator, v: Value) -> Result<(Value, Vec<String>), Ev
     for f in &formals.entries {
         match p.get(&*f.name) {
             Some(t) => {
-                args.insert(f.name.clone(), t.clone());
+                args.insert(crate::eval::value::Key::at(f.name.clone(), crate::eval::value::AttrPos::NONE), t.clone());
                 given.push(f.name.to_string());
             }
             None if f.default.is_some() => {}

@@ -43,9 +43,19 @@ pub fn prim_bit_xor(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Va
 /// `prim_ceil`, `prim_floor`.
 pub fn prim_ceil(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
     let v = ev.force(&args[0], span)?;
-    Ok(Value::Int(float(&v, span)?.ceil() as i64))
+    Ok(Value::Int(to_int(float(&v, span)?.ceil())))
 }
 pub fn prim_floor(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
     let v = ev.force(&args[0], span)?;
-    Ok(Value::Int(float(&v, span)?.floor() as i64))
+    Ok(Value::Int(to_int(float(&v, span)?.floor())))
+}
+
+/// C++'s `(NixInt) f` on x86-64 (`cvttsd2si`): out of range or NaN gives the "integer
+/// indefinite" value, `i64::MIN` (Rust's `as` would saturate instead).
+fn to_int(f: f64) -> i64 {
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) {
+        i64::MIN
+    } else {
+        f as i64
+    }
 }

@@ -1,14 +1,14 @@
 //! Sets (`primops.cc`: `prim_attrNames`, `prim_listToAttrs`, `prim_mapAttrs`, …).
 
 use crate::error::{fail, ErrorKind, Result, Span};
-use crate::eval::value::{Attrs, Thunk, Value};
+use crate::eval::value::{Attrs, Key, Thunk, Value};
 use crate::eval::Evaluator;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 pub fn prim_attr_names(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
     let a = ev.force_attrs(&args[0], span)?;
-    Ok(Value::list_of(a.keys().map(|k| Value::string(k.clone())).collect()))
+    Ok(Value::list_of(a.keys().map(|k| Value::string(k.name.clone())).collect()))
 }
 
 pub fn prim_attr_values(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
@@ -52,8 +52,9 @@ pub fn prim_list_to_attrs(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Res
         let e = ev.force_attrs(x, span)?;
         let Some(n) = e.get("name").cloned() else { return fail(ErrorKind::MissingAttr("name".into()), span) };
         let name = ev.force_string_no_ctx(&n, span)?;
-        let Some(v) = e.get("value").cloned() else { return fail(ErrorKind::MissingAttr("value".into()), span) };
-        out.entry(name).or_insert(v);
+        // The attribute is placed where its `value` was defined (Nix 2.8 takes `value`'s pos).
+        let Some((vk, v)) = e.get_key_value("value") else { return fail(ErrorKind::MissingAttr("value".into()), span) };
+        out.entry(Key::at(name, vk.pos)).or_insert(v.clone());
     }
     ev.alloc(out.len() as u64, span)?;
     Ok(Value::attrs(out))
@@ -74,8 +75,9 @@ pub fn prim_map_attrs(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<
     Ok(Value::attrs(
         a.iter()
             .map(|(k, v)| {
-                let partial = Thunk::apply(f.clone(), Thunk::value(Value::string(k.clone())));
-                (k.clone(), Thunk::apply(partial, v.clone()))
+                let partial = Thunk::apply(f.clone(), Thunk::value(Value::string(k.name.clone())));
+                // Nix 2.8's `mapAttrs` keeps no positions.
+                (Key::from(k.name.clone()), Thunk::apply(partial, v.clone()))
             })
             .collect(),
     ))
@@ -102,7 +104,7 @@ pub fn prim_zip_attrs_with(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Re
     for x in l.iter() {
         let a = ev.force_attrs(x, span)?;
         for (k, v) in a.iter() {
-            by.entry(k.clone()).or_default().push(v.clone());
+            by.entry(k.name.clone()).or_default().push(v.clone());
         }
     }
     let f = args[0].clone();
@@ -110,7 +112,7 @@ pub fn prim_zip_attrs_with(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Re
         by.into_iter()
             .map(|(k, vs)| {
                 let partial = Thunk::apply(f.clone(), Thunk::value(Value::string(k.clone())));
-                (k, Thunk::apply(partial, Thunk::value(Value::list(vs))))
+                (Key::from(k), Thunk::apply(partial, Thunk::value(Value::list(vs))))
             })
             .collect(),
     ))
@@ -154,4 +156,13 @@ pub fn prim_generic_closure(ev: &mut Evaluator, args: &[Thunk], span: Span) -> R
         }
     }
     Ok(Value::list(out))
+}
+
+/// `prim_unsafeGetAttrPos`: `{ file; line; column; }` of where the attribute was defined, or
+/// `null` where no position is known (attributes made by most built-ins).
+pub fn prim_unsafe_get_attr_pos(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
+    let name = ev.force_string_no_ctx(&args[0], span)?;
+    let a = ev.force_attrs(&args[1], span)?;
+    let Some((k, _)) = a.get_key_value(&*name) else { return Ok(Value::Null) };
+    Ok(ev.pos_value(k.pos))
 }

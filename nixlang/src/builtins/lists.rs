@@ -1,7 +1,7 @@
 //! Lists (`primops.cc`: `prim_map`, `prim_filter`, `prim_foldlStrict`, `prim_genList`, …).
 
 use crate::error::{fail, ErrorKind, Result, Span};
-use crate::eval::value::{Attrs, Thunk, Value};
+use crate::eval::value::{Attrs, Key, Thunk, Value};
 use crate::eval::Evaluator;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -231,5 +231,5 @@ pub fn prim_group_by(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<V
         let k = ev.force_string_no_ctx(&Thunk::value(k), span)?;
         groups.entry(k).or_default().push(x.clone());
     }
-    Ok(Value::attrs(groups.into_iter().map(|(k, v)| (k, Thunk::value(Value::list(v)))).collect()))
+    Ok(Value::attrs(groups.into_iter().map(|(k, v)| (Key::from(k), Thunk::value(Value::list(v)))).collect()))
 }

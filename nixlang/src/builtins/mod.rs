@@ -6,7 +6,9 @@ pub mod attrs;
 pub mod lists;
 pub mod paths;
 pub mod strings;
+pub mod toml;
 pub mod types;
+pub mod xml;
 
 use crate::eval::value::{PrimFn, PrimOp};
 
@@ -36,16 +38,18 @@ pub const PRIMOPS: &[(&str, usize, PrimFn)] = &[
     ("div", 2, arith::prim_div),
     ("elem", 2, lists::prim_elem),
     ("elemAt", 2, lists::prim_elem_at),
-    ("fetchGit", 1, types::prim_fetch),
-    ("fetchMercurial", 1, types::prim_fetch),
-    ("fetchTarball", 1, types::prim_fetch),
-    ("fetchTree", 1, types::prim_fetch),
-    ("fetchurl", 1, types::prim_fetch),
+    ("fetchGit", 1, types::prim_fetch_git),
+    ("fetchMercurial", 1, types::prim_fetch_mercurial),
+    ("fetchTarball", 1, types::prim_fetch_tarball),
+    ("fetchTree", 1, types::prim_fetch_tree),
+    ("fetchurl", 1, types::prim_fetchurl),
     ("filter", 2, lists::prim_filter),
+    ("filterSource", 2, paths::prim_filter_source),
     ("findFile", 2, paths::prim_find_file),
     ("floor", 1, arith::prim_floor),
     ("foldl'", 3, lists::prim_foldl),
     ("fromJSON", 1, strings::prim_from_json),
+    ("fromTOML", 1, types::prim_from_toml),
     ("functionArgs", 1, types::prim_function_args),
     ("genList", 2, lists::prim_gen_list),
     ("genericClosure", 1, attrs::prim_generic_closure),
@@ -85,6 +89,7 @@ pub const PRIMOPS: &[(&str, usize, PrimFn)] = &[
     ("readFile", 1, paths::prim_read_file),
     ("removeAttrs", 2, attrs::prim_remove_attrs),
     ("replaceStrings", 3, strings::prim_replace_strings),
+    ("scopedImport", 2, paths::prim_scoped_import),
     ("seq", 2, types::prim_seq),
     ("sort", 2, lists::prim_sort),
     ("split", 2, strings::prim_split),
@@ -99,9 +104,11 @@ pub const PRIMOPS: &[(&str, usize, PrimFn)] = &[
     ("toJSON", 1, strings::prim_to_json),
     ("toPath", 1, paths::prim_to_path),
     ("toString", 1, strings::prim_to_string),
+    ("toXML", 1, xml::prim_to_xml),
     ("trace", 2, types::prim_trace),
     ("tryEval", 1, types::prim_try_eval),
     ("typeOf", 1, types::prim_type_of),
+    ("unsafeGetAttrPos", 2, attrs::prim_unsafe_get_attr_pos),
     ("unsafeDiscardOutputDependency", 1, strings::prim_unsafe_discard_output_dependency),
     ("unsafeDiscardStringContext", 1, strings::prim_unsafe_discard_string_context),
     ("zipAttrsWith", 2, attrs::prim_zip_attrs_with),
@@ -119,12 +126,15 @@ pub const GLOBAL: &[&str] = &[
     "fetchGit",
     "fetchMercurial",
     "fetchTarball",
+    "fetchTree",
+    "fromTOML",
     "import",
     "isNull",
     "map",
     "null",
     "placeholder",
     "removeAttrs",
+    "scopedImport",
     "throw",
     "toString",
     "true",

@@ -23,12 +23,12 @@ impl Evaluator {
     }
 
     fn add_to_store(&mut self, path: &str, name: &str, span: Span) -> Result<String> {
-        if store_path::check_name(name).is_err() {
+        if store_path::NameRule::AnyLeadingDot.check(name).is_err() {
             return fail(ErrorKind::Other(format!("invalid store path name '{name}'")), span);
         }
-        let Some(nar) = crate::fs::nar(&*self.fs, path) else {
-            return fail(ErrorKind::Other(format!("getting status of '{path}': No such file or directory")), span);
-        };
+        let mut nar = Vec::new();
+        nar_string(&mut nar, b"nix-archive-1");
+        dump(self, path, None, &mut nar, span)?;
         Ok(store_path::source_path(&self.store_dir, name, &nar, &[], &mut Trace::off()))
     }
 
@@ -96,6 +96,28 @@ pub fn prim_import(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Val
     let t = ev.parse_thunk(&path, &text, &dir)?;
     ev.imports.insert(path, t.clone());
     ev.force(&t, span)
+}
+
+/// `scopedImport scope path`: the file evaluated with the attributes of `scope` in scope above
+/// the built-ins (they may shadow `import`, `derivation`, …); not cached, as in Nix.
+pub fn prim_scoped_import(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
+    let v = ev.force(&args[1], span)?;
+    let (mut path, _) = ev.coerce_to_path(v, span)?;
+    if path.starts_with("/__corepkgs__/") {
+        return prim_import(ev, &args[1..], span);
+    }
+    let scope = ev.force_attrs(&args[0], span)?;
+    if ev.fs.kind(&path) == Some(FileKind::Directory) {
+        path = format!("{}/default.nix", path.trim_end_matches('/'));
+    }
+    let text = ev.read_text(&path, span)?;
+    let dir = dir_of(&path).to_string();
+    let expr = ev.parse_scoped(&path, &text, &dir, Some(&scope))?;
+    let env = crate::eval::value::Env::new(Some(ev.base.clone()), scope.len());
+    for t in scope.values() {
+        env.push(t.clone());
+    }
+    ev.eval(&expr, &env)
 }
 
 /// `<nix/fetchurl.nix>` and `derivation.nix`: the files Nix 2.8 embeds as `corepkgs`.
@@ -197,7 +219,7 @@ pub fn prim_to_file(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Va
             }
         }
     }
-    if store_path::check_name(&name).is_err() {
+    if store_path::NameRule::AnyLeadingDot.check(&name).is_err() {
         return fail(ErrorKind::Other(format!("invalid store path name '{name}'")), span);
     }
     let p = store_path::text_path(&ev.store_dir, &name, contents.s.as_bytes(), &refs, &mut Trace::off());
@@ -205,27 +227,187 @@ pub fn prim_to_file(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Va
     Ok(Value::String(NixString::with_ctx(p.as_str(), Context::single(CtxElem::Path(p.as_str().into())))))
 }
 
-/// `prim_path`: `builtins.path { path; name ? baseNameOf path; … }` (filters are not applied;
-/// a `sha256` given is not checked).
+/// `prim_path`: `builtins.path { path; name ? baseNameOf path; filter ? …; recursive ? true;
+/// sha256 ? …; }`, through `addPath`.
 pub fn prim_path(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
     let a = ev.force_attrs(&args[0], span)?;
-    let Some(pt) = a.get("path").cloned() else {
+    let mut path = None;
+    let mut name = String::new();
+    let mut filter = None;
+    let mut recursive = true;
+    let mut expected = None;
+    for (k, t) in a.iter() {
+        match &**k {
+            "path" => {
+                let v = ev.force(t, span)?;
+                path = Some(ev.coerce_to_path(v, span)?.0);
+            }
+            "name" => name = ev.force_string_no_ctx(t, span)?.to_string(),
+            "filter" => filter = Some(ev.force(t, span)?),
+            "recursive" => recursive = ev.force_bool(t, span)?,
+            "sha256" => {
+                let h = ev.force_string_no_ctx(t, span)?;
+                expected = Some(parse_sha256(&h, span)?);
+            }
+            other => return fail(ErrorKind::Other(format!("unsupported argument '{other}' to 'addPath'")), span),
+        }
+    }
+    let Some(path) = path else { return fail(ErrorKind::Other("'path' required".into()), span) };
+    if name.is_empty() {
+        name = base_name_of(&path).to_string();
+    }
+    add_path(ev, &name, &path, filter, recursive, expected, span)
+}
+
+/// `prim_filterSource`: `builtins.path` of the file's own name, filtered.
+pub fn prim_filter_source(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Value> {
+    let v = ev.force(&args[1], span)?;
+    let (path, _) = ev.coerce_to_path(v, span)?;
+    let f = ev.force(&args[0], span)?;
+    if !f.is_function() {
         return fail(
-            ErrorKind::Other("missing required 'path' attribute in the first argument to builtins.path".into()),
+            ErrorKind::Other(format!(
+                "first argument in call to 'filterSource' is not a function but {}",
+                f.show_type()
+            )),
             span,
         );
-    };
-    let pv = ev.force(&pt, span)?;
-    let (p, _) = ev.coerce_to_path(pv, span)?;
-    let name = match a.get("name").cloned() {
-        Some(n) => ev.force_string_no_ctx(&n, span)?.to_string(),
-        None => base_name_of(&p).to_string(),
-    };
-    if a.contains_key("filter") {
-        return fail(ErrorKind::Unsupported("builtins.path: 'filter' is not supported by drvlab yet".into()), span);
     }
-    let sp = ev.add_to_store(&p, &name, span)?;
+    let name = base_name_of(&path).to_string();
+    add_path(ev, &name, &path, Some(f), true, None, span)
+}
+
+/// `newHashAllowEmpty(text, htSHA256)`: base16, nix32, base64 or SRI; empty is the zero hash.
+pub(crate) fn parse_sha256(text: &str, span: Span) -> Result<drvlab_engine::Hash> {
+    let algo = drvlab_engine::HashAlgo::Sha256;
+    if text.is_empty() {
+        return Ok(drvlab_engine::Hash::new(algo, vec![0; algo.size()]));
+    }
+    match drvlab_engine::Hash::parse(text, Some(algo)) {
+        Ok(h) => Ok(h),
+        Err(_) if !text.contains(['-', ':']) && ![64, 52, 44].contains(&text.len()) => {
+            fail(ErrorKind::Other(format!("hash '{text}' has wrong length for hash type 'sha256'")), span)
+        }
+        Err(e) => fail(ErrorKind::Other(format!("invalid hash '{text}': {e}")), span),
+    }
+}
+
+/// `addPath`: the tree at `path` (filtered: the filter is called with each entry's full path
+/// and type, and an excluded directory drops its whole subtree), hashed as a NAR (`recursive`)
+/// or as the file's bytes, named `name`, and checked against `sha256` when given.
+fn add_path(
+    ev: &mut Evaluator,
+    name: &str,
+    path: &str,
+    filter: Option<Value>,
+    recursive: bool,
+    expected: Option<drvlab_engine::Hash>,
+    span: Span,
+) -> Result<Value> {
+    let path = crate::lower::canon_path(path);
+    if store_path::NameRule::AnyLeadingDot.check(name).is_err() {
+        return fail(ErrorKind::Other(format!("invalid store path name '{name}'")), span);
+    }
+    let (mode, hash) = if recursive {
+        let mut nar = Vec::new();
+        nar_string(&mut nar, b"nix-archive-1");
+        dump(ev, &path, filter.as_ref(), &mut nar, span)?;
+        (store_path::FixedMode::Recursive, drvlab_engine::Hash::sha256(&nar))
+    } else {
+        let bytes = match ev.fs.kind(&path) {
+            Some(FileKind::Regular { .. }) => ev.fs.read(&path),
+            Some(FileKind::Directory) => {
+                return fail(ErrorKind::Other(format!("reading file '{path}': Is a directory")), span)
+            }
+            _ => None,
+        };
+        let Some(bytes) = bytes else {
+            return fail(ErrorKind::Other(format!("getting status of '{path}': No such file or directory")), span);
+        };
+        (store_path::FixedMode::Flat, drvlab_engine::Hash::sha256(&bytes))
+    };
+    let sp = store_path::fixed_output_path(&ev.store_dir, name, mode, &hash, &mut Trace::off());
+    if let Some(h) = expected {
+        let want = store_path::fixed_output_path(&ev.store_dir, name, mode, &h, &mut Trace::off());
+        if want != sp {
+            return fail(
+                ErrorKind::Other(format!("store path mismatch in (possibly filtered) path added from '{path}'")),
+                span,
+            );
+        }
+    }
     Ok(Value::String(NixString::with_ctx(sp.as_str(), Context::single(CtxElem::Path(sp.as_str().into())))))
+}
+
+fn nar_string(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+    out.extend_from_slice(b);
+    out.extend(std::iter::repeat_n(0u8, (8 - b.len() % 8) % 8));
+}
+
+/// `dumpPath` (`libutil/archive.cc`): the NAR serialisation of a file tree over raw bytes (the
+/// engine's `FileTree` holds text; files read from disk may not be UTF-8), entries in name
+/// order, with a `PathFilter` that calls the Nix function when given.
+fn dump(ev: &mut Evaluator, path: &str, filter: Option<&Value>, out: &mut Vec<u8>, span: Span) -> Result<()> {
+    let Some(kind) = ev.fs.kind(path) else {
+        return fail(ErrorKind::Other(format!("getting status of '{path}': No such file or directory")), span);
+    };
+    ev.step(span)?;
+    nar_string(out, b"(");
+    nar_string(out, b"type");
+    match kind {
+        FileKind::Regular { executable } => {
+            nar_string(out, b"regular");
+            if executable {
+                nar_string(out, b"executable");
+                nar_string(out, b"");
+            }
+            nar_string(out, b"contents");
+            let bytes = ev.fs.read(path).unwrap_or_default();
+            ev.alloc(bytes.len() as u64 / 16, span)?;
+            nar_string(out, &bytes);
+        }
+        FileKind::Symlink => {
+            nar_string(out, b"symlink");
+            nar_string(out, b"target");
+            nar_string(out, ev.fs.read_link(path).unwrap_or_default().as_bytes());
+        }
+        FileKind::Directory => {
+            nar_string(out, b"directory");
+            let mut names = ev.fs.read_dir(path).unwrap_or_default();
+            names.sort();
+            for n in names {
+                let child = format!("{}/{n}", path.trim_end_matches('/'));
+                if let Some(f) = filter {
+                    let kind = match ev.fs.kind(&child) {
+                        Some(FileKind::Regular { .. }) => "regular",
+                        Some(FileKind::Directory) => "directory",
+                        Some(FileKind::Symlink) => "symlink",
+                        None => "unknown",
+                    };
+                    let args = vec![Thunk::value(Value::string(child.as_str())), Thunk::value(Value::string(kind))];
+                    let keep = ev.call_values(f, args, span)?;
+                    match keep {
+                        Value::Bool(true) => {}
+                        Value::Bool(false) => continue,
+                        v => return crate::eval::type_err(&v, "a Boolean", span),
+                    }
+                }
+                nar_string(out, b"entry");
+                nar_string(out, b"(");
+                nar_string(out, b"name");
+                nar_string(out, n.as_bytes());
+                nar_string(out, b"node");
+                ev.enter(span)?;
+                let r = dump(ev, &child, filter, out, span);
+                ev.leave();
+                r?;
+                nar_string(out, b")");
+            }
+        }
+    }
+    nar_string(out, b")");
+    Ok(())
 }
 
 /// `prim_hashFile`: the file's bytes hashed, in base16.

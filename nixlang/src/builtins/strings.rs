@@ -4,7 +4,7 @@
 
 use crate::context::{Context, CtxElem};
 use crate::error::{fail, ErrorKind, Result, Span};
-use crate::eval::value::{Attrs, NixString, Thunk, Value};
+use crate::eval::value::{Attrs, Key, NixString, Thunk, Value};
 use crate::eval::Evaluator;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -228,7 +228,7 @@ pub fn prim_get_context(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Resul
                 Thunk::value(Value::list_of(i.outputs.into_iter().map(Value::string).collect())),
             );
         }
-        out.insert(k, Thunk::value(Value::attrs(a)));
+        out.insert(Key::from(k), Thunk::value(Value::attrs(a)));
     }
     Ok(Value::attrs(out))
 }
@@ -242,19 +242,19 @@ pub fn prim_append_context(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Re
         let info = ev.force_attrs(t, span)?;
         if let Some(p) = info.get("path").cloned() {
             if ev.force_bool(&p, span)? {
-                ctx.insert(CtxElem::Path(k.clone()));
+                ctx.insert(CtxElem::Path(k.name.clone()));
             }
         }
         if let Some(p) = info.get("allOutputs").cloned() {
             if ev.force_bool(&p, span)? {
-                ctx.insert(CtxElem::AllOutputs(k.clone()));
+                ctx.insert(CtxElem::AllOutputs(k.name.clone()));
             }
         }
         if let Some(o) = info.get("outputs").cloned() {
             let l = ev.force_list(&o, span)?;
             for x in l.iter() {
                 let name = ev.force_string_no_ctx(x, span)?;
-                ctx.insert(CtxElem::Output { drv: k.clone(), output: name });
+                ctx.insert(CtxElem::Output { drv: k.name.clone(), output: name });
             }
         }
     }
@@ -380,7 +380,7 @@ pub fn prim_from_json(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<
             serde_json::Value::String(s) => Value::string(s),
             serde_json::Value::Array(a) => Value::list_of(a.into_iter().map(conv).collect()),
             serde_json::Value::Object(o) => {
-                Value::attrs(o.into_iter().map(|(k, v)| (Rc::from(k.as_str()), Thunk::value(conv(v)))).collect())
+                Value::attrs(o.into_iter().map(|(k, v)| (Key::from(k.as_str()), Thunk::value(conv(v)))).collect())
             }
         }
     }

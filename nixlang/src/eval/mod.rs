@@ -326,13 +326,13 @@ impl Evaluator {
             for b in &lit.attrs {
                 let t = if b.inherited { self.thunk(&b.value, env) } else { self.thunk(&b.value, &e) };
                 e.push(t.clone());
-                attrs.insert(b.name.clone(), t);
+                attrs.insert(Key::at(b.name.clone(), AttrPos { file: span.file, offset: b.pos }), t);
             }
             e
         } else {
             for b in &lit.attrs {
                 let t = self.thunk(&b.value, env);
-                attrs.insert(b.name.clone(), t);
+                attrs.insert(Key::at(b.name.clone(), AttrPos { file: span.file, offset: b.pos }), t);
             }
             env.clone()
         };
@@ -352,7 +352,7 @@ impl Evaluator {
             }
             dyn_spans.insert(name.clone(), *dspan);
             let t = self.thunk(value, &inner);
-            attrs.insert(name, t);
+            attrs.insert(Key::at(name, AttrPos { file: dspan.file, offset: dspan.start }), t);
         }
         Ok(Value::attrs(attrs))
     }
@@ -628,7 +628,7 @@ impl Evaluator {
             }
             if !formals.ellipsis && used != attrs.len() {
                 for k in attrs.keys() {
-                    if !formals.entries.iter().any(|f| f.name == *k) {
+                    if !formals.entries.iter().any(|f| *k == f.name) {
                         return fail(ErrorKind::UnexpectedArgument { what: l.pos.clone(), name: k.to_string() }, span);
                     }
                 }
@@ -929,6 +929,21 @@ impl Evaluator {
             }
             None => String::new(),
         }
+    }
+
+    /// `EvalState::mkPos`: `{ column; file; line; }`, or `null` for no position. For an
+    /// expression given as text Nix 2.8 names the "file" by the text itself.
+    pub fn pos_value(&self, pos: AttrPos) -> Value {
+        let Some(src) = (!pos.is_none()).then(|| self.sources.files.get(pos.file as usize)).flatten() else {
+            return Value::Null;
+        };
+        let (line, column) = crate::error::line_col(&src.text, pos.offset as usize);
+        let file: Rc<str> = if src.name == "«string»" { src.text.clone() } else { src.name.as_str().into() };
+        let mut a = Attrs::new();
+        a.insert("file".into(), Thunk::value(Value::string(file)));
+        a.insert("line".into(), Thunk::value(Value::Int(line as i64)));
+        a.insert("column".into(), Thunk::value(Value::Int(column as i64)));
+        Value::attrs(a)
     }
 
     pub(crate) fn err(&self, kind: ErrorKind, span: Span) -> EvalError {

@@ -27,9 +27,20 @@ impl Evaluator {
         if let Some(rest) = p.strip_prefix("nix/") {
             return Ok(format!("/__corepkgs__/{rest}"));
         }
+        if p == "nixpkgs" || p.starts_with("nixpkgs/") {
+            return fail(ErrorKind::Unsupported(NO_NIXPKGS.replace("{p}", p)), span);
+        }
         fail(
             ErrorKind::Other(format!("file '{p}' was not found in the Nix search path (add it using $NIX_PATH or -I)")),
             span,
         )
     }
 }
+
+/// What `<nixpkgs>` (`import <nixpkgs> {}`, `with import <nixpkgs> {};`, `pkgs ? import <nixpkgs> {}`)
+/// says when no search path entry provides it: what is missing, and what to write instead.
+pub const NO_NIXPKGS: &str = "<{p}> is not available here: drvlab has no nixpkgs, so `pkgs`, \
+`stdenv.mkDerivation`, `fetchurl`, `lib` and the packages do not exist. Write the derivation with \
+the built-in `derivation { name = …; builder = …; system = …; }` (what `mkDerivation` calls in \
+the end), fetch with `import <nix/fetchurl.nix> { url = …; sha256 = …; }`, or, in the CLI, point \
+`-I nixpkgs=…` or NIX_PATH at a nixpkgs checkout (real nixpkgs gives other paths than a stand-in)";

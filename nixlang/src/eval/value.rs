@@ -27,7 +27,104 @@ impl NixString {
 }
 
 /// The attributes of a set, sorted by name (`Bindings`; Nix sorts them for lookup too).
-pub type Attrs = BTreeMap<Rc<str>, Thunk>;
+pub type Attrs = BTreeMap<Key, Thunk>;
+
+/// Where an attribute was defined (`Attr::pos`): a byte offset in one source, or nowhere
+/// (attributes made by most built-ins). `builtins.unsafeGetAttrPos` reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttrPos {
+    pub file: u32,
+    pub offset: u32,
+}
+
+impl AttrPos {
+    pub const NONE: AttrPos = AttrPos { file: u32::MAX, offset: 0 };
+    pub fn is_none(self) -> bool {
+        self.file == u32::MAX
+    }
+}
+
+/// An attribute's name and where it was defined. Compared, ordered and looked up by the name
+/// alone (`Borrow<str>`), so `get("a")` works and `//` carries positions along.
+#[derive(Clone, Debug)]
+pub struct Key {
+    pub name: Rc<str>,
+    pub pos: AttrPos,
+}
+
+impl Key {
+    pub fn at(name: impl Into<Rc<str>>, pos: AttrPos) -> Key {
+        Key { name: name.into(), pos }
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, o: &Key) -> bool {
+        self.name == o.name
+    }
+}
+impl Eq for Key {}
+impl PartialOrd for Key {
+    fn partial_cmp(&self, o: &Key) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Key {
+    fn cmp(&self, o: &Key) -> std::cmp::Ordering {
+        self.name.cmp(&o.name)
+    }
+}
+impl std::borrow::Borrow<str> for Key {
+    fn borrow(&self) -> &str {
+        &self.name
+    }
+}
+impl std::borrow::Borrow<Rc<str>> for Key {
+    fn borrow(&self) -> &Rc<str> {
+        &self.name
+    }
+}
+impl std::ops::Deref for Key {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.name
+    }
+}
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+impl PartialEq<str> for Key {
+    fn eq(&self, o: &str) -> bool {
+        &*self.name == o
+    }
+}
+impl PartialEq<Rc<str>> for Key {
+    fn eq(&self, o: &Rc<str>) -> bool {
+        self.name == *o
+    }
+}
+impl From<&str> for Key {
+    fn from(s: &str) -> Key {
+        Key { name: s.into(), pos: AttrPos::NONE }
+    }
+}
+impl From<String> for Key {
+    fn from(s: String) -> Key {
+        Key { name: s.into(), pos: AttrPos::NONE }
+    }
+}
+impl From<Rc<str>> for Key {
+    fn from(s: Rc<str>) -> Key {
+        Key { name: s, pos: AttrPos::NONE }
+    }
+}
+impl From<&Rc<str>> for Key {
+    fn from(s: &Rc<str>) -> Key {
+        Key { name: s.clone(), pos: AttrPos::NONE }
+    }
+}
 
 /// A value in weak head normal form.
 #[derive(Clone)]
@@ -157,8 +254,8 @@ impl Value {
             Value::Attrs(_) => "a set",
             Value::List(_) => "a list",
             Value::Lambda(_) => "a function",
-            Value::PrimOp(_) => "a built-in function",
-            Value::PrimOpApp(..) => "a partially applied built-in function",
+            Value::PrimOp(p) => primop_type_name(p.name, false),
+            Value::PrimOpApp(p, _) => primop_type_name(p.name, true),
         }
     }
 
@@ -180,6 +277,25 @@ impl Value {
     pub fn is_function(&self) -> bool {
         matches!(self, Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(..))
     }
+}
+
+/// `showType` of a built-in: `the built-in function 'map'`, `the partially applied built-in
+/// function 'map'` (made once per name and kept: there are about a hundred).
+fn primop_type_name(name: &'static str, partial: bool) -> &'static str {
+    thread_local! {
+        static NAMES: RefCell<std::collections::HashMap<(&'static str, bool), &'static str>> =
+            RefCell::new(std::collections::HashMap::new());
+    }
+    NAMES.with(|m| {
+        *m.borrow_mut().entry((name, partial)).or_insert_with(|| {
+            let s = if partial {
+                format!("the partially applied built-in function '{name}'")
+            } else {
+                format!("the built-in function '{name}'")
+            };
+            Box::leak(s.into_boxed_str())
+        })
+    })
 }
 
 thread_local! {

@@ -1,6 +1,25 @@
 //! A seeded generator of random Nix programs over the whole language: typed, so most programs
 //! evaluate, with a share of failing ones (each kind of error Nix reports).
 
+/// A directory both Nix and drvlab read (`builtins.path`, `filterSource`, `scopedImport`):
+/// made by [`make_tree`] before the programs run.
+pub const TREE: &str = "/tmp/drvlab-diff-tree";
+
+/// The files under [`TREE`]: text, an executable, a symlink, a subdirectory, Nix files.
+pub fn make_tree() {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::remove_dir_all(TREE);
+    std::fs::create_dir_all(format!("{TREE}/sub/deeper")).expect("tree");
+    let w = |p: &str, c: &str| std::fs::write(format!("{TREE}/{p}"), c).expect("write");
+    w("a.txt", "hello\n");
+    w("sub/b.nix", "{ x = 1; }\n");
+    w("sub/deeper/c.txt", "deep\n");
+    w("exec.sh", "#!/bin/sh\necho hi\n");
+    w("scoped.nix", "[ (x + y) (if builtins ? map then 1 else 0) ]\n");
+    std::fs::set_permissions(format!("{TREE}/exec.sh"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::os::unix::fs::symlink("a.txt", format!("{TREE}/link")).expect("symlink");
+}
+
 pub struct Rng(u64);
 
 impl Rng {
@@ -164,9 +183,28 @@ impl Gen {
                     n.to_string()
                 }
             }
-            Ty::Float => {
-                self.rng.pick(&["1.5", "0.25", "3.0", "2.75", "100000.0", "1.0e-5", "123456789.0", ".5"]).to_string()
-            }
+            Ty::Float => self
+                .rng
+                .pick(&[
+                    "1.5",
+                    "0.25",
+                    "3.0",
+                    "2.75",
+                    "100000.0",
+                    "1.0e-5",
+                    "123456789.0",
+                    ".5",
+                    "1.0e21",
+                    "0.1",
+                    "1234567.0",
+                    "123456.7",
+                    "2.5e+3",
+                    "1.0e-7",
+                    "0.000123",
+                    "999999.5",
+                    "1.0E6",
+                ])
+                .to_string(),
             Ty::Bool => self.rng.pick(&["true", "false"]).to_string(),
             Ty::Str => self.str_lit(),
             Ty::IntList => {
@@ -181,7 +219,19 @@ impl Gen {
     }
 
     fn str_lit(&mut self) -> String {
-        match self.rng.below(8) {
+        match self.rng.below(24) {
+            8 => "\"a$${b} $$x \\$ \\q \\r \"".into(),
+            9 => "''\n\tx\n  y\n''".into(),
+            10 => "''\n  ${\"i\"}\n    j\n  ''".into(),
+            11 => "''   \n    a\n   b\n  ''".into(),
+            12 => "''a\n  b\n   c''".into(),
+            13 => "''''".into(),
+            14 => "''\n\n  \n    p\n\n   q\n''".into(),
+            15 => "''\n  ''\\n x ''\\t y ''\\$ z\n''".into(),
+            16 => "''\n    ''${x} ''' $ ' $a ${\"b\"}c\n  d\n''".into(),
+            17 => "\"\\u00e9 é ${\"${\"nest\"}ed\"}\"".into(),
+            18 => "''\n  a ${toString 12}\n ${\"b\"} c\n''".into(),
+            19 => "''\r\n  cr\r\n  lf\r\n''".into(),
             0 => "\"\"".into(),
             1 => "\"a\\nb\\t\\\"q\\\" \\\\ \\${x} $$ $\"".into(),
             2 => "''\n    indented\n      more ''$ ''' ''\\n\n    end\n  ''".into(),
@@ -247,7 +297,19 @@ impl Gen {
 
     fn int(&mut self, d: u32) -> String {
         let e = |g: &mut Gen, t| g.expr(t, d - 1);
-        match self.rng.below(17) {
+        match self.rng.below(24) {
+            17 => format!("(let s = {{ p = {}; q = 2; }}; inherit (s) p q; in p * q)", e(self, Ty::Int)),
+            18 => format!("(rec {{ inherit ({{ a = {}; }}) a; b = a + 1; }}).b", e(self, Ty::Int)),
+            19 => format!("({{ }}.a or {{ b = {{ }}; }}.b.c or {{ d = {}; }}.d)", e(self, Ty::Int)),
+            20 => {
+                format!("((args@{{ a, ... }}: a + args.b) {{ a = {}; b = {}; }})", e(self, Ty::Int), e(self, Ty::Int))
+            }
+            21 => format!(
+                "(builtins.length (builtins.attrNames (({{ a, b ? 1, ... }}@args: args) {{ a = {}; c = 2; }})))",
+                e(self, Ty::Int)
+            ),
+            22 => format!("(builtins.ceil ({} / 3.0) + builtins.floor {})", e(self, Ty::Int), e(self, Ty::Float)),
+            23 => format!("(builtins.head (scopedImport {{ x = {}; y = 2; }} {TREE}/scoped.nix))", e(self, Ty::Int)),
             16 => format!("({{ a = {{ }}; }}.a.b.c or {})", e(self, Ty::Int)),
             0 => format!("({} + {})", e(self, Ty::Int), e(self, Ty::Int)),
             1 => format!("({} - {})", e(self, Ty::Int), e(self, Ty::Int)),
@@ -284,7 +346,11 @@ impl Gen {
 
     fn boolean(&mut self, d: u32) -> String {
         let e = |g: &mut Gen, t| g.expr(t, d - 1);
-        match self.rng.below(14) {
+        match self.rng.below(18) {
+            14 => format!("({} < {})", e(self, Ty::StrList), e(self, Ty::StrList)),
+            15 => format!("([ {} 2 ] > [ 1 {} ])", e(self, Ty::Int), e(self, Ty::Int)),
+            16 => format!("([ 1 2 ] == [ 1 {} ])", e(self, Ty::Float)),
+            17 => format!("({} >= [ ])", e(self, Ty::IntList)),
             0 => format!("({} < {})", e(self, Ty::Int), e(self, Ty::Int)),
             1 => format!("({} == {})", e(self, Ty::Str), e(self, Ty::Str)),
             2 => format!("({} != {})", e(self, Ty::IntList), e(self, Ty::IntList)),
@@ -311,7 +377,30 @@ impl Gen {
 
     fn string(&mut self, d: u32) -> String {
         let e = |g: &mut Gen, t| g.expr(t, d - 1);
-        match self.rng.below(23) {
+        match self.rng.below(31) {
+            23 => format!("(builtins.toXML {})", {
+                let t = *self.rng.pick(TYS);
+                e(self, t)
+            }),
+            24 => "(builtins.toXML { f = x: x; g = { a, b ? 1, ... }@z: a; h = { }: 1; i = builtins.map; })".into(),
+            25 => format!(
+                "(builtins.path {{ path = {TREE}; name = \"src\"; filter = p: t: t != \"symlink\" && baseNameOf p != \"{}\"; }})",
+                self.rng.pick(&["b.nix", "sub", "a.txt", "none"])
+            ),
+            26 => format!(
+                "(builtins.filterSource (p: t: t == \"directory\" || builtins.match \"{}\" p != null) {TREE})",
+                self.rng.pick(&[".*\\\\.txt", ".*/sub/.*", ".*"])
+            ),
+            27 => format!("(builtins.path {{ path = {TREE}/a.txt; recursive = {}; }})", self.rng.pick(&["false", "true"])),
+            28 => format!("\"${{{TREE}/{}}}\"", self.rng.pick(&["a.txt", "sub", "exec.sh"])),
+            29 => format!(
+                "(builtins.path {{ path = {TREE}/a.txt; recursive = false; name = \"hello\"; sha256 = \"{}\"; }})",
+                self.rng.pick(&[
+                    "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03",
+                    "sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoaiDkb2vgM="
+                ])
+            ),
+            30 => format!("(builtins.toXML (builtins.fromTOML {}))", self.toml()),
             0 => format!("\"x${{{}}}y\"", e(self, Ty::Str)),
             1 => format!("({} + {})", e(self, Ty::Str), e(self, Ty::Str)),
             2 => format!("(toString {})", {
@@ -343,7 +432,7 @@ impl Gen {
             10 => format!("(builtins.unsafeDiscardStringContext {}.outPath)", e(self, Ty::Drv)),
             11 => format!("{}.drvPath", e(self, Ty::Drv)),
             12 => format!("\"${{{}}}/bin\"", e(self, Ty::Drv)),
-            13 => format!("(builtins.toFile \"f\" {})", e(self, Ty::Str)),
+            13 => format!("(builtins.toFile \"{}\" {})", self.rng.pick(&["f", ".f", "a-1.0"]), e(self, Ty::Str)),
             14 => format!("''\n  line ${{{}}}\n    next\n''", e(self, Ty::Str)),
             15 => format!("(builtins.dirOf {})", e(self, Ty::Str)),
             16 => format!("(builtins.substring 11 32 {}.outPath)", e(self, Ty::Drv)),
@@ -390,7 +479,47 @@ impl Gen {
 
     fn attrs(&mut self, d: u32) -> String {
         let e = |g: &mut Gen, t| g.expr(t, d - 1);
-        match self.rng.below(19) {
+        match self.rng.below(24) {
+            19 => format!(
+                "(let p = builtins.unsafeGetAttrPos \"{}\" {}; in if p == null then {{ }} else p)",
+                self.rng.pick(&["a", "b", "c", "x", "name", "value"]),
+                e(self, Ty::Attrs)
+            ),
+            20 => format!("(builtins.fromTOML {})", self.toml()),
+            21 => format!(
+                "({} // {{ a = {}; }} // {} // {{ b.c = 1; }} // {})",
+                e(self, Ty::Attrs),
+                e(self, Ty::Int),
+                e(self, Ty::Attrs),
+                e(self, Ty::Attrs)
+            ),
+            22 => format!(
+                "(let x = {{ a = {}; }}; y = 2; in {{ inherit (x) a; inherit y; z = rec {{ inherit y; w = y; }}; }})",
+                e(self, Ty::Str)
+            ),
+            23 => format!(
+                "(let p = builtins.unsafeGetAttrPos \"a\" ({}); in if p == null then {{ }} else p)",
+                self.rng.pick(&[
+                    "builtins.mapAttrs (n: v: v) { a = 1; }",
+                    "builtins.listToAttrs [ { name = \"a\"; value = 1; } ]",
+                    "builtins.intersectAttrs { a = 1; } { a = 2; }",
+                    "builtins.removeAttrs { a = 2; b = 1; } [ \"b\" ]",
+                    "{ b = 1; } // { a = 2; }",
+                    "{ a = 1; } // { b = 2; }",
+                    "builtins.zipAttrsWith (n: v: v) [ { a = 1; } ]",
+                    "builtins.fromJSON \"{\\\"a\\\": 1}\"",
+                    "builtins.parseDrvName \"a-1\" // { a = 1; }",
+                    "rec { a = 1; b = a; }",
+                    "let a = 1; in { inherit a; }",
+                    "{ a.b = 1; a.c = 2; }.a // { a = 3; }",
+                    "builtins.groupBy (x: \"a\") [ 1 ]",
+                    "builtins.partition (x: true) [ 1 ] // { a = 0; }",
+                    "builtins.functionArgs ({ a }: a)",
+                    "derivation { name = \"a\"; builder = \"b\"; system = \"c\"; a = 1; }",
+                    "builtins.fromTOML \"a = 1\"",
+                    "builtins.tryEval 1 // { a = 1; }",
+                ])
+            ),
             14 => {
                 let o = self.name();
                 format!(
@@ -465,6 +594,39 @@ impl Gen {
         }
     }
 
+    /// A TOML document as a Nix string (no dates: Nix 2.8 refuses them).
+    fn toml(&mut self) -> String {
+        let lines = [
+            "a = 1",
+            "b = \\\"x y\\\"",
+            "c = [ 1, 2, 3 ]",
+            "d = true",
+            "e = 1.5",
+            "f = { g = 1, h = \\\"i\\\" }",
+            "\\\"q k\\\" = 'lit\\\\n'",
+            "j.k = 0x1F",
+            "l = 1_000",
+            "m = [ [ 1 ], [ \\\"a\\\" ] ]",
+            "n = 0o17",
+            "o = 6.25e-2",
+        ];
+        let mut text = String::new();
+        let mut keys = Vec::new();
+        for _ in 0..self.rng.below(4) + 1 {
+            let l = *self.rng.pick(&lines);
+            let key = l.split(' ').next().unwrap_or("");
+            if !keys.contains(&key) {
+                keys.push(key);
+                text.push_str(l);
+                text.push_str("\\n");
+            }
+        }
+        if self.rng.chance(40) {
+            text.push_str("[t]\\nx = 1\\n[[arr]]\\ny = 2\\n[[arr]]\\nz = 'w'\\n");
+        }
+        format!("\"{text}\"")
+    }
+
     /// A derivation, possibly depending on others (its own outputs, `drvPath`, files).
     fn drv(&mut self, d: u32) -> String {
         if self.rng.chance(12) {
@@ -478,7 +640,7 @@ impl Gen {
             let extra = self.rng.pick(&["", " unpack = true;", " executable = true;", " name = \"renamed\";"]);
             return format!("(import <nix/fetchurl.nix> {{ url = {url}; {hash}{extra} }})");
         }
-        let name = self.rng.pick(&["hello", "lib-1.0", "src", "app"]).to_string();
+        let name = self.rng.pick(&["hello", "lib-1.0", "src", "app", ".dot"]).to_string();
         let mut attrs = vec![
             format!("name = \"{name}\";"),
             format!("builder = \"{}\";", self.rng.pick(&["/bin/sh", "builtin:fetchurl"])),
@@ -524,7 +686,52 @@ impl Gen {
     /// A program that fails, and how.
     pub fn failing(&mut self) -> String {
         let ok = self.expr(Ty::Int, 2);
-        match self.rng.below(26) {
+        match self.rng.below(36) {
+            26..=28 => {
+                // A program cut short: mostly `unexpected end of file`, at Nix's position.
+                let p = self.program();
+                let mut cut = self.rng.below(p.len() as u64 + 1) as usize;
+                while !p.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                p[..cut].to_string()
+            }
+            29 | 30 => {
+                // A stray token somewhere.
+                let p = self.program();
+                let tok = *self.rng.pick(&[
+                    ";", "}", ")", "]", "=", "in", "then", "else", ":", ",", "...", "?", "==", "@", "let", "inherit",
+                    "\"", "''", "${", "or", "//", "->", "<", "!", ".",
+                ]);
+                let mut at = self.rng.below(p.len() as u64 + 1) as usize;
+                while !p.is_char_boundary(at) {
+                    at -= 1;
+                }
+                // Not inside a "…" string: a stray token there is only a different string (and a
+                // derivation name with a space fails with the output path in Nix's message,
+                // which drvlab's engine does not print).
+                let (mut open, mut esc) = (None, false);
+                for (i, c) in p[..at].char_indices() {
+                    match (c, open, esc) {
+                        (_, Some(_), true) => esc = false,
+                        ('\\', Some(_), false) => esc = true,
+                        ('"', None, _) => open = Some(i),
+                        ('"', Some(_), _) => open = None,
+                        _ => {}
+                    }
+                }
+                if let Some(o) = open {
+                    at = o;
+                }
+                format!("{} {tok} {}", &p[..at], &p[at..])
+            }
+            31 => format!("{} == {} == {}", ok, ok, ok),
+            32 => format!("scopedImport {ok} {TREE}/scoped.nix"),
+            33 => format!("builtins.path {{ path = {TREE}; bogus = {ok}; }}"),
+            34 => format!("builtins.filterSource {ok} {TREE}"),
+            35 => {
+                format!("builtins.path {{ path = {TREE}/a.txt; recursive = false; sha256 = \"{}\"; }}", "0".repeat(64))
+            }
             14 => "rec { a = b; b = a; }.a".into(),
             15 => format!("with {{ a = {ok}; }}; a + b"),
             16 => format!("builtins.elemAt [ {ok} ] 3"),
