@@ -58,7 +58,8 @@ pub struct Suggested {
 /// A state that undo can return to.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Snapshot {
-    pub(super) specs: SpecGraph,
+    /// Shared, so that copying the state (every action does) does not copy every snapshot.
+    pub(super) specs: Rc<SpecGraph>,
     pub(super) selected: String,
     pub(super) field: String,
 }
@@ -67,7 +68,7 @@ pub(super) struct Snapshot {
 pub struct Playground {
     pub scenario: Option<Scenario>,
     /// What "compare with the original" compares against: the scenario or import as loaded.
-    pub base: SpecGraph,
+    pub base: Rc<SpecGraph>,
     pub specs: SpecGraph,
     pub selected: String,
     pub merge: InputMerge,
@@ -89,6 +90,11 @@ pub struct Playground {
     /// graph sweeps only what is looked at).
     pub sweep_all: bool,
     pub sweep: Rc<crate::lab::explain::Sweep>,
+    /// A sweep too big to do at once, under way: [`Action::SweepStep`](super::Action::SweepStep)
+    /// advances it; `sweep` shows the last complete one meanwhile.
+    pub sweeping: Option<super::sweep::Sweeping>,
+    /// How many fields the page's sweep leaves out (see [`super::sweep::LIST_ROWS`]).
+    pub sweep_skipped: usize,
     /// The scenario's suggested edit, performed on the scenario as loaded.
     pub suggested: Option<Rc<Suggested>>,
     pub(super) undo: Vec<Snapshot>,
@@ -128,7 +134,7 @@ impl Playground {
         ));
         let mut p = Playground {
             specs: s.specs.clone(),
-            base: s.specs.clone(),
+            base: Rc::new(s.specs.clone()),
             selected: s.selected.to_string(),
             scenario: Some(s),
             merge: InputMerge::Merge,
@@ -141,6 +147,8 @@ impl Playground {
             sim_log: vec![],
             sweep_all: false,
             sweep: swept,
+            sweeping: None,
+            sweep_skipped: 0,
             suggested: None,
             undo: vec![],
             redo: vec![],
@@ -192,5 +200,16 @@ impl Playground {
 
     pub fn options(&self) -> Options {
         options(self.merge, self.nix)
+    }
+
+    /// (fields swept, fields to sweep) while a sweep is under way.
+    pub fn sweep_progress(&self) -> Option<(usize, usize)> {
+        self.sweeping.as_ref().map(|s| s.0.borrow().progress())
+    }
+
+    /// How many slices the sweep under way has run (changes with every slice, even one that
+    /// finishes no row).
+    pub fn sweep_slices(&self) -> usize {
+        self.sweeping.as_ref().map_or(0, |s| s.0.borrow().slices)
     }
 }
