@@ -108,10 +108,14 @@ pub fn dag_panel() -> Html {
                     <text x={(w - 6).to_string()} y="19" class="mark" text-anchor="end">{mark}</text>
                 }
                 if hidden_in > 0 {
-                    <text x={w.to_string()} y="-4" class="more" text-anchor="end" data-testid="more-inputs">{format!("+{} {} not drawn ▲", thousands(hidden_in), if hidden_in == 1 { "input" } else { "inputs" })}</text>
+                    <text x={(w - 4).to_string()} y="-3" class="more" text-anchor="end" data-testid="more-inputs">
+                        <title>{format!("{} more {} of {k}, not drawn", thousands(hidden_in), if hidden_in == 1 { "input" } else { "inputs" })}</title>
+                        {format!("+{} ▲", thousands(hidden_in))}</text>
                 }
                 if hidden_out > 0 {
-                    <text x={w.to_string()} y={(h + 12).to_string()} class="more" text-anchor="end" data-testid="more-users">{format!("+{} {} not drawn ▼", thousands(hidden_out), if hidden_out == 1 { "user" } else { "users" })}</text>
+                    <text x={(w - 4).to_string()} y={(h + 11).to_string()} class="more" text-anchor="end" data-testid="more-users">
+                        <title>{format!("{} more {} of {k}, not drawn", thousands(hidden_out), if hidden_out == 1 { "user" } else { "users" })}</title>
+                        {format!("+{} ▼", thousands(hidden_out))}</text>
                 }
             </g>
         }
@@ -122,7 +126,7 @@ pub fn dag_panel() -> Html {
             <h2>{"Graph"}</h2>
             if shown < total {
                 <p class="muted" data-testid="dag-focus">{format!(
-                    "{} derivations: drawn here are {} around the selected one, {} — its inputs above and its users below, {FOCUS_LEVELS} levels out. Select another, here or in the list, to move the view.",
+                    "{} derivations: drawn here are {} around the selected one, {} — its inputs above and its users below, {FOCUS_LEVELS} levels out; +N ▲ / +N ▼ count the inputs / users not drawn. Select another, here or in the list, to move the view.",
                     thousands(total), shown, p.selected
                 )}</p>
             }

@@ -41,7 +41,7 @@ pub fn moves_matrix() -> Html {
     // A sweep under way is advanced from a timer, one slice at a time, never within a keystroke.
     {
         let ctx = ctx.clone();
-        use_effect_with((progress, p.sweep_slices()), move |(progress, _)| {
+        use_effect_with((progress, p.sweep_slices), move |(progress, _)| {
             if progress.is_some() {
                 after_a_moment(move || {
                     let started = super::now_ms();
@@ -63,10 +63,15 @@ pub fn moves_matrix() -> Html {
             if let Some((done, total)) = progress {
                 <p class="muted" role="status" data-testid="sweep-progress">{format!("sweeping {} / {} fields…", super::dag::thousands(done), super::dag::thousands(total))}</p>
             }
-            if p.sweep_skipped > 0 || left_out > 0 {
+            if p.sweep_skipped > 0 {
                 <p class="muted" data-testid="sweep-capped">{format!(
-                    "Left out to keep the page quick: {} fields past the first {} of each list were not perturbed, and {} paths that no row here moves are not drawn.",
-                    super::dag::thousands(p.sweep_skipped), crate::lab::playground::sweep::LIST_ROWS, super::dag::thousands(left_out)
+                    "Not perturbed, to keep the page quick: {} fields past the first {} of each list.",
+                    super::dag::thousands(p.sweep_skipped), crate::lab::playground::sweep::LIST_ROWS
+                )}</p>
+            }
+            if left_out > 0 {
+                <p class="muted" data-testid="columns-capped">{format!(
+                    "Not drawn: {} paths that no row here moves.", super::dag::thousands(left_out)
                 )}</p>
             }
             if sw.rows.is_empty() && progress.is_none() {

@@ -306,6 +306,7 @@ impl Playground {
             Action::SweepStep(budget) => {
                 let job = p.sweeping.clone()?;
                 let finished = job.0.borrow_mut().step(&p.specs, budget);
+                p.sweep_slices += 1;
                 if finished {
                     p.sweep = Rc::new(job.0.borrow().sweep());
                     p.sweeping = None;

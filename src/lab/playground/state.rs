@@ -95,6 +95,9 @@ pub struct Playground {
     pub sweeping: Option<super::sweep::Sweeping>,
     /// How many fields the page's sweep leaves out (see [`super::sweep::LIST_ROWS`]).
     pub sweep_skipped: usize,
+    /// Slices of sweeping done: the job advances in place, so this is what tells the state
+    /// after a slice from the state before it (and makes the page render the progress).
+    pub sweep_slices: usize,
     /// The scenario's suggested edit, performed on the scenario as loaded.
     pub suggested: Option<Rc<Suggested>>,
     pub(super) undo: Vec<Snapshot>,
@@ -149,6 +152,7 @@ impl Playground {
             sweep: swept,
             sweeping: None,
             sweep_skipped: 0,
+            sweep_slices: 0,
             suggested: None,
             undo: vec![],
             redo: vec![],
@@ -205,11 +209,5 @@ impl Playground {
     /// (fields swept, fields to sweep) while a sweep is under way.
     pub fn sweep_progress(&self) -> Option<(usize, usize)> {
         self.sweeping.as_ref().map(|s| s.0.borrow().progress())
-    }
-
-    /// How many slices the sweep under way has run (changes with every slice, even one that
-    /// finishes no row).
-    pub fn sweep_slices(&self) -> usize {
-        self.sweeping.as_ref().map_or(0, |s| s.0.borrow().slices)
     }
 }
