@@ -347,12 +347,11 @@ pub fn downstream_placeholder(drv_path: &str, drv_name: &str, output: &str) -> S
     format!("/{}", Hash::sha256(clear.as_bytes()).to_nix32())
 }
 
-/// The result of evaluating a spec graph: the derivations as Nix stores them (keyed like the
-/// specs), their resolution, and per-derivation errors (a derivation whose input failed is
-/// reported too, so the page can grey it).
+/// The result of evaluating a spec graph: the resolution of each derivation (keyed like the
+/// specs; its `drv` is the derivation as Nix stores it), and per-derivation errors (a
+/// derivation whose input failed is reported too, so the page can grey it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evaluated {
-    pub graph: drvlab_engine::graph::Graph,
     pub resolution: Resolution,
     pub errors: Vec<EvalError>,
 }
@@ -673,7 +672,19 @@ pub fn evaluate_one(
     done: &BTreeMap<String, Resolved>,
     opts: &Options,
 ) -> Result<(Derivation, Resolved), EvalError> {
-    let d = to_derivation(key, &specs[key], specs, done, opts)?;
+    evaluate_spec(key, &specs[key], specs, done, opts)
+}
+
+/// [`evaluate_one`] with `key`'s attributes given apart from the graph (a perturbed copy, so a
+/// sweep need not copy the graph); `specs` is used only to look up the keys it refers to.
+pub fn evaluate_spec(
+    key: &str,
+    spec: &DrvSpec,
+    specs: &SpecGraph,
+    done: &BTreeMap<String, Resolved>,
+    opts: &Options,
+) -> Result<(Derivation, Resolved), EvalError> {
+    let d = to_derivation(key, spec, specs, done, opts)?;
     let r = resolve_one(key, &d, done, opts).map_err(|e| {
         // The field says where; the message says what (not "name: name: …").
         let message = match &e {
@@ -696,25 +707,39 @@ pub fn evaluate_one(
 }
 
 pub fn evaluate(specs: &SpecGraph, opts: &Options) -> Evaluated {
-    let (order, mut errors) = spec_order(specs);
+    let (order, errors) = spec_order(specs);
+    evaluate_ordered(specs, order, errors, opts, None)
+}
+
+/// [`evaluate`], given what [`spec_order`] returns for `specs` (so a caller that already has
+/// it does not scan every string for references again).
+/// With `traced`, only that derivation is traced (when `opts.trace`): a big graph's traces of
+/// every derivation would cost megabytes no one looks at.
+pub fn evaluate_ordered(
+    specs: &SpecGraph,
+    order: Vec<String>,
+    mut errors: Vec<EvalError>,
+    opts: &Options,
+    traced: Option<&str>,
+) -> Evaluated {
     let failed: BTreeSet<String> = drvlab_engine::collect::set(errors.iter().map(|e| e.key.clone()));
     let mut done: BTreeMap<String, Resolved> = BTreeMap::new();
-    let mut graph = drvlab_engine::graph::Graph::new();
     let mut resolved_order = Vec::new();
+    let quiet = Options { trace: false, ..opts.clone() };
     for key in order {
         if failed.contains(&key) {
             continue;
         }
-        match evaluate_one(&key, specs, &done, opts) {
-            Ok((d, r)) => {
-                graph.insert(key.clone(), d);
+        let o = if traced.is_some_and(|t| t != key) { &quiet } else { opts };
+        match evaluate_one(&key, specs, &done, o) {
+            Ok((_, r)) => {
                 done.insert(key.clone(), r);
                 resolved_order.push(key);
             }
             Err(e) => errors.push(e),
         }
     }
-    Evaluated { graph, resolution: Resolution { order: resolved_order, entries: done }, errors }
+    Evaluated { resolution: Resolution { order: resolved_order, entries: done }, errors }
 }
 
 /// Escapes a string for a Nix double-quoted literal, turning `${key}` references into

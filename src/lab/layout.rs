@@ -1,18 +1,19 @@
-//! Where the page draws each derivation of the graph: a layered (Sugiyama) layout.
+//! Where the page draws each derivation of the graph: a layered (Sugiyama-style) layout of its
+//! own, small and linear enough for a closure of thousands of derivations.
 //!
-//! The layering, the order within each layer (crossing reduction) and the horizontal coordinates
-//! come from `rust-sugiyama` (Gansner et al.'s network-simplex ranking, weighted-median ordering,
-//! Brandes–Köpf coordinates). This module only prepares the graph so the crate always sees a
-//! clean DAG (known keys, no self-loops or duplicate edges, cycles broken), lays out each
-//! connected component on its own, puts the components side by side and turns the result into
-//! pixel boxes. Inputs are drawn above their users. An edge spanning several layers is laid out
-//! as a chain through one thin vertex per layer it crosses, so the crate also keeps its line
-//! clear of the boxes (the crate does not report its own dummy vertices).
+//! The graph is cleaned first (known keys, no self-loops or duplicate edges, cycles broken);
+//! each connected component is laid out on its own and the components are put side by side.
+//! Inputs are drawn above their users. Layers are longest paths (see [`ranks`]); an edge
+//! spanning several layers runs through one thin vertex per layer it crosses, shared by the
+//! long edges leaving the same node, so its line is kept clear of the boxes; barycentre sweeps
+//! order each layer and place each vertex. Nothing recurses, so no depth of graph can overflow
+//! the stack.
+//!
+//! A graph too big to read whole is drawn as the neighbourhood of the selection ([`focus`]).
 //!
 //! Pure and deterministic: the same keys and edges give the same coordinates, natively and in
 //! wasm. No web dependency, so it is unit-tested natively.
 
-use rust_sugiyama::configure::{Config, CrossingMinimization, RankingType};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A node's box, in pixels.
@@ -125,15 +126,22 @@ pub fn layout(keys: &[String], edges: &[(String, String)]) -> Layout {
     let dag = acyclic(keys.len(), &drvlab_engine::collect::set(known));
 
     // Each weakly connected component on its own, side by side, ordered by their first key.
+    let comps = components(keys.len(), &dag);
+    let mut comp_of = vec![(0usize, 0u32); keys.len()];
+    for (c, comp) in comps.iter().enumerate() {
+        for (i, &v) in comp.iter().enumerate() {
+            comp_of[v] = (c, i as u32);
+        }
+    }
+    let mut comp_edges: Vec<Vec<(u32, u32)>> = vec![Vec::new(); comps.len()];
+    for &(a, b) in &dag {
+        comp_edges[comp_of[a].0].push((comp_of[a].1, comp_of[b].1));
+    }
     let mut placed: Vec<(i32, usize)> = vec![(MARGIN, 0); keys.len()];
     let mut bends = BTreeMap::new();
     let mut left = MARGIN;
-    for comp in components(keys.len(), &dag) {
-        let local: BTreeMap<usize, u32> =
-            drvlab_engine::collect::map(comp.iter().enumerate().map(|(i, &n)| (n, i as u32)));
-        let comp_edges: Vec<(u32, u32)> =
-            dag.iter().filter_map(|(a, b)| Some((*local.get(a)?, *local.get(b)?))).collect();
-        let c = place_component(comp.len(), &comp_edges);
+    for (comp, edges) in comps.iter().zip(&comp_edges) {
+        let c = place_component(comp.len(), edges);
         for (&n, &(x, layer)) in comp.iter().zip(&c.nodes) {
             placed[n] = (left + x, layer);
         }
@@ -152,6 +160,72 @@ pub fn layout(keys: &[String], edges: &[(String, String)]) -> Layout {
         nodes.values().map(|p: &Placed| p.layer).chain(bends.values().flatten().map(|b: &(i32, usize)| b.1)).max();
     let height = layer_y(layers.unwrap_or(0)) + NODE_H + MARGIN;
     Layout { nodes, bends, width, height }
+}
+
+/// Graphs of up to this many derivations are drawn whole; a bigger one is drawn as the
+/// selection's neighbourhood ([`focus`]).
+pub const DRAW_WHOLE: usize = 60;
+
+/// The part of a big graph drawn around the selection: the selected derivation, its inputs and
+/// its users a few levels out, and for each derivation drawn how many of its inputs and users
+/// are not.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Focus {
+    pub keys: Vec<String>,
+    pub edges: Vec<(String, String)>,
+    /// For each key drawn: (inputs not drawn, users not drawn).
+    pub hidden: BTreeMap<String, (usize, usize)>,
+}
+
+/// The neighbourhood of `selected` (or of the first key, if it is unknown): `levels` levels of
+/// inputs above it and of users below it, at most `per_level` new derivations a level on each
+/// side (in key order), with every edge between two of them. Linear in the graph's size.
+pub fn focus(keys: &[String], edges: &[(String, String)], selected: &str, levels: usize, per_level: usize) -> Focus {
+    let keys: Vec<&String> = drvlab_engine::collect::set(keys.iter()).into_iter().collect();
+    let Some(first) = keys.first() else { return Focus::default() };
+    let index = |k: &str| keys.binary_search_by(|x| x.as_str().cmp(k)).ok();
+    let mut ins: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
+    let mut outs: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
+    let known: BTreeSet<(usize, usize)> =
+        drvlab_engine::collect::set(edges.iter().filter_map(|(a, b)| Some((index(a)?, index(b)?))));
+    for &(a, b) in known.iter().filter(|(a, b)| a != b) {
+        outs[a].push(b);
+        ins[b].push(a);
+    }
+    let centre = index(selected).unwrap_or_else(|| index(first).unwrap_or(0));
+    let mut drawn = vec![false; keys.len()];
+    drawn[centre] = true;
+    for side in [&ins, &outs] {
+        let mut frontier = vec![centre];
+        for _ in 0..levels {
+            let mut next: Vec<usize> = drvlab_engine::collect::set(
+                frontier.iter().flat_map(|&v| side[v].iter().copied()).filter(|&w| !drawn[w]),
+            )
+            .into_iter()
+            .take(per_level)
+            .collect();
+            next.sort_unstable();
+            for &w in &next {
+                drawn[w] = true;
+            }
+            if next.is_empty() {
+                break;
+            }
+            frontier = next;
+        }
+    }
+    let hidden = |v: usize, side: &[Vec<usize>]| side[v].iter().filter(|&&w| !drawn[w]).count();
+    Focus {
+        keys: (0..keys.len()).filter(|&v| drawn[v]).map(|v| keys[v].clone()).collect(),
+        edges: known
+            .iter()
+            .filter(|&&(a, b)| drawn[a] && drawn[b])
+            .map(|&(a, b)| (keys[a].clone(), keys[b].clone()))
+            .collect(),
+        hidden: drvlab_engine::collect::map(
+            (0..keys.len()).filter(|&v| drawn[v]).map(|v| (keys[v].clone(), (hidden(v, &ins), hidden(v, &outs)))),
+        ),
+    }
 }
 
 /// The same edges with every cycle broken: a depth-first search in key order reverses each edge
@@ -229,81 +303,296 @@ struct Component {
     width: i32,
 }
 
-/// Lays out one connected DAG of `n` nodes with the crate, in two passes: the first ranks the
-/// nodes; the second lays out the same graph with every edge that spans several layers turned
-/// into a chain through one small vertex per layer it crosses, so the crate also places (and
-/// keeps clear) the line of each long edge.
+/// At most this many thin vertices carry long edges; past it (a graph no one reads whole), the
+/// remaining long edges are drawn straight, so the layout stays linear in the graph's size.
+const MAX_THIN: usize = 200_000;
+/// Barycentre sweeps of the crossing reduction (alternately down and up), and of the
+/// coordinate assignment.
+const ORDER_SWEEPS: usize = 8;
+const COORD_SWEEPS: usize = 6;
+
+/// Lays out one connected DAG of `n` nodes: longest-path layers (then each node with more users
+/// than inputs pulled down next to its users), one thin vertex per layer a long edge crosses —
+/// shared by all the long edges leaving one node, so a common dependency of hundreds of
+/// derivations gets one line down the side, not hundreds — then barycentre sweeps to order each
+/// layer (keeping the order with the fewest crossings) and to place each vertex over its
+/// neighbours (an isotonic regression per layer keeps the order and the gaps). Every step is a
+/// loop over arrays: nothing recurses, and the work is about linear in nodes + thin vertices.
 fn place_component(n: usize, edges: &[(u32, u32)]) -> Component {
-    let node = (NODE_W as f64, NODE_H as f64);
     if n == 1 {
         return Component { nodes: vec![(0, 0)], bends: BTreeMap::new(), width: NODE_W };
     }
-    let first = sugiyama(&vec![node; n], edges);
-    let rank = layers(&first[..n]);
-    let mut sizes = vec![node; n];
-    let mut chained = Vec::new();
-    let mut chains: Vec<((u32, u32), Vec<u32>)> = Vec::new();
+    let mut outs: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut ins: Vec<Vec<usize>> = vec![Vec::new(); n];
     for &(a, b) in edges {
-        let span = rank[b as usize].saturating_sub(rank[a as usize]);
-        let mut from = a;
-        let mut via = Vec::new();
-        for _ in 1..span {
-            let v = sizes.len() as u32;
-            sizes.push((BEND_W, NODE_H as f64));
-            chained.push((from, v));
-            via.push(v);
-            from = v;
-        }
-        chained.push((from, b));
-        if !via.is_empty() {
-            chains.push(((a, b), via));
-        }
+        outs[a as usize].push(b as usize);
+        ins[b as usize].push(a as usize);
     }
-    let xy = if chains.is_empty() { first } else { sugiyama(&sizes, &chained) };
-    let layer = layers(&xy);
-    // x: the crate gives centres; shift so the leftmost extent (box or edge line) is at 0. Floor,
-    // not round, so two neighbours stay at least their spacing apart.
-    let half = |i: usize| sizes[i].0 / 2.0;
-    let min = (0..xy.len()).map(|i| xy[i].0 - half(i)).fold(f64::INFINITY, f64::min);
-    let max = (0..xy.len()).map(|i| xy[i].0 + half(i)).fold(f64::NEG_INFINITY, f64::max);
-    let left = |i: usize| (xy[i].0 - half(i) - min + 1e-6).floor() as i32;
-    Component {
-        nodes: (0..n).map(|i| (left(i), layer[i])).collect(),
-        bends: drvlab_engine::collect::map(chains.into_iter().map(|(edge, via)| {
-            (edge, via.into_iter().map(|v| (left(v as usize) + BEND_W as i32 / 2, layer[v as usize])).collect())
-        })),
-        width: (max - min - 1e-6).ceil() as i32,
-    }
-}
+    let rank = ranks(n, &ins, &outs);
 
-/// The crate's layout of one connected DAG whose vertices have the given sizes: each vertex's
-/// centre x and its y.
-fn sugiyama(sizes: &[(f64, f64)], edges: &[(u32, u32)]) -> Vec<(f64, f64)> {
-    let config = Config {
-        minimum_length: 1,
-        vertex_spacing: GAP_X as f64,
-        dummy_vertices: true,
-        dummy_size: 1.0,
-        ranking_type: RankingType::MinimizeEdgeLength,
-        c_minimization: CrossingMinimization::Median,
-        transpose: true,
-    };
-    let vertices: Vec<(u32, (f64, f64))> = sizes.iter().enumerate().map(|(i, &s)| (i as u32, s)).collect();
-    let mut xy = vec![(0.0, 0.0); sizes.len()];
-    for (coords, _, _) in rust_sugiyama::from_vertices_and_edges(&vertices, edges, &config) {
-        for (id, c) in coords {
-            if let Some(slot) = xy.get_mut(id) {
-                *slot = c;
+    // Thin vertices: node u's trunk runs from rank[u] + 1 to one above its lowest long edge's end.
+    // `up[v]` / `down[v]`: v's neighbours one layer above / below, vertices numbered nodes first.
+    let mut layer_of: Vec<usize> = rank.clone();
+    let mut up: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut down: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut trunks: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut thin = 0usize;
+    for u in 0..n {
+        let far = outs[u].iter().map(|&v| rank[v]).max().unwrap_or(0);
+        let mut trunk = Vec::new();
+        if far > rank[u] + 1 && thin + (far - rank[u] - 1) <= MAX_THIN {
+            let mut prev = u;
+            for l in rank[u] + 1..far {
+                let t = layer_of.len();
+                layer_of.push(l);
+                up.push(vec![prev]);
+                down.push(Vec::new());
+                down[prev].push(t);
+                trunk.push(t);
+                prev = t;
+            }
+            thin += trunk.len();
+        }
+        for &v in &outs[u] {
+            let from = if trunk.is_empty() || rank[v] == rank[u] + 1 { u } else { trunk[rank[v] - rank[u] - 2] };
+            down[from].push(v);
+            up[v].push(from);
+        }
+        if !trunk.is_empty() {
+            trunks.push((u, trunk));
+        }
+    }
+    let total = layer_of.len();
+    let width = |v: usize| if v < n { NODE_W as f64 } else { BEND_W };
+    let layers = layer_of.iter().max().map_or(1, |m| m + 1);
+    let mut order: Vec<Vec<usize>> = vec![Vec::new(); layers];
+    for v in 0..total {
+        order[layer_of[v]].push(v);
+    }
+    let order = reduce_crossings(order, &up, &down, total);
+    let x = coordinates(n, &order, &up, &down, total, &width);
+
+    // Shift so the leftmost extent (box or edge line) is at 0. Floor, not round, so two
+    // neighbours stay at least their spacing apart.
+    let half = |v: usize| width(v) / 2.0;
+    let min = (0..total).map(|v| x[v] - half(v)).fold(f64::INFINITY, f64::min);
+    let max = (0..total).map(|v| x[v] + half(v)).fold(f64::NEG_INFINITY, f64::max);
+    let left = |v: usize| (x[v] - half(v) - min + 1e-6).floor() as i32;
+    let mut bends = BTreeMap::new();
+    for (u, trunk) in &trunks {
+        for &v in &outs[*u] {
+            let span = rank[v] - rank[*u];
+            if span > 1 {
+                let line = trunk[..span - 1].iter().map(|&t| (left(t) + BEND_W as i32 / 2, layer_of[t])).collect();
+                bends.insert((*u as u32, v as u32), line);
             }
         }
     }
-    xy
+    Component { nodes: (0..n).map(|v| (left(v), rank[v])).collect(), bends, width: (max - min - 1e-6).ceil() as i32 }
 }
 
-/// Layers from y: the distinct values, top to bottom.
-fn layers(xy: &[(f64, f64)]) -> Vec<usize> {
-    let ys: Vec<i64> = drvlab_engine::collect::set(xy.iter().map(|&(_, y)| y.round() as i64)).into_iter().collect();
-    xy.iter().map(|&(_, y)| ys.binary_search(&(y.round() as i64)).unwrap_or(0)).collect()
+/// Layers of an acyclic graph: the longest path from a node without inputs (Kahn's algorithm);
+/// then, from the bottom up, each node with more users than inputs moves down to just above
+/// its highest user, which shortens more edges than it stretches (a node without inputs then
+/// sits right above what uses it, not at the top of the drawing).
+fn ranks(n: usize, ins: &[Vec<usize>], outs: &[Vec<usize>]) -> Vec<usize> {
+    let mut missing: Vec<usize> = ins.iter().map(Vec::len).collect();
+    let mut ready: Vec<usize> = (0..n).filter(|&v| missing[v] == 0).collect();
+    ready.reverse();
+    let mut topo = Vec::with_capacity(n);
+    let mut rank = vec![0usize; n];
+    while let Some(v) = ready.pop() {
+        topo.push(v);
+        for &w in &outs[v] {
+            rank[w] = rank[w].max(rank[v] + 1);
+            missing[w] -= 1;
+            if missing[w] == 0 {
+                ready.push(w);
+            }
+        }
+    }
+    for &v in topo.iter().rev() {
+        if outs[v].len() > ins[v].len() {
+            if let Some(highest) = outs[v].iter().map(|&w| rank[w]).min() {
+                rank[v] = rank[v].max(highest - 1);
+            }
+        }
+    }
+    let low = rank.iter().copied().min().unwrap_or(0);
+    rank.iter().map(|r| r - low).collect()
+}
+
+/// Barycentre sweeps: each layer sorted by the mean position of its neighbours in the layer just
+/// swept (a vertex with none keeps its place), alternately down and up; the order with the fewest
+/// crossings wins.
+fn reduce_crossings(
+    mut order: Vec<Vec<usize>>,
+    up: &[Vec<usize>],
+    down: &[Vec<usize>],
+    total: usize,
+) -> Vec<Vec<usize>> {
+    let mut pos = vec![0usize; total];
+    let index = |order: &[Vec<usize>], pos: &mut [usize]| {
+        for layer in order {
+            for (i, &v) in layer.iter().enumerate() {
+                pos[v] = i;
+            }
+        }
+    };
+    index(&order, &mut pos);
+    let mut best = (crossings(&order, down, &pos), order.clone());
+    for sweep in 0..ORDER_SWEEPS {
+        if best.0 == 0 {
+            break;
+        }
+        let downward = sweep % 2 == 0;
+        let layers: Vec<usize> =
+            if downward { (1..order.len()).collect() } else { (0..order.len().saturating_sub(1)).rev().collect() };
+        for l in layers {
+            let by = if downward { up } else { down };
+            let mut keyed: Vec<(f64, usize)> = order[l]
+                .iter()
+                .map(|&v| {
+                    let ns = &by[v];
+                    let bary = if ns.is_empty() {
+                        pos[v] as f64
+                    } else {
+                        ns.iter().map(|&w| pos[w] as f64).sum::<f64>() / ns.len() as f64
+                    };
+                    (bary, v)
+                })
+                .collect();
+            // Stable: ties keep their current order.
+            keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
+            order[l] = keyed.into_iter().map(|(_, v)| v).collect();
+            for (i, &v) in order[l].iter().enumerate() {
+                pos[v] = i;
+            }
+        }
+        let c = crossings(&order, down, &pos);
+        if c < best.0 {
+            best = (c, order.clone());
+        }
+    }
+    best.1
+}
+
+/// Edge crossings between every two adjacent layers (inversions, counted with a Fenwick tree).
+fn crossings(order: &[Vec<usize>], down: &[Vec<usize>], pos: &[usize]) -> u64 {
+    let mut total = 0u64;
+    for pair in order.windows(2) {
+        let mut ends: Vec<(usize, usize)> =
+            pair[0].iter().flat_map(|&v| down[v].iter().map(move |&w| (pos[v], pos[w]))).collect();
+        ends.sort_unstable();
+        let size = pair[1].len() + 1;
+        let mut tree = vec![0u64; size + 1];
+        for (seen, &(_, lower)) in ends.iter().enumerate() {
+            // Edges already seen that end to the right of this one cross it.
+            let mut i = lower + 1;
+            let mut not_right = 0;
+            while i > 0 {
+                not_right += tree[i];
+                i -= i & i.wrapping_neg();
+            }
+            total += seen as u64 - not_right;
+            let mut i = lower + 1;
+            while i <= size {
+                tree[i] += 1;
+                i += i & i.wrapping_neg();
+            }
+        }
+    }
+    total
+}
+
+/// Centre x of every vertex (the first `n` are boxes, the rest thin): each layer packed left to
+/// right, then sweeps that pull each vertex towards the mean centre of its neighbours above
+/// (going down), below (going up), then both, keeping each layer's order and gaps.
+fn coordinates(
+    n: usize,
+    order: &[Vec<usize>],
+    up: &[Vec<usize>],
+    down: &[Vec<usize>],
+    total: usize,
+    width: &dyn Fn(usize) -> f64,
+) -> Vec<f64> {
+    let mut x = vec![0.0f64; total];
+    for layer in order {
+        let mut at = 0.0;
+        for &v in layer {
+            x[v] = at + width(v) / 2.0;
+            at += width(v) + GAP_X as f64;
+        }
+    }
+    for sweep in 0..COORD_SWEEPS {
+        let (downward, both) = (sweep % 2 == 0, sweep + 2 >= COORD_SWEEPS);
+        let layers: Vec<usize> = if downward { (0..order.len()).collect() } else { (0..order.len()).rev().collect() };
+        for l in layers {
+            let wanted: Vec<f64> = order[l]
+                .iter()
+                .map(|&v| {
+                    let all: Vec<usize> = match (both, downward) {
+                        (true, _) => up[v].iter().chain(&down[v]).copied().collect(),
+                        (false, true) => up[v].clone(),
+                        (false, false) => down[v].clone(),
+                    };
+                    // A box follows the boxes it joins, an edge line its own line: a line
+                    // pulling the boxes it passes (and the boxes the line) would bend both
+                    // into a diagonal.
+                    let thin = |w: usize| w >= n;
+                    let same: Vec<usize> = all.iter().copied().filter(|&w| thin(w) == thin(v)).collect();
+                    let ns = if same.is_empty() { all } else { same };
+                    if ns.is_empty() {
+                        x[v]
+                    } else {
+                        ns.iter().map(|&w| x[w]).sum::<f64>() / ns.len() as f64
+                    }
+                })
+                .collect();
+            let placed = closest_in_order(&order[l], &wanted, width);
+            for (&v, c) in order[l].iter().zip(placed) {
+                x[v] = c;
+            }
+        }
+    }
+    x
+}
+
+/// The centres nearest (least squares) to `wanted` that keep `layer`'s order with at least
+/// [`GAP_X`] between boxes: subtracting each vertex's least offset from the first turns the gaps
+/// into "never decreasing", which pool-adjacent-violators solves in one pass.
+fn closest_in_order(layer: &[usize], wanted: &[f64], width: &dyn Fn(usize) -> f64) -> Vec<f64> {
+    let mut offset = Vec::with_capacity(layer.len());
+    let mut at = 0.0;
+    for (i, &v) in layer.iter().enumerate() {
+        if i > 0 {
+            at += (width(layer[i - 1]) + width(v)) / 2.0 + GAP_X as f64;
+        }
+        offset.push(at);
+    }
+    // Blocks of (sum, count), each placed at its mean.
+    let mut blocks: Vec<(f64, usize)> = Vec::new();
+    for (w, o) in wanted.iter().zip(&offset) {
+        blocks.push((w - o, 1));
+        while blocks.len() > 1 {
+            let (s1, c1) = blocks[blocks.len() - 1];
+            let (s0, c0) = blocks[blocks.len() - 2];
+            if s0 / c0 as f64 <= s1 / c1 as f64 {
+                break;
+            }
+            blocks.pop();
+            let last = blocks.len() - 1;
+            blocks[last] = (s0 + s1, c0 + c1);
+        }
+    }
+    let mut out = Vec::with_capacity(layer.len());
+    for (s, c) in blocks {
+        let mean = s / c as f64;
+        for _ in 0..c {
+            out.push(mean + offset[out.len()]);
+        }
+    }
+    out
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -592,6 +881,56 @@ mod tests {
         k2.reverse();
         e2.reverse();
         assert_eq!(layout(&k2, &e2), first);
+    }
+
+    /// A chain of derivations that all also use one common dependency (stdenv's shape): the
+    /// common one's edges share one line down the side, so the drawing stays two boxes wide.
+    #[test]
+    fn stdenv_shaped_closure_is_narrow() {
+        let mut keys = vec!["stdenv".to_string()];
+        let mut edges = Vec::new();
+        for i in 1..=60 {
+            keys.push(format!("d{i:02}"));
+            edges.push(("stdenv".to_string(), format!("d{i:02}")));
+            if i > 1 {
+                edges.push((format!("d{:02}", i - 1), format!("d{i:02}")));
+            }
+        }
+        let l = layout(&keys, &edges);
+        check_boxes(&l, keys.len());
+        check_edges(&l, &edges);
+        assert!(l.width <= 2 * NODE_W + 2 * GAP_X + 2 * MARGIN, "{} px wide", l.width);
+        assert_eq!(l.at("d60").layer, 60);
+    }
+
+    /// A 20,000-long chain: no recursion to overflow, one column.
+    #[test]
+    fn a_very_deep_chain() {
+        let keys: Vec<String> = (0..20_000).map(|i| format!("k{i:05}")).collect();
+        let edges: Vec<(String, String)> = keys.windows(2).map(|w| (w[0].clone(), w[1].clone())).collect();
+        let l = layout(&keys, &edges);
+        assert_eq!(l.width, NODE_W + 2 * MARGIN);
+        assert_eq!(l.at("k19999").layer, 19_999);
+    }
+
+    #[test]
+    fn focus_on_the_selection() {
+        let keys: Vec<String> = (0..100).map(|i| format!("k{i:03}")).collect();
+        let mut edges: Vec<(String, String)> = keys.windows(2).map(|w| (w[0].clone(), w[1].clone())).collect();
+        edges.extend((1..100).map(|i| ("k000".to_string(), format!("k{i:03}"))));
+        let f = focus(&keys, &edges, "k050", 2, 8);
+        // k048, k049 and k000 above; k051, k052 below.
+        assert_eq!(f.keys, ["k000", "k048", "k049", "k050", "k051", "k052"]);
+        assert_eq!(f.hidden["k000"], (0, 94));
+        assert_eq!(f.hidden["k048"], (1, 0));
+        assert_eq!(f.hidden["k052"], (0, 1));
+        assert!(f.edges.iter().all(|(a, b)| f.keys.contains(a) && f.keys.contains(b)));
+        let l = layout(&f.keys, &f.edges);
+        check_boxes(&l, f.keys.len());
+        check_edges(&l, &f.edges);
+        // An unknown selection falls back to the first key; an empty graph to nothing.
+        assert!(focus(&keys, &edges, "nope", 1, 8).keys.contains(&"k000".to_string()));
+        assert_eq!(focus(&[], &[], "x", 2, 8), Focus::default());
     }
 
     proptest! {

@@ -23,7 +23,11 @@ pub struct Lifted {
 }
 
 /// A Nix identifier for a derivation, from its name (`hello-2.12.1` → `hello-2_12_1`).
-fn ident_for(name: &str, taken: &BTreeMap<String, String>, literal: &std::collections::BTreeSet<String>) -> String {
+fn ident_for(
+    name: &str,
+    taken: &std::collections::BTreeSet<String>,
+    literal: &std::collections::BTreeSet<String>,
+) -> String {
     let mut base: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
     if !base.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
@@ -32,7 +36,7 @@ fn ident_for(name: &str, taken: &BTreeMap<String, String>, literal: &std::collec
     base.truncate(36);
     // A key that already appears as `${key}` in some string would turn that literal text into a
     // reference, so such keys are avoided too.
-    let used = |k: &str| taken.values().any(|v| v == k) || literal.contains(k);
+    let used = |k: &str| taken.contains(k) || literal.contains(k);
     if !used(&base) {
         return base;
     }
@@ -94,8 +98,10 @@ pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
         }
     }
     let mut keys: BTreeMap<String, String> = BTreeMap::new();
+    let mut taken = std::collections::BTreeSet::new();
     for k in &res.order {
-        let id = ident_for(&graph[k].name, &keys, &literal);
+        let id = ident_for(&graph[k].name, &taken, &literal);
+        taken.insert(id.clone());
         keys.insert(k.clone(), id);
     }
     // Every input output path (or placeholder) → its reference text.

@@ -43,7 +43,7 @@ fn writes_store_path(text: &str) -> Option<&str> {
 pub fn lints(specs: &SpecGraph, eval: &Evaluated) -> Vec<Lint> {
     let mut out = Vec::new();
     for (key, spec) in specs {
-        if !eval.graph.contains_key(key) {
+        if !eval.resolution.entries.contains_key(key) {
             continue;
         }
         let fixed = spec.fixed.is_some();

@@ -4,6 +4,9 @@ use super::Ctx;
 use crate::lab::playground::{account, Fate};
 use yew::prelude::*;
 
+/// Rows of the table drawn at most.
+const MAX_ROWS: usize = 60;
+
 #[function_component(ChangePanel)]
 pub fn change_panel() -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
@@ -17,6 +20,16 @@ pub fn change_panel() -> Html {
         };
     };
     let lines = account(change, &p.computed, &p.specs);
+    // A big graph's change has thousands of paths: the rows drawn are those that moved, were
+    // added or removed first, at most MAX_ROWS, and the rest are counted.
+    let mut shown: Vec<(&crate::lab::explain::PathChange, Fate)> =
+        change.changes.iter().map(|c| (c, change.fate(c, &p.specs))).collect();
+    let mut left_out = 0;
+    if shown.len() > MAX_ROWS {
+        shown.sort_by_key(|(_, f)| matches!(f, Fate::Stayed));
+        left_out = shown.len() - MAX_ROWS;
+        shown.truncate(MAX_ROWS);
+    }
     html! {
         <section class="panel change" aria-label="what the last edit did" aria-live="polite">
             <h2>{"What moved"}</h2>
@@ -28,8 +41,7 @@ pub fn change_panel() -> Html {
             <table class="moves">
                 <thead><tr><th>{"path"}</th><th>{"before → after"}</th></tr></thead>
                 <tbody>
-                { for change.changes.iter().map(|c| {
-                    let fate = change.fate(c, &p.specs);
+                { for shown.iter().map(|&(c, fate)| {
                     let (class, word) = match fate {
                         Fate::Moved => ("moved", " — moved"),
                         Fate::Stayed if c.before.is_none() && c.after.is_none() => ("unknown", " — unknown until built"),
@@ -51,6 +63,9 @@ pub fn change_panel() -> Html {
                 }) }
                 </tbody>
             </table>
+            if left_out > 0 {
+                <p class="muted" data-testid="change-more">{format!("and {left_out} more paths, not listed")}</p>
+            }
         </section>
     }
 }

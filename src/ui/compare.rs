@@ -33,9 +33,18 @@ pub fn compare_panel() -> Html {
     let a = use_state(String::new);
     let b = use_state(String::new);
     let result = use_state(|| None::<Result<Vec<FieldDiff>, String>>);
+    // Each difference is evaluated on its own against the whole graph: on a big graph (or one
+    // with thousands of fields) that is seconds per keystroke, so it waits for a click.
+    let big = p.specs.len() > 200 || p.specs.values().map(|s| s.args.len() + s.env.len()).sum::<usize>() > 2_000;
+    let asked = use_state(|| false);
     let diffs = {
         let opts = p.options();
-        use_memo((p.base.clone(), p.specs.clone()), move |(base, specs)| diff_specs(base, specs, &opts))
+        let wanted = (!big || *asked).then(|| (p.base.clone(), p.specs.clone()));
+        use_memo(wanted, move |w| w.as_ref().map(|(base, specs)| diff_specs(base, specs, &opts)))
+    };
+    let ask = {
+        let asked = asked.clone();
+        Callback::from(move |_: MouseEvent| asked.set(true))
     };
     let on = |s: &UseStateHandle<String>| {
         let s = s.clone();
@@ -55,9 +64,16 @@ pub fn compare_panel() -> Html {
     };
     html! {
         <details class="panel compare-panel">
-            <summary>{format!("Compare ({} from the original)", crate::lab::playground::plural(diffs.len(), "difference"))}</summary>
+            <summary>{ match &*diffs {
+                Some(d) => format!("Compare ({} from the original)", crate::lab::playground::plural(d.len(), "difference")),
+                None => "Compare".to_string(),
+            } }</summary>
             <h3>{"This graph against the scenario or import as loaded"}</h3>
-            { table(&diffs) }
+            { match &*diffs {
+                Some(d) => table(d),
+                None => html! { <p class="muted">{"This graph is big, so it is not compared after every edit. "}
+                    <button onclick={ask}>{"Compare it with the original now"}</button></p> },
+            } }
             <h3>{"Two derivations"}</h3>
             <div class="two">
                 <textarea aria-label="derivation A" rows="5" placeholder="A: .drv text or nix derivation show JSON" value={(*a).clone()} oninput={on(&a)} />

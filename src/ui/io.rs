@@ -16,21 +16,36 @@ pub fn import_export() -> Html {
         let text = text.clone();
         Callback::from(move |e: InputEvent| text.set(e.target_unchecked_into::<HtmlTextAreaElement>().value()))
     };
+    // A big import takes a while: it says so first (the page paints the message, and the last
+    // good graph stays on screen), then verifies, then loads, each step after the last painted.
+    let busy = use_state(|| None::<String>);
     let run_import = {
         let ctx = ctx.clone();
         let report = report.clone();
+        let busy = busy.clone();
         move |t: String| {
-            let r = import_text(&t, &ctx.p().options());
-            if let Ok(rep) = &r {
-                if let Some((specs, selected)) = &rep.specs {
-                    ctx.dispatch(Action::Load {
-                        specs: specs.clone(),
-                        selected: selected.clone(),
-                        label: format!("imported {}", rep.format),
-                    });
+            let kb = t.len() / 1024;
+            busy.set(Some(format!("Reading and verifying {kb} KB…")));
+            let (ctx, report, busy) = (ctx.clone(), report.clone(), busy.clone());
+            super::matrix::after_a_moment(move || {
+                let r = import_text(&t, &ctx.p().options());
+                let load = r.as_ref().ok().and_then(|rep| {
+                    let (specs, selected) = rep.specs.clone()?;
+                    Some(Action::Load { specs, selected, label: format!("imported {}", rep.format) })
+                });
+                let count = r.as_ref().map_or(0, |rep| rep.verified.len());
+                report.set(Some(r));
+                match load {
+                    Some(action) => {
+                        busy.set(Some(format!("Loading {count} derivations into the playground…")));
+                        super::matrix::after_a_moment(move || {
+                            ctx.dispatch(action);
+                            busy.set(None);
+                        });
+                    }
+                    None => busy.set(None),
                 }
-            }
-            report.set(Some(r));
+            });
         }
     };
     let on_import = {
@@ -77,19 +92,24 @@ pub fn import_export() -> Html {
             <label for="import-text">{"Paste a .drv file or `nix derivation show -r` JSON (or drop a file here):"}</label>
             <textarea id="import-text" aria-label="derivation to import" rows="6" value={(*text).clone()} oninput={on_text}
                 ondrop={on_drop} ondragover={on_dragover} spellcheck="false" />
-            <button onclick={on_import}>{"Import and verify"}</button>
+            <button onclick={on_import} disabled={busy.is_some()}>{"Import and verify"}</button>
+            if let Some(b) = &*busy { <p class="muted" role="status" data-testid="import-progress">{b.clone()}</p> }
             { match &*report {
                 None => html! {},
                 Some(Err(e)) => html! { <p class="err" role="alert">{format!("Could not import: {e}")}</p> },
                 Some(Ok(rep)) => html! {
                     <div class="verify" role="status">
                         <p>{format!("Read {}.", rep.format)}</p>
-                        <ul>{ for rep.verified.iter().map(|v| if v.mismatches.is_empty() {
+                        // Every mismatch, but at most 20 of the paths that match (a closure has thousands).
+                        <ul>{ for rep.verified.iter().scan(0usize, |ok, v| { *ok += v.mismatches.is_empty() as usize; Some((*ok, v)) }).filter(|(ok, v)| !v.mismatches.is_empty() || *ok <= 20).map(|(_, v)| if v.mismatches.is_empty() {
                             html! { <li class="ok">{"✔ matches what Nix wrote: "}<code>{v.drv_path.clone()}</code></li> }
                         } else {
                             html! { <li class="bad">{format!("✘ {} differs: here is why", v.key)}
                                 <ul>{ for v.mismatches.iter().map(|m| html! { <li>{format!("{}: given ", m.field)}<code>{m.given.clone()}</code>{", Nix computes "}<code>{m.computed.clone()}</code></li> }) }</ul></li> }
                         }) }</ul>
+                        if rep.verified.iter().filter(|v| v.mismatches.is_empty()).count() > 20 {
+                            <p class="muted" data-testid="import-more">{format!("and {} more that match what Nix wrote", rep.verified.iter().filter(|v| v.mismatches.is_empty()).count() - 20)}</p>
+                        }
                         if let Some(n) = &rep.note { <p class="muted">{n.clone()}</p> }
                         if rep.specs.is_some() { <p class="muted">{"It is now loaded in the playground: edit it like any scenario."}</p> }
                     </div>

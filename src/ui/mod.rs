@@ -121,9 +121,17 @@ pub fn app() -> Html {
         });
     }
     {
-        // The fragment follows the state (replaceState: no history entry per keystroke).
-        let p = p.clone();
-        use_effect(move || share::sync_fragment(&p));
+        // The fragment follows the state (replaceState: no history entry per keystroke). A big
+        // graph's link and kept session take tens of ms to write, so they are written once the
+        // edits pause, not within each keystroke.
+        let state = ctx.state.clone();
+        use_effect(move || {
+            if state.0.specs.len() <= 200 {
+                share::sync_fragment(&state.0);
+            } else {
+                matrix::debounced(400, move || share::sync_fragment(&state.0));
+            }
+        });
     }
     let notice = notices(&ctx);
     let scenario = p.scenario.clone();

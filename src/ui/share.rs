@@ -287,10 +287,22 @@ pub fn share_panel() -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
     let p = ctx.p();
     let save = {
-        let shared = p.shared();
-        Callback::from(move |_: MouseEvent| download("drvlab-state.json", &crate::lab::share::to_file(&shared)))
+        let ctx = ctx.clone();
+        Callback::from(move |_: MouseEvent| {
+            download("drvlab-state.json", &crate::lab::share::to_file(&ctx.p().shared()))
+        })
     };
     let save = html! { <button onclick={save}>{"Save the state as a file"}</button> };
+    // A big graph's link takes tens of ms to encode on every render, and is too long anyway.
+    if p.specs.len() > 200 {
+        return html! {
+            <details class="panel share">
+                <summary>{"Share, embed"}</summary>
+                <p class="muted" data-testid="no-link">{format!("This graph has {} derivations, too many for a link: save it as a file instead; to load it again, drop or paste the file into “Import your own derivation”.", p.specs.len())}</p>
+                {save}
+            </details>
+        };
+    }
     let link = match link_for(p) {
         Ok(l) => l,
         Err(e) => {

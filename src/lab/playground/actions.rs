@@ -2,7 +2,7 @@
 
 use super::computed::Computed;
 use super::state::{Change, Playground, Snapshot};
-use super::sweep::sweep_following;
+use super::sweep::{SweepJob, Sweeping};
 use crate::lab::edit::{parse_edit, rename_problem, SpecEdit};
 use crate::lab::eval::{DrvSpec, SpecGraph};
 use crate::lab::nix_choice::NixChoice;
@@ -46,7 +46,14 @@ pub enum Action {
     SweepAll(bool),
     /// The code view (`lab::code`): its text, the worker's answers.
     Code(crate::lab::code::CodeAction),
+    /// Advance a sweep under way by about this many derivation evaluations (the page sends it
+    /// from a timer, in slices short enough never to hold up a keystroke).
+    SweepStep(usize),
 }
+
+/// A sweep costing at most this many derivation evaluations is done within the action that
+/// needs it; a bigger one is left to [`Action::SweepStep`].
+const SWEEP_AT_ONCE: usize = 400;
 
 /// What the simulator panel can do.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,22 +68,42 @@ pub enum SimAction {
 }
 
 impl Playground {
+    /// The page's computation of the current graph ([`Computed::for_page`]).
+    fn compute(&self) -> Computed {
+        Computed::for_page(&self.specs, &self.options(), &self.selected)
+    }
+
     fn recompute(&mut self, label: String, edited_key: String) {
-        if let Some(f) = self.scenario.as_ref().and_then(|s| s.follows) {
+        self.recompute_from(label, edited_key, false)
+    }
+
+    /// Recomputes after a change; with `only_edited`, only the edited derivation changed, so
+    /// only it and its users are evaluated again ([`Computed::after_edit`]).
+    fn recompute_from(&mut self, label: String, edited_key: String, only_edited: bool) {
+        let follows = self.scenario.as_ref().and_then(|s| s.follows);
+        if let Some(f) = follows {
             let opts = self.options();
             f.apply(&mut self.specs, &opts);
         }
         let before = self.computed.clone();
-        let after = Rc::new(Computed::new(&self.specs, &self.options()));
-        let changes = crate::lab::explain::compare(&before.eval.resolution, &after.eval.resolution);
+        let quick = only_edited && follows.is_none();
+        let after = Rc::new(if quick {
+            Computed::after_edit(&before, &self.specs, &edited_key, &self.options())
+        } else {
+            self.compute()
+        });
         if after.eval.errors.is_empty() {
             self.last_good = after.clone();
         }
         // Only report a change when both sides resolved; otherwise the errors speak.
-        self.last_change = (before.eval.errors.is_empty() && after.eval.errors.is_empty()).then_some(Change {
-            label,
-            edited_key,
-            changes,
+        let both = before.eval.errors.is_empty() && after.eval.errors.is_empty();
+        self.last_change = both.then(|| {
+            let changes = if quick {
+                before.changes_to(&after, &edited_key)
+            } else {
+                crate::lab::explain::compare(&before.eval.resolution, &after.eval.resolution)
+            };
+            Change { label, edited_key, changes }
         });
         self.computed = after;
     }
@@ -84,7 +111,7 @@ impl Playground {
     fn push_undo(&mut self, field: String) {
         let coalesce = self.undo.last().is_some_and(|s| !field.is_empty() && s.field == field);
         if !coalesce {
-            self.undo.push(Snapshot { specs: self.specs.clone(), selected: self.selected.clone(), field });
+            self.undo.push(Snapshot { specs: Rc::new(self.specs.clone()), selected: self.selected.clone(), field });
             if self.undo.len() > 500 {
                 self.undo.remove(0);
             }
@@ -104,7 +131,15 @@ impl Playground {
         {
             let only = (!p.sweep_all).then_some(p.selected.as_str());
             let follows = p.scenario.as_ref().and_then(|s| s.follows);
-            p.sweep = Rc::new(sweep_following(&p.specs, &p.options(), only, follows.as_ref()));
+            let mut job = SweepJob::new(&p.specs, p.computed.clone(), &p.options(), only, follows, true);
+            p.sweep_skipped = job.skipped;
+            if job.estimate() <= SWEEP_AT_ONCE {
+                while !job.step(&p.specs, usize::MAX) {}
+                p.sweep = Rc::new(job.sweep());
+                p.sweeping = None;
+            } else {
+                p.sweeping = Some(Sweeping(Rc::new(std::cell::RefCell::new(job))));
+            }
         }
         Some(p)
     }
@@ -125,6 +160,10 @@ impl Playground {
                     return None;
                 }
                 p.selected = k;
+                // A big graph keeps the selected derivation's traces only.
+                if let Some(c) = p.computed.retraced(&p.specs, &p.selected, &p.options()) {
+                    p.computed = Rc::new(c);
+                }
                 // A new selection starts a new undo group.
                 if let Some(s) = p.undo.last_mut() {
                     s.field.clear();
@@ -134,8 +173,12 @@ impl Playground {
             Action::Undo => return p.undo(),
             Action::Redo => {
                 let s = p.redo.pop()?;
-                p.undo.push(Snapshot { specs: p.specs.clone(), selected: p.selected.clone(), field: String::new() });
-                p.specs = s.specs;
+                p.undo.push(Snapshot {
+                    specs: Rc::new(p.specs.clone()),
+                    selected: p.selected.clone(),
+                    field: String::new(),
+                });
+                p.specs = Rc::unwrap_or_clone(s.specs);
                 p.selected = s.selected;
                 let sel = p.selected.clone();
                 p.recompute("redo".into(), sel);
@@ -189,7 +232,7 @@ impl Playground {
                 if p.selected == old {
                     p.selected = new.clone();
                 }
-                p.computed = Rc::new(Computed::new(&p.specs, &p.options()));
+                p.computed = Rc::new(p.compute());
                 p.last_good = p.computed.clone();
                 p.last_change = None;
             }
@@ -244,10 +287,19 @@ impl Playground {
                         p.specs = l.specs;
                         p.selected = selected.clone();
                         if first_load {
-                            p.base = p.specs.clone();
+                            p.base = Rc::new(p.specs.clone());
                         }
                         p.recompute("code edited".into(), selected);
                     }
+                }
+            }
+            Action::SweepStep(budget) => {
+                let job = p.sweeping.clone()?;
+                let finished = job.0.borrow_mut().step(&p.specs, budget);
+                p.sweep_slices += 1;
+                if finished {
+                    p.sweep = Rc::new(job.0.borrow().sweep());
+                    p.sweeping = None;
                 }
             }
             Action::SweepAll(on) => {
@@ -282,9 +334,9 @@ impl Playground {
                     specs.keys().next().cloned().unwrap_or_default()
                 };
                 p.specs = specs;
-                p.base = p.specs.clone();
+                p.base = Rc::new(p.specs.clone());
                 p.scenario = None;
-                p.computed = Rc::new(Computed::new(&p.specs, &p.options()));
+                p.computed = Rc::new(p.compute());
                 p.last_good = p.computed.clone();
                 p.last_change = Some(Change { label, edited_key: p.selected.clone(), changes: vec![] });
             }
@@ -325,15 +377,15 @@ impl Playground {
         p.push_undo(format!("{key}:{}", edit.field_id()));
         p.specs.insert(key.clone(), spec);
         let label = edit.label(&p.specs[&key]);
-        p.recompute(format!("{key}: {label}"), key);
+        p.recompute_from(format!("{key}: {label}"), key, true);
         Some(p)
     }
 
     fn undo(&self) -> Option<Playground> {
         let mut p = self.clone();
         let s = p.undo.pop()?;
-        p.redo.push(Snapshot { specs: p.specs.clone(), selected: p.selected.clone(), field: String::new() });
-        p.specs = s.specs;
+        p.redo.push(Snapshot { specs: Rc::new(p.specs.clone()), selected: p.selected.clone(), field: String::new() });
+        p.specs = Rc::unwrap_or_clone(s.specs);
         p.selected = s.selected;
         let sel = p.selected.clone();
         p.recompute("undo".into(), sel);
@@ -382,7 +434,11 @@ impl Playground {
         n.merge = self.merge;
         n.nix = self.nix;
         n.undo = self.undo.clone();
-        n.undo.push(Snapshot { specs: self.specs.clone(), selected: self.selected.clone(), field: String::new() });
+        n.undo.push(Snapshot {
+            specs: Rc::new(self.specs.clone()),
+            selected: self.selected.clone(),
+            field: String::new(),
+        });
         Some(n)
     }
 }
@@ -406,9 +462,9 @@ fn restore(shared: crate::lab::share::Shared, new: fn(Scenario) -> Playground) -
     };
     n.specs = shared.specs;
     if n.scenario.is_none() {
-        n.base = n.specs.clone();
+        n.base = Rc::new(n.specs.clone());
     }
-    n.computed = Rc::new(Computed::new(&n.specs, &n.options()));
+    n.computed = Rc::new(n.compute());
     n.last_good = n.computed.clone();
     Some(n)
 }

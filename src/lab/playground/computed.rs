@@ -1,10 +1,17 @@
-//! The engine's answer for one spec graph: evaluation, lints and each source's trace.
+//! The engine's answer for one spec graph: evaluation, lints and each source's trace — computed
+//! whole, or after an edit of one derivation by re-evaluating only that derivation and the
+//! derivations that use it (nothing else can move: a derivation's paths depend on its own
+//! attributes and its inputs' paths alone).
 
-use crate::lab::eval::{evaluate, EvalError, Evaluated, SpecGraph};
-use crate::lab::explain::PathId;
+use crate::lab::eval::{evaluate_one, evaluate_ordered, references, spec_order, EvalError, Evaluated, SpecGraph};
+use crate::lab::explain::{PathChange, PathId};
 use crate::lab::lint::{lints, Lint};
-use drvlab_engine::graph::Options;
-use std::collections::BTreeMap;
+use drvlab_engine::graph::{Options, Resolved};
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+/// Each derivation's inputs in the graph (the keys its strings refer to).
+pub type Refs = BTreeMap<String, BTreeSet<String>>;
 
 /// The engine's answer for one spec graph, shared by every view of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,23 +20,171 @@ pub struct Computed {
     pub lints: Vec<Lint>,
     /// How each source of each derivation became its store path (traces on only).
     pub sources: BTreeMap<String, Vec<Option<drvlab_engine::trace::Trace>>>,
+    /// Each derivation's inputs; shared (the same `Rc`) while no reference changes, so a view
+    /// keyed on it (the graph drawing) is not redone on every keystroke.
+    pub refs: Rc<Refs>,
+    /// Every key in dependency order (those caught in a cycle left out), as [`spec_order`] gives.
+    pub order: Rc<Vec<String>>,
+    /// `None`: every derivation's traces are kept (as `opts.trace` says); `Some(key)`: only
+    /// `key`'s ([`Computed::for_page`]).
+    pub only: Option<String>,
 }
+
+fn source_traces(s: &crate::lab::eval::DrvSpec, opts: &Options) -> Vec<Option<drvlab_engine::trace::Trace>> {
+    (0..s.sources.len()).map(|i| crate::lab::eval::source_trace(s, i, &opts.store_dir)).collect()
+}
+
+/// A graph of more derivations than this keeps traces (the "how" pipelines) of one derivation
+/// only, the selected one: [`Computed::for_page`].
+pub const TRACE_ALL: usize = 200;
 
 impl Computed {
     pub fn new(specs: &SpecGraph, opts: &Options) -> Computed {
-        let eval = evaluate(specs, opts);
+        Computed::traced(specs, opts, None)
+    }
+
+    /// What the page computes: with traces of every derivation, or in a big graph
+    /// ([`TRACE_ALL`]) of `selected` only.
+    pub fn for_page(specs: &SpecGraph, opts: &Options, selected: &str) -> Computed {
+        Computed::traced(specs, opts, (specs.len() > TRACE_ALL).then_some(selected))
+    }
+
+    fn traced(specs: &SpecGraph, opts: &Options, only: Option<&str>) -> Computed {
+        let refs: Refs = drvlab_engine::collect::map(specs.iter().map(|(k, s)| (k.clone(), references(s, specs))));
+        let (order, eval) = match order_of(&refs) {
+            Some(order) => (order.clone(), evaluate_ordered(specs, order, vec![], opts, only)),
+            None => {
+                let (order, errors) = spec_order(specs);
+                (order.clone(), evaluate_ordered(specs, order, errors, opts, only))
+            }
+        };
         let lints = lints(specs, &eval);
         let sources = if opts.trace {
-            drvlab_engine::collect::map(specs.iter().filter(|(_, s)| !s.sources.is_empty()).map(|(k, s)| {
-                (
-                    k.clone(),
-                    (0..s.sources.len()).map(|i| crate::lab::eval::source_trace(s, i, &opts.store_dir)).collect(),
-                )
-            }))
+            drvlab_engine::collect::map(
+                specs
+                    .iter()
+                    .filter(|(k, s)| !s.sources.is_empty() && only.is_none_or(|o| o == k.as_str()))
+                    .map(|(k, s)| (k.clone(), source_traces(s, opts))),
+            )
         } else {
             BTreeMap::new()
         };
-        Computed { eval, lints, sources }
+        Computed { eval, lints, sources, refs: Rc::new(refs), order: Rc::new(order), only: only.map(str::to_string) }
+    }
+
+    /// Whether `key`'s traces were kept.
+    pub fn has_traces(&self, key: &str) -> bool {
+        self.only.as_deref().is_none_or(|o| o == key)
+    }
+
+    /// The same answer with `key`'s traces kept instead (a new selection in a big graph): that
+    /// one derivation is evaluated again, with its inputs' resolutions.
+    pub fn retraced(&self, specs: &SpecGraph, key: &str, opts: &Options) -> Option<Computed> {
+        if self.has_traces(key) || !specs.contains_key(key) {
+            return None;
+        }
+        let mut c = self.clone();
+        c.only = Some(key.to_string());
+        if c.eval.resolution.entries.contains_key(key) {
+            if let Ok((_, r)) = evaluate_one(key, specs, &c.eval.resolution.entries, opts) {
+                c.eval.resolution.entries.insert(key.to_string(), r);
+            }
+        }
+        c.sources.clear();
+        if opts.trace && !specs[key].sources.is_empty() {
+            c.sources.insert(key.to_string(), source_traces(&specs[key], opts));
+        }
+        Some(c)
+    }
+
+    /// The answer after `key`'s attributes (only) changed from `prev`'s graph to `specs`:
+    /// `key` and every derivation that uses it, directly or not, are evaluated again in
+    /// dependency order; every other derivation keeps its resolution, errors and lints. Gives
+    /// exactly what [`Computed::new`] gives (the tests check it), falling back to it when the
+    /// edit changes which keys exist or closes a cycle.
+    pub fn after_edit(prev: &Computed, specs: &SpecGraph, key: &str, opts: &Options) -> Computed {
+        let only = prev.only.clone();
+        let full = || Computed::traced(specs, opts, only.as_deref());
+        let Some(spec) = specs.get(key) else { return full() };
+        let cyclic = prev.order.len() != prev.refs.len();
+        if cyclic || prev.refs.len() != specs.len() || prev.eval.errors.iter().any(|e| e.key.is_empty()) {
+            return full();
+        }
+        let new_refs = references(spec, specs);
+        let (refs, order) = if prev.refs.get(key) == Some(&new_refs) {
+            (prev.refs.clone(), prev.order.clone())
+        } else {
+            let mut r = (*prev.refs).clone();
+            r.insert(key.to_string(), new_refs);
+            match order_of(&r) {
+                Some(o) => (Rc::new(r), Rc::new(o)),
+                None => return full(),
+            }
+        };
+        let downstream = downstream_of(key, &refs, &order);
+        let quiet = Options { trace: false, ..opts.clone() };
+        let mut eval = prev.eval.clone();
+        let mut errors: BTreeMap<String, EvalError> = drvlab_engine::collect::map(
+            std::mem::take(&mut eval.errors)
+                .into_iter()
+                .filter(|e| !downstream.contains(e.key.as_str()))
+                .map(|e| (e.key.clone(), e)),
+        );
+        for k in &downstream {
+            eval.resolution.entries.remove(*k);
+        }
+        for k in order.iter().filter(|k| downstream.contains(k.as_str())) {
+            let o = if only.as_deref().is_some_and(|t| t != k) { &quiet } else { opts };
+            match evaluate_one(k, specs, &eval.resolution.entries, o) {
+                Ok((_, r)) => {
+                    eval.resolution.entries.insert(k.clone(), r);
+                }
+                Err(e) => {
+                    errors.insert(k.clone(), e);
+                }
+            }
+        }
+        eval.resolution.order = order.iter().filter(|k| eval.resolution.entries.contains_key(*k)).cloned().collect();
+        eval.errors = order.iter().filter_map(|k| errors.remove(k)).collect();
+        let touched: SpecGraph =
+            drvlab_engine::collect::map(downstream.iter().map(|k| (k.to_string(), specs[*k].clone())));
+        let mut lint_list: Vec<Lint> =
+            prev.lints.iter().filter(|l| !downstream.contains(l.key.as_str())).cloned().collect();
+        lint_list.extend(lints(&touched, &eval));
+        // `lints` reports in key order.
+        lint_list.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut sources = prev.sources.clone();
+        sources.remove(key);
+        if opts.trace && !spec.sources.is_empty() && only.as_deref().is_none_or(|o| o == key) {
+            sources.insert(key.to_string(), source_traces(spec, opts));
+        }
+        Computed { eval, lints: lint_list, sources, refs, order, only }
+    }
+
+    /// Every path before and after, as [`crate::lab::explain::compare`] gives it, from `self`
+    /// to `after` where only `edited` and its users can have changed: the others are copied,
+    /// not looked up (falls back to `compare` when the order or an output set changed).
+    pub fn changes_to(&self, after: &Computed, edited: &str) -> Vec<PathChange> {
+        let (b, a) = (&self.eval.resolution, &after.eval.resolution);
+        let same_outputs =
+            |k: &String| a.entries.get(k).is_some_and(|x| x.outputs.keys().eq(b.entries[k].outputs.keys()));
+        if b.order != a.order || !b.order.iter().all(same_outputs) {
+            return crate::lab::explain::compare(b, a);
+        }
+        let down = downstream_of(edited, &after.refs, &after.order);
+        let mut out = Vec::new();
+        for k in &b.order {
+            let (x, y) = (&b.entries[k], &a.entries[k]);
+            let moved = down.contains(k.as_str());
+            let id = |output: Option<&String>| PathId { key: k.clone(), output: output.cloned() };
+            let after_drv = if moved { &y.drv_path } else { &x.drv_path };
+            out.push(PathChange { id: id(None), before: Some(x.drv_path.clone()), after: Some(after_drv.clone()) });
+            for (o, p) in &x.outputs {
+                let q = if moved { y.outputs.get(o).cloned().flatten() } else { p.clone() };
+                out.push(PathChange { id: id(Some(o)), before: p.clone(), after: q });
+            }
+        }
+        out
     }
 
     pub fn errors_for(&self, key: &str) -> Vec<&EvalError> {
@@ -40,9 +195,102 @@ impl Computed {
     pub fn paths(&self) -> Vec<(PathId, Option<String>)> {
         crate::lab::explain::all_paths(&self.eval.resolution)
     }
+
+    /// The resolutions of `keys`' inputs that are not among `keys`, for re-evaluating `keys`.
+    pub fn inputs_outside(&self, keys: &BTreeSet<&str>) -> BTreeMap<String, Resolved> {
+        let mut done = BTreeMap::new();
+        for k in keys {
+            for r in self.refs.get(*k).into_iter().flatten() {
+                if !keys.contains(r.as_str()) {
+                    if let Some(res) = self.eval.resolution.entries.get(r) {
+                        done.insert(r.clone(), res.clone());
+                    }
+                }
+            }
+        }
+        done
+    }
+}
+
+/// `key` and every key that uses it, directly or not (`order` is a dependency order of `refs`).
+pub fn downstream_of<'a>(key: &'a str, refs: &'a Refs, order: &'a [String]) -> BTreeSet<&'a str> {
+    let mut down: BTreeSet<&str> = BTreeSet::from([key]);
+    let start = order.iter().position(|k| k == key).unwrap_or(order.len());
+    for k in &order[start..] {
+        if refs.get(k).is_some_and(|r| r.iter().any(|x| down.contains(x.as_str()))) {
+            down.insert(k.as_str());
+        }
+    }
+    down
+}
+
+/// The dependency order [`spec_order`] gives, from the references alone (Kahn's algorithm,
+/// smallest key first among the ready ones); `None` for a cycle.
+pub fn order_of(refs: &Refs) -> Option<Vec<String>> {
+    let keys: Vec<&String> = refs.keys().collect();
+    let index = |k: &str| keys.binary_search_by(|x| x.as_str().cmp(k)).ok();
+    let mut missing: Vec<usize> = Vec::with_capacity(keys.len());
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
+    for (i, r) in refs.values().enumerate() {
+        missing.push(r.len());
+        for input in r {
+            users[index(input)?].push(i);
+        }
+    }
+    let mut ready: BTreeSet<usize> = drvlab_engine::collect::set((0..keys.len()).filter(|&i| missing[i] == 0));
+    let mut order = Vec::with_capacity(keys.len());
+    while let Some(i) = ready.pop_first() {
+        order.push(keys[i].clone());
+        for &u in &users[i] {
+            missing[u] -= 1;
+            if missing[u] == 0 {
+                ready.insert(u);
+            }
+        }
+    }
+    (order.len() == keys.len()).then_some(order)
 }
 
 /// Paths of the last good computation, by id, for greyed display while there are errors.
 pub fn path_map(c: &Computed) -> BTreeMap<PathId, Option<String>> {
     drvlab_engine::collect::map(c.paths())
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::lab::edit::spec_fields;
+    use crate::lab::eval::DrvSpec;
+
+    /// After every field of every derivation is perturbed (in every scenario, and in a graph
+    /// with errors and a new reference), the shortcut gives exactly what a full evaluation gives.
+    #[test]
+    fn after_edit_agrees_with_a_full_computation() {
+        let mut graphs: Vec<SpecGraph> = crate::lab::scenarios::scenarios().into_iter().map(|s| s.specs).collect();
+        let mut g = SpecGraph::new();
+        g.insert("a".into(), DrvSpec::new("a", "x86_64-linux", "/bin/sh", &["-c", "echo a > $out"]));
+        g.insert("b".into(), DrvSpec::new("b", "x86_64-linux", "/bin/sh", &["-c", "echo ${a} > $out"]));
+        g.insert("c".into(), DrvSpec::new("c", "x86_64-linux", "", &["-c", "echo ${b} > $out"]));
+        g.insert("d".into(), DrvSpec::new("d", "x86_64-linux", "/bin/sh", &["-c", "echo > $out"]));
+        graphs.push(g);
+        let opts = Options::default();
+        for specs in graphs {
+            let before = Computed::new(&specs, &opts);
+            for key in specs.keys() {
+                let mut edits: Vec<crate::lab::edit::SpecEdit> =
+                    spec_fields(&specs[key]).into_iter().map(|(_, e)| e).collect();
+                // A new input, an input on itself (a cycle), a fix of the empty builder.
+                for other in specs.keys() {
+                    edits.push(crate::lab::edit::SpecEdit::Builder(format!("/bin/sh ${{{other}}}")));
+                }
+                edits.push(crate::lab::edit::SpecEdit::Builder("/bin/bash".into()));
+                for edit in edits {
+                    let mut g = specs.clone();
+                    edit.apply(g.get_mut(key).unwrap());
+                    let quick = Computed::after_edit(&before, &g, key, &opts);
+                    assert_eq!(quick, Computed::new(&g, &opts), "{key}: {edit:?}");
+                }
+            }
+        }
+    }
 }

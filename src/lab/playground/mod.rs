@@ -15,10 +15,10 @@ pub mod sweep;
 pub use crate::lab::edit::{hash_forms, parse_edit, rename_problem, spec_fields, valid_key, SpecEdit};
 pub use account::{account, describe_part, drv_fates, moves_sentence, plural, verdict, DrvFate};
 pub use actions::{Action, SimAction};
-pub use computed::{path_map, Computed};
+pub use computed::{path_map, Computed, Refs};
 pub use io::{export, import_text, parse_one, ImportReport, Verified};
 pub use state::{Change, Fate, Playground, Suggested};
-pub use sweep::{flipped, sweep, sweep_following};
+pub use sweep::{flipped, sweep, sweep_following, SweepJob, Sweeping};
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;

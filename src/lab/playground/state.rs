@@ -65,7 +65,8 @@ pub struct Suggested {
 /// A state that undo can return to.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Snapshot {
-    pub(super) specs: SpecGraph,
+    /// Shared, so that copying the state (every action does) does not copy every snapshot.
+    pub(super) specs: Rc<SpecGraph>,
     pub(super) selected: String,
     pub(super) field: String,
 }
@@ -74,7 +75,7 @@ pub(super) struct Snapshot {
 pub struct Playground {
     pub scenario: Option<Scenario>,
     /// What "compare with the original" compares against: the scenario or import as loaded.
-    pub base: SpecGraph,
+    pub base: Rc<SpecGraph>,
     pub specs: SpecGraph,
     pub selected: String,
     pub merge: InputMerge,
@@ -96,6 +97,14 @@ pub struct Playground {
     /// graph sweeps only what is looked at).
     pub sweep_all: bool,
     pub sweep: Rc<crate::lab::explain::Sweep>,
+    /// A sweep too big to do at once, under way: [`Action::SweepStep`](super::Action::SweepStep)
+    /// advances it; `sweep` shows the last complete one meanwhile.
+    pub sweeping: Option<super::sweep::Sweeping>,
+    /// How many fields the page's sweep leaves out (see [`super::sweep::LIST_ROWS`]).
+    pub sweep_skipped: usize,
+    /// Slices of sweeping done: the job advances in place, so this is what tells the state
+    /// after a slice from the state before it (and makes the page render the progress).
+    pub sweep_slices: usize,
     /// The scenario's suggested edit, performed on the scenario as loaded.
     pub suggested: Option<Rc<Suggested>>,
     /// The code view: the graph as Nix code, evaluated in the page's Nix worker.
@@ -149,7 +158,7 @@ impl Playground {
         let computed = Rc::new(Computed::new(&s.specs, &options(InputMerge::Merge, NixChoice::Strictest)));
         Playground {
             specs: s.specs.clone(),
-            base: s.specs.clone(),
+            base: Rc::new(s.specs.clone()),
             selected: s.selected.to_string(),
             scenario: Some(s),
             merge: InputMerge::Merge,
@@ -162,6 +171,9 @@ impl Playground {
             sim_log: vec![],
             sweep_all: false,
             sweep: Rc::new(crate::lab::explain::Sweep { columns: vec![], rows: vec![] }),
+            sweeping: None,
+            sweep_skipped: 0,
+            sweep_slices: 0,
             suggested: None,
             code: Default::default(),
             undo: vec![],
@@ -223,5 +235,10 @@ impl Playground {
 
     pub fn options(&self) -> Options {
         options(self.merge, self.nix)
+    }
+
+    /// (fields swept, fields to sweep) while a sweep is under way.
+    pub fn sweep_progress(&self) -> Option<(usize, usize)> {
+        self.sweeping.as_ref().map(|s| s.0.borrow().progress())
     }
 }

@@ -1,109 +1,283 @@
 //! The "what moves" matrix: each field perturbed, the graph re-evaluated by the engine, every
 //! path compared — never a table of which field "should" move what.
+//!
+//! A sweep is a [`SweepJob`]: a list of perturbations worked through a few derivation
+//! evaluations at a time ([`SweepJob::step`]), so the page can sweep a big graph in slices
+//! between keystrokes and show how far it got; the CLI and the tests run it to the end.
 
-use super::computed::Computed;
+use super::computed::{downstream_of, Computed};
 use crate::lab::edit::{spec_fields, SpecEdit};
-use crate::lab::eval::{evaluate, Evaluated, SpecGraph};
-use crate::lab::explain::{PathChange, PathId};
+use crate::lab::eval::{evaluate, evaluate_spec, references, DrvSpec, SpecGraph};
+use crate::lab::explain::{PathChange, PathId, Sweep, SweepRow};
 use crate::lab::rerun::NameFollows;
-use drvlab_engine::graph::Options;
+use drvlab_engine::graph::{Options, Resolved};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+/// On the page, at most this many entries of one list (args, env rows, …) of one derivation are
+/// perturbed: a derivation with 10,000 args would otherwise cost 10,000 rows, each hashing all
+/// 10,000 args again. The rest are counted in [`SweepJob::skipped`] and the matrix says so.
+pub const LIST_ROWS: usize = 32;
+/// On the page, at most this many rows in all ("all derivations" of a big graph).
+pub const MAX_ROWS: usize = 2_000;
 
 /// The sensitivity sweep over the spec graph: each field of each derivation (or of `only`)
 /// perturbed in turn, the graph re-evaluated by the engine, every path compared with the
 /// unperturbed one.
-pub fn sweep(specs: &SpecGraph, opts: &Options, only: Option<&str>) -> crate::lab::explain::Sweep {
+pub fn sweep(specs: &SpecGraph, opts: &Options, only: Option<&str>) -> Sweep {
     sweep_following(specs, opts, only, None)
 }
 
 /// The sweep, with a name that follows its recipe ([`NameFollows`]) re-applied after each
 /// perturbation, as the reducer applies it after each edit.
-pub fn sweep_following(
-    specs: &SpecGraph,
-    opts: &Options,
-    only: Option<&str>,
-    follows: Option<&NameFollows>,
-) -> crate::lab::explain::Sweep {
+pub fn sweep_following(specs: &SpecGraph, opts: &Options, only: Option<&str>, follows: Option<&NameFollows>) -> Sweep {
     let quiet = Options { trace: false, ..opts.clone() };
-    let base = evaluate(specs, &quiet);
-    let columns: Vec<PathId> = crate::lab::explain::all_paths(&base.resolution).into_iter().map(|(id, _)| id).collect();
-    let refs: BTreeMap<&str, BTreeSet<String>> =
-        drvlab_engine::collect::map(specs.iter().map(|(k, s)| (k.as_str(), crate::lab::eval::references(s, specs))));
-    let mut rows = Vec::new();
-    for key in base.resolution.order.iter().filter(|k| only.is_none_or(|o| o == k.as_str())) {
-        // The edited derivation and everything that uses it, in dependency order: only these can
-        // move (a derivation's paths depend on its own attributes and its inputs' paths alone).
-        let mut downstream: BTreeSet<&str> = BTreeSet::from([key.as_str()]);
-        for k in &base.resolution.order {
-            if refs[k.as_str()].iter().any(|r| downstream.contains(r.as_str())) {
-                downstream.insert(k.as_str());
-            }
-        }
-        let spec = &specs[key];
-        for (label, edit) in spec_fields(spec) {
-            let mut g = specs.clone();
-            if let Some(s) = g.get_mut(key) {
-                edit.apply(s);
-            }
-            if let Some(f) = follows {
-                f.apply(&mut g, &quiet);
-            }
-            let same_inputs = crate::lab::eval::references(&g[key], &g) == refs[key.as_str()];
-            let moved = if base.errors.is_empty() && same_inputs && follows.is_none() {
-                moves_downstream(&g, &base, &downstream, &columns, &quiet)
-            } else {
-                // A new input (or a graph with errors elsewhere): evaluate it all.
-                let after = evaluate(&g, &quiet);
-                match after.errors.first() {
-                    Some(e) => Err(e.to_string()),
-                    None => {
-                        let ch = crate::lab::explain::compare(&base.resolution, &after.resolution);
-                        Ok(ch.iter().take(columns.len()).map(PathChange::moved).collect())
-                    }
-                }
-            };
-            let value = format!("{edit:?}");
-            rows.push(crate::lab::explain::SweepRow { key: key.clone(), field: label, value, moved });
-        }
-    }
-    crate::lab::explain::Sweep { columns, rows }
+    let base = Rc::new(Computed::new(specs, &quiet));
+    let mut job = SweepJob::new(specs, base, &quiet, only, follows.copied(), false);
+    while !job.step(specs, usize::MAX) {}
+    job.sweep()
 }
 
-/// Which columns move when only `downstream` (in `base`'s dependency order) is re-evaluated in
-/// `g`; every other derivation keeps its resolution from `base`, and only the direct inputs of
-/// re-evaluated derivations are looked up, so a sweep row costs what its cascade costs.
-fn moves_downstream(
-    g: &SpecGraph,
-    base: &Evaluated,
-    downstream: &BTreeSet<&str>,
-    columns: &[PathId],
-    opts: &Options,
-) -> Result<Vec<bool>, String> {
-    let mut done: BTreeMap<String, drvlab_engine::graph::Resolved> = BTreeMap::new();
-    for k in base.resolution.order.iter().filter(|k| downstream.contains(k.as_str())) {
-        for r in crate::lab::eval::references(&g[k], g) {
-            if !downstream.contains(r.as_str()) && !done.contains_key(&r) {
-                if let Some(res) = base.resolution.entries.get(&r) {
-                    done.insert(r, res.clone());
+/// A perturbation under way, evaluated one derivation at a time.
+#[derive(Debug)]
+struct Row {
+    key: String,
+    label: String,
+    value: String,
+    perturbed: DrvSpec,
+    /// The perturbed derivation and its users, in dependency order, and how many are done.
+    down: Rc<Vec<String>>,
+    at: usize,
+    done: BTreeMap<String, Resolved>,
+}
+
+/// A sweep in progress (see the module's doc).
+#[derive(Debug)]
+pub struct SweepJob {
+    base: Rc<Computed>,
+    opts: Options,
+    follows: Option<NameFollows>,
+    tasks: Vec<(String, String, SpecEdit)>,
+    next: usize,
+    columns: Vec<PathId>,
+    rows: Vec<SweepRow>,
+    row: Option<Row>,
+    /// The last key's users, reused by its next field.
+    down: Option<(String, Rc<Vec<String>>)>,
+    /// Fields left out by the page's caps ([`LIST_ROWS`], [`MAX_ROWS`]).
+    pub skipped: usize,
+    /// Calls of [`SweepJob::step`] so far.
+    pub slices: usize,
+}
+
+/// The fields of one derivation the sweep perturbs, and how many it leaves out with `capped`.
+fn fields(spec: &DrvSpec, capped: bool) -> (Vec<(String, SpecEdit)>, usize) {
+    let all = spec_fields(spec);
+    if !capped {
+        return (all, 0);
+    }
+    // A list's entries are spelled `list.…`; keep the first LIST_ROWS of each list.
+    let mut per_list: BTreeMap<String, usize> = BTreeMap::new();
+    let mut kept = Vec::new();
+    let mut skipped = 0;
+    for (label, edit) in all {
+        let list = std::mem::discriminant(&edit);
+        let n = per_list.entry(format!("{list:?}")).or_default();
+        *n += 1;
+        if *n > LIST_ROWS {
+            skipped += 1;
+        } else {
+            kept.push((label, edit));
+        }
+    }
+    (kept, skipped)
+}
+
+impl SweepJob {
+    /// A sweep of `specs` (whose computation is `base`) over every resolved derivation's fields,
+    /// or `only`'s; `capped` applies the page's caps.
+    pub fn new(
+        specs: &SpecGraph,
+        base: Rc<Computed>,
+        opts: &Options,
+        only: Option<&str>,
+        follows: Option<NameFollows>,
+        capped: bool,
+    ) -> SweepJob {
+        let columns: Vec<PathId> = base.paths().into_iter().map(|(id, _)| id).collect();
+        let mut tasks = Vec::new();
+        let mut skipped = 0;
+        for key in base.eval.resolution.order.iter().filter(|k| only.is_none_or(|o| o == k.as_str())) {
+            let (f, s) = fields(&specs[key], capped);
+            skipped += s;
+            tasks.extend(f.into_iter().map(|(label, edit)| (key.clone(), label, edit)));
+        }
+        if capped && tasks.len() > MAX_ROWS {
+            skipped += tasks.len() - MAX_ROWS;
+            tasks.truncate(MAX_ROWS);
+        }
+        let opts = Options { trace: false, ..opts.clone() };
+        SweepJob {
+            base,
+            opts,
+            follows,
+            tasks,
+            next: 0,
+            columns,
+            rows: vec![],
+            row: None,
+            down: None,
+            skipped,
+            slices: 0,
+        }
+    }
+
+    /// (fields swept, fields to sweep).
+    pub fn progress(&self) -> (usize, usize) {
+        (self.rows.len(), self.tasks.len())
+    }
+
+    /// About how many derivation evaluations the rest of the sweep costs.
+    pub fn estimate(&self) -> usize {
+        let each = match self.tasks.first() {
+            Some((k, _, _)) => downstream_of(k, &self.base.refs, &self.base.order).len(),
+            None => 0,
+        };
+        let keys: BTreeSet<&str> = self.tasks.iter().map(|t| t.0.as_str()).collect();
+        if keys.len() > 1 {
+            self.tasks.len() * self.base.order.len()
+        } else {
+            self.tasks.len() * each
+        }
+    }
+
+    /// The rows so far (all of them once [`SweepJob::step`] returned `true`).
+    pub fn sweep(&self) -> Sweep {
+        Sweep { columns: self.columns.clone(), rows: self.rows.clone() }
+    }
+
+    /// Works through about `budget` derivation evaluations; `true` when the sweep is complete.
+    pub fn step(&mut self, specs: &SpecGraph, budget: usize) -> bool {
+        self.slices += 1;
+        let mut left = budget.max(1);
+        while left > 0 {
+            if self.row.is_none() {
+                let Some((key, label, edit)) = self.tasks.get(self.next).cloned() else { return true };
+                self.next += 1;
+                if let Some(row) = self.start(specs, key, label, edit, &mut left) {
+                    self.row = Some(row);
+                }
+                continue;
+            }
+            let Some(row) = self.row.as_mut() else { continue };
+            let Some(k) = row.down.get(row.at).cloned() else {
+                let row = self.row.take().expect("a row under way");
+                let moved = self.moved(&row);
+                self.rows.push(SweepRow { key: row.key, field: row.label, value: row.value, moved: Ok(moved) });
+                continue;
+            };
+            let spec = if k == row.key { &row.perturbed } else { &specs[&k] };
+            left -= 1;
+            match evaluate_spec(&k, spec, specs, &row.done, &self.opts) {
+                Ok((_, r)) => {
+                    row.done.insert(k, r);
+                    row.at += 1;
+                }
+                Err(e) => {
+                    let row = self.row.take().expect("a row under way");
+                    self.rows.push(SweepRow {
+                        key: row.key,
+                        field: row.label,
+                        value: row.value,
+                        moved: Err(e.to_string()),
+                    });
                 }
             }
         }
-        let (_, r) = crate::lab::eval::evaluate_one(k, g, &done, opts).map_err(|e| e.to_string())?;
-        done.insert(k.clone(), r);
+        self.row.is_none() && self.next >= self.tasks.len()
     }
-    Ok(columns
-        .iter()
-        .map(|c| {
-            if !downstream.contains(c.key.as_str()) {
-                return false;
+
+    /// Starts one perturbation: re-evaluating only the edited derivation's users when nothing
+    /// but its own attributes changed, or else (a new input, an output renamed, a name that
+    /// follows its recipe, a graph with errors) the whole perturbed graph at once.
+    fn start(
+        &mut self,
+        specs: &SpecGraph,
+        key: String,
+        label: String,
+        edit: SpecEdit,
+        left: &mut usize,
+    ) -> Option<Row> {
+        let value = format!("{edit:?}");
+        let spec = &specs[&key];
+        let mut perturbed = spec.clone();
+        edit.apply(&mut perturbed);
+        let shortcut = self.base.eval.errors.is_empty()
+            && self.follows.is_none()
+            && perturbed.outputs == spec.outputs
+            && self.base.refs.get(&key) == Some(&references(&perturbed, specs));
+        if !shortcut {
+            let mut g = specs.clone();
+            g.insert(key.clone(), perturbed);
+            if let Some(f) = &self.follows {
+                f.apply(&mut g, &self.opts);
             }
-            let (before, after) = (&base.resolution.entries[&c.key], &done[&c.key]);
-            match &c.output {
-                None => before.drv_path != after.drv_path,
-                Some(o) => before.outputs.get(o) != after.outputs.get(o),
+            *left = left.saturating_sub(g.len());
+            let after = evaluate(&g, &self.opts);
+            let moved = match after.errors.first() {
+                Some(e) => Err(e.to_string()),
+                None => {
+                    let ch = crate::lab::explain::compare(&self.base.eval.resolution, &after.resolution);
+                    Ok(ch.iter().take(self.columns.len()).map(PathChange::moved).collect())
+                }
+            };
+            self.rows.push(SweepRow { key, field: label, value, moved });
+            return None;
+        }
+        let down = match &self.down {
+            Some((k, d)) if *k == key => d.clone(),
+            _ => {
+                let d: Rc<Vec<String>> = Rc::new({
+                    let set = downstream_of(&key, &self.base.refs, &self.base.order);
+                    self.base.order.iter().filter(|k| set.contains(k.as_str())).cloned().collect()
+                });
+                self.down = Some((key.clone(), d.clone()));
+                d
             }
-        })
-        .collect())
+        };
+        let set: BTreeSet<&str> = down.iter().map(String::as_str).collect();
+        let done = self.base.inputs_outside(&set);
+        Some(Row { key, label, value, perturbed, down, at: 0, done })
+    }
+
+    /// Which columns moved in a finished row: only its derivation and their users can.
+    fn moved(&self, row: &Row) -> Vec<bool> {
+        let entries = &self.base.eval.resolution.entries;
+        self.columns
+            .iter()
+            .map(|c| {
+                // Inputs from outside the row's derivations are in `done` as they were.
+                let Some(after) = row.done.get(&c.key) else { return false };
+                let before = &entries[&c.key];
+                match &c.output {
+                    None => before.drv_path != after.drv_path,
+                    Some(o) => before.outputs.get(o) != after.outputs.get(o),
+                }
+            })
+            .collect()
+    }
+}
+
+/// A sweep the page works through between keystrokes: shared by the states that show it (the
+/// same job, advanced in place by [`SweepJob::step`]), compared by identity.
+#[derive(Debug, Clone)]
+pub struct Sweeping(pub Rc<RefCell<SweepJob>>);
+
+impl PartialEq for Sweeping {
+    fn eq(&self, other: &Sweeping) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// The same graph with `key` switched between input-addressed and fixed-output (keeping the

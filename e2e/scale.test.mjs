@@ -1,0 +1,184 @@
+// The page at scale: real Nix instantiates a 5,000-derivation chain and a 600-derivation
+// stdenv-shaped closure (a chain whose every member also uses one common `stdenv`); each is
+// pasted into the import panel as `nix show-derivation -r` JSON. The test prints the figures
+// (first paths, keystroke, longest task, layout) and asserts that the page stays responsive
+// (longest task while typing under a generous 200 ms) and that the paths shown are Nix's.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { launch, openApp, textOf, STORE_PATH_RE, BASE_URL, SHOTS, ms } from './harness.mjs';
+import { nixAvailable } from './nix.mjs';
+
+const env = { ...process.env, NIX_CONFIG: 'build-users-group =\nexperimental-features = nix-command' };
+
+// d_i uses d_(i-1) (and, with common, stdenv): the shape of every nixpkgs closure.
+const CHAIN_NIX = `{ n, common }:
+let
+  mk = name: script: derivation { inherit name; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" script ]; };
+  stdenv = mk "stdenv" "echo stdenv > $out";
+  step = prev: i: mk "pkg\${toString i}" "echo \${if common then "\${stdenv} " else ""}\${if prev == null then "" else "\${prev} "}> $out";
+in builtins.foldl' step null (builtins.genList (i: i + 1) n)
+`;
+
+/** `nix show-derivation -r` JSON of the chain, as text, and its last derivation's out path. */
+function closure(n, common) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drvlab-scale-'));
+  try {
+    const file = path.join(dir, 'chain.nix');
+    fs.writeFileSync(file, CHAIN_NIX);
+    const run = (cmd, args) => execFileSync(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 }).toString();
+    const top = run('nix-instantiate', [file, '--arg', 'n', String(n), '--arg', 'common', String(common)]).trim();
+    const json = run('nix', ['show-derivation', '-r', top]);
+    const out = JSON.parse(json)[top].outputs.out.path;
+    return { json, top, out };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Before any script of the page: record every long task (start, duration).
+const LONGTASKS = `(() => {
+  window.__longtasks = [];
+  try {
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longtasks.push([e.startTime, e.duration]); })
+      .observe({ type: 'longtask', buffered: true });
+  } catch (e) {}
+})();`;
+
+/** A screenshot of the top of the page (a full-page one of a 3 MB paste takes too long). */
+async function shot(page, name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), timeout: 60_000 });
+}
+
+const longestSince = (page, t) => page.evaluate((t) => Math.max(0, ...window.__longtasks.filter(([s]) => s >= t).map(([, d]) => d)), t);
+
+/** Pastes `json` into the import panel and imports it; returns the page-clock time of the click. */
+async function importJson(page, json) {
+  const details = page.locator('details', { has: page.locator('summary', { hasText: 'Import your own derivation' }) });
+  if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
+  // Set the text directly (typing 3 MB would take minutes), then tell the page.
+  await page.locator('#import-text').evaluate((el, text) => {
+    el.value = text;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, json);
+  const t0 = await page.evaluate(() => performance.now());
+  await page.getByRole('button', { name: 'Import and verify' }).click();
+  return t0;
+}
+
+/** Types `text` into a textbox one key at a time, each as an input event; returns the longest
+ * synchronous handling of one key (reducer + render) in ms. */
+async function typeTimed(page, locator, text) {
+  const handle = await locator.elementHandle();
+  let worst = 0;
+  for (const ch of text) {
+    const t = await page.evaluate(([el, ch]) => {
+      const t0 = performance.now();
+      el.value += ch;
+      el.dispatchEvent(new InputEvent('input', { bubbles: true, data: ch, inputType: 'insertText' }));
+      return performance.now() - t0;
+    }, [handle, ch]);
+    worst = Math.max(worst, t);
+    await page.waitForTimeout(30);
+  }
+  return worst;
+}
+
+describe('the page at scale', { skip: !nixAvailable() && 'real Nix is not installed' }, () => {
+  let b;
+  let chainTypingTask = Infinity;
+  let chainKeystroke = Infinity;
+  let chain;
+  let stdenv;
+  before(async () => {
+    chain = closure(5000, false);
+    stdenv = closure(600, true);
+    b = await launch({ width: 1280, height: 900 });
+    await b.page.addInitScript(LONGTASKS);
+    b.page.setDefaultTimeout(60_000);
+    await openApp(b.page, BASE_URL);
+  });
+  after(async () => {
+    if (b) await b.close();
+  });
+
+  test('a 5,000-derivation chain: imported, first paths, keystrokes, the sweep', async () => {
+    const p = b.page;
+    const t0 = await importJson(p, chain.json);
+    await p.waitForFunction((want) => document.querySelector('[data-testid="out-path-pkg5000-out"]')?.textContent.trim() === want, chain.out, { timeout: 60_000 });
+    const firstPaths = (await p.evaluate(() => performance.now())) - t0;
+    const importTask = await longestSince(p, t0);
+    assert.match(await textOf(p, 'drv-path-pkg5000'), STORE_PATH_RE);
+    assert.equal(await textOf(p, 'drv-path-pkg5000'), chain.top, 'the .drv path Nix wrote');
+
+    const region = p.getByRole('region', { name: 'pkg5000', exact: true });
+    const builder = region.getByRole('textbox', { name: 'builder' });
+    await builder.waitFor();
+    const t1 = await p.evaluate(() => performance.now());
+    const keystroke = await typeTimed(p, builder, 'abcde');
+    await p.waitForFunction((old) => document.querySelector('[data-testid="out-path-pkg5000-out"]')?.textContent.trim() !== old, chain.out);
+    const moved = await textOf(p, 'out-path-pkg5000-out');
+    assert.match(moved, STORE_PATH_RE, 'the edited derivation shows a new out path');
+    assert.notEqual(moved, chain.out);
+    // The sweep of the edited derivation finishes, in slices.
+    await p.waitForFunction(() => !document.querySelector('[data-testid="sweep-progress"]'), null, { timeout: 120_000 });
+    const typingTask = await longestSince(p, t1);
+    await shot(p, 'scale-chain-5000');
+    console.log(
+      `SCALE 5,000 chain: first paths ${ms(firstPaths)} after the import click (longest task of the import ${ms(importTask)}); ` +
+        `keystroke ${keystroke.toFixed(1)} ms (longest of 5, reducer + render); longest task while typing and sweeping ${ms(typingTask)}`,
+    );
+    assert.equal(await p.locator('.dag svg g.node').count() <= 40, true, 'the drawing is capped');
+    chainTypingTask = typingTask;
+    chainKeystroke = keystroke;
+  });
+
+  // Known: each edit still copies the 5,000 resolutions and every path's before/after.
+  test('a keystroke on the 5,000 chain takes under 16 ms', { todo: 'the edit copies every resolution (Computed::after_edit) and every path change' }, () => {
+    assert.ok(chainKeystroke < 16, `a keystroke took ${chainKeystroke} ms`);
+  });
+
+  // Known: the render after an edit of a 5,000 chain still blocks for seconds, in "what moved"
+  // (account::drv_fates compares every path change with every other: quadratic in the change).
+  test('no task of the 5,000 chain edit blocks the page 200 ms', { todo: 'account.rs drv_fates is quadratic in the change set' }, () => {
+    assert.ok(chainTypingTask < 200, `a task of ${chainTypingTask} ms blocked the page while typing`);
+  });
+
+  test('a 600-derivation stdenv-shaped closure: layout, the focus, a keystroke', async () => {
+    const p = b.page;
+    const t0 = await importJson(p, stdenv.json);
+    await p.waitForFunction((want) => document.querySelector('[data-testid="out-path-pkg600-out"]')?.textContent.trim() === want, stdenv.out, { timeout: 60_000 });
+    const firstPaths = (await p.evaluate(() => performance.now())) - t0;
+    const importTask = await longestSince(p, t0);
+    const layoutMs = await p.evaluate(() => window.drvlabLayoutMs);
+    // The drawing shows the selection's neighbourhood, with markers for what is not drawn.
+    assert.match(await textOf(p, 'dag-focus'), /601 derivations/);
+    const nodes = await p.locator('.dag svg g.node').count();
+    assert.ok(nodes >= 3 && nodes <= 40, `${nodes} nodes drawn`);
+    assert.match(await p.locator('[data-testid="more-inputs"]').first().textContent(), /\+\d+ ▲$/);
+    await shot(p, 'scale-stdenv-600');
+    // Move the view: select stdenv (its users are the whole chain).
+    await p.locator('.dag svg g.node', { hasText: 'stdenv' }).first().click();
+    await p.waitForFunction(() => /around the selected one, stdenv/.test(document.querySelector('[data-testid="dag-focus"]')?.textContent ?? ''));
+    const layoutStdenv = await p.evaluate(() => window.drvlabLayoutMs);
+    await shot(p, 'scale-stdenv-600-stdenv');
+    const region = p.getByRole('region', { name: 'stdenv', exact: true });
+    const builder = region.getByRole('textbox', { name: 'builder' });
+    const t1 = await p.evaluate(() => performance.now());
+    const keystroke = await typeTimed(p, builder, 'x');
+    await p.waitForFunction(() => !document.querySelector('[data-testid="sweep-progress"]'), null, { timeout: 120_000 });
+    const typingTask = await longestSince(p, t1);
+    assert.ok(typingTask < 200, `a task of ${typingTask} ms blocked the page while typing and sweeping`);
+    assert.match(await textOf(p, 'out-path-stdenv-out'), STORE_PATH_RE);
+    console.log(
+      `SCALE 601 stdenv-shaped closure: first paths ${ms(firstPaths)} (longest task of the import ${ms(importTask)}); ` +
+        `layout ${layoutMs.toFixed(1)} ms (pkg600's neighbourhood), ${layoutStdenv.toFixed(1)} ms (stdenv's); ` +
+        `keystroke on stdenv (moves all 601) ${keystroke.toFixed(1)} ms; longest task while typing and sweeping ${ms(typingTask)}`,
+    );
+  });
+});
