@@ -7,11 +7,12 @@
 //! the key of another entry (a real `.drv` path, or any label), and their own output paths (in
 //! `outputs` and in `env`) may be blank: they are computed here, never trusted.
 
-use crate::aterm::write_aterm_spans;
+use crate::aterm::{write_aterm_spans, write_aterm_with, write_input_list, InputsText};
 use crate::derivation::{hash_placeholder, Derivation, DrvKind, KindError};
-use crate::hash::Hash;
+use crate::hash::{Hash, HashAlgo};
 use crate::store_path::{self, NameError, NameRule};
 use crate::trace::Trace;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Nix versions disagree on one detail of `hashDerivationModulo`; the engine can do either.
@@ -201,39 +202,74 @@ pub struct Resolution {
     pub entries: BTreeMap<String, Resolved>,
 }
 
-/// Orders the keys so that every derivation comes after its inputs (Kahn's algorithm, ties
-/// broken by key so the order is stable), or names a cycle.
-pub fn dependency_order(graph: &Graph) -> Result<Vec<String>, GraphError> {
-    // Keys are numbered in key order; the graph's BTreeMap gives each its index.
-    let keys: Vec<&String> = graph.keys().collect();
-    let index = |k: &str| keys.binary_search_by(|x| x.as_str().cmp(k)).ok();
-    let mut missing_deps: Vec<usize> = Vec::with_capacity(keys.len());
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
-    for (i, (key, drv)) in graph.iter().enumerate() {
-        missing_deps.push(drv.input_drvs.len());
-        for input in drv.input_drvs.keys() {
-            let Some(j) = index(input) else {
-                return Err(GraphError::MissingInput { key: key.clone(), input: input.clone() });
-            };
-            dependents[j].push(i);
-        }
-    }
-    // Ready entries, smallest key first, so the order is stable.
-    let mut ready: BTreeSet<usize> = crate::collect::set((0..keys.len()).filter(|&i| missing_deps[i] == 0));
-    let mut order = Vec::with_capacity(graph.len());
-    while let Some(i) = ready.pop_first() {
-        order.push(keys[i].clone());
-        for &d in &dependents[i] {
-            missing_deps[d] -= 1;
-            if missing_deps[d] == 0 {
-                ready.insert(d);
+/// The graph numbered: keys in key order, each entry's inputs by number (in its `inputDrvs`
+/// order, flattened), and a dependency order. Keys are compared once here; resolving then
+/// looks inputs up by number.
+struct Plan<'g> {
+    keys: Vec<&'g String>,
+    drvs: Vec<&'g Derivation>,
+    /// Entry `i`'s inputs are `inputs[starts[i]..starts[i + 1]]`.
+    inputs: Vec<usize>,
+    starts: Vec<usize>,
+    order: Vec<usize>,
+}
+
+impl<'g> Plan<'g> {
+    /// Kahn's algorithm, ties broken by key so the order is stable; or a cycle, named.
+    fn of(graph: &'g Graph) -> Result<Plan<'g>, GraphError> {
+        let (keys, drvs): (Vec<&String>, Vec<&Derivation>) = graph.iter().unzip();
+        let index = |k: &str| keys.binary_search_by(|x| x.as_str().cmp(k)).ok();
+        let mut inputs = Vec::with_capacity(graph.len() * 2);
+        let mut starts = Vec::with_capacity(graph.len() + 1);
+        let mut missing_deps: Vec<usize> = Vec::with_capacity(keys.len());
+        for (key, drv) in graph.iter() {
+            starts.push(inputs.len());
+            missing_deps.push(drv.input_drvs.len());
+            for input in drv.input_drvs.keys() {
+                let Some(j) = index(input) else {
+                    return Err(GraphError::MissingInput { key: key.clone(), input: input.clone() });
+                };
+                inputs.push(j);
             }
         }
+        starts.push(inputs.len());
+        // Who waits on whom, flattened the same way.
+        let mut dependents_start = vec![0usize; keys.len() + 1];
+        for &j in &inputs {
+            dependents_start[j + 1] += 1;
+        }
+        for i in 0..keys.len() {
+            dependents_start[i + 1] += dependents_start[i];
+        }
+        let mut fill = dependents_start.clone();
+        let mut dependents = vec![0usize; inputs.len()];
+        for i in 0..keys.len() {
+            for &j in &inputs[starts[i]..starts[i + 1]] {
+                dependents[fill[j]] = i;
+                fill[j] += 1;
+            }
+        }
+        // Ready entries, smallest key first, so the order is stable.
+        let mut ready: BTreeSet<usize> = crate::collect::set((0..keys.len()).filter(|&i| missing_deps[i] == 0));
+        let mut order = Vec::with_capacity(graph.len());
+        while let Some(i) = ready.pop_first() {
+            order.push(i);
+            for &d in &dependents[dependents_start[i]..dependents_start[i + 1]] {
+                missing_deps[d] -= 1;
+                if missing_deps[d] == 0 {
+                    ready.insert(d);
+                }
+            }
+        }
+        if order.len() < graph.len() {
+            return Err(cycle(graph, &keys, &missing_deps));
+        }
+        Ok(Plan { keys, drvs, inputs, starts, order })
     }
-    if order.len() == graph.len() {
-        return Ok(order);
-    }
-    // Walk inputs from an unresolved entry until one repeats: that is a cycle.
+}
+
+/// Walks inputs from an unresolved entry until one repeats: that is a cycle.
+fn cycle(graph: &Graph, keys: &[&String], missing_deps: &[usize]) -> GraphError {
     let stuck: BTreeSet<&str> =
         crate::collect::set((0..keys.len()).filter(|&i| missing_deps[i] > 0).map(|i| keys[i].as_str()));
     let mut path: Vec<&str> = vec![stuck.first().expect("some entry is stuck")];
@@ -248,20 +284,36 @@ pub fn dependency_order(graph: &Graph) -> Result<Vec<String>, GraphError> {
         if let Some(i) = path.iter().position(|k| *k == next) {
             let mut cycle: Vec<String> = path[i..].iter().map(|s| s.to_string()).collect();
             cycle.push(next.to_string());
-            return Err(GraphError::Cycle(cycle));
+            return GraphError::Cycle(cycle);
         }
         path.push(next);
     }
 }
 
+/// Orders the keys so that every derivation comes after its inputs (Kahn's algorithm, ties
+/// broken by key so the order is stable), or names a cycle.
+pub fn dependency_order(graph: &Graph) -> Result<Vec<String>, GraphError> {
+    let plan = Plan::of(graph)?;
+    Ok(plan.order.iter().map(|&i| plan.keys[i].clone()).collect())
+}
+
 /// Resolves every derivation of the graph.
 pub fn resolve(graph: &Graph, opts: &Options) -> Result<Resolution, GraphError> {
-    let order = dependency_order(graph)?;
-    let mut entries = BTreeMap::new();
-    for key in &order {
-        let r = resolve_one(key, &graph[key], &entries, opts)?;
-        entries.insert(key.clone(), r);
+    let plan = Plan::of(graph)?;
+    let mut done: Vec<Option<Resolved>> = Vec::with_capacity(graph.len());
+    done.resize_with(graph.len(), || None);
+    for &i in &plan.order {
+        let r = {
+            let inputs: Vec<(&str, &Resolved)> = plan.inputs[plan.starts[i]..plan.starts[i + 1]]
+                .iter()
+                .map(|&j| (plan.keys[j].as_str(), done[j].as_ref().expect("inputs resolve first")))
+                .collect();
+            with_scratch(|s| resolve_with(plan.keys[i], plan.drvs[i], &inputs, opts, s))?
+        };
+        done[i] = Some(r);
     }
+    let order = plan.order.iter().map(|&i| plan.keys[i].clone()).collect();
+    let entries = crate::collect::map(plan.keys.iter().zip(done).map(|(k, r)| ((*k).clone(), r.expect("resolved"))));
     Ok(Resolution { order, entries })
 }
 
@@ -273,6 +325,25 @@ fn new_trace(opts: &Options) -> Trace {
     }
 }
 
+/// Buffers reused from one derivation to the next: the ATerms that are only hashed are
+/// written here, never allocated per derivation.
+#[derive(Default)]
+struct Scratch {
+    /// The inputs as the masked ATerm lists them (by hash modulo), written once.
+    inputs: Vec<u8>,
+    masked: Vec<u8>,
+    aterm: Vec<u8>,
+    fingerprint: Vec<u8>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
+    SCRATCH.with(|s| f(&mut s.borrow_mut()))
+}
+
 /// Resolves one derivation whose inputs are already in `done`: the steps of `derivationStrict`
 /// and `writeDerivation`, in order.
 pub fn resolve_one(
@@ -281,8 +352,25 @@ pub fn resolve_one(
     done: &BTreeMap<String, Resolved>,
     opts: &Options,
 ) -> Result<Resolved, GraphError> {
+    let mut inputs = Vec::with_capacity(given.input_drvs.len());
+    for input in given.input_drvs.keys() {
+        let res =
+            done.get(input).ok_or_else(|| GraphError::MissingInput { key: key.to_string(), input: input.clone() })?;
+        inputs.push((input.as_str(), res));
+    }
+    with_scratch(|s| resolve_with(key, given, &inputs, opts, s))
+}
+
+/// [`resolve_one`] with each input's resolution given, in `inputDrvs` order.
+fn resolve_with(
+    key: &str,
+    given: &Derivation,
+    done: &[(&str, &Resolved)],
+    opts: &Options,
+    scratch: &mut Scratch,
+) -> Result<Resolved, GraphError> {
     let given_kind = check_derivation(key, given, opts)?;
-    let inputs = Inputs::of(key, given, done, opts.merge)?;
+    let inputs = Inputs::of(key, given, done, opts.merge, &mut scratch.inputs)?;
     let kind = match given_kind {
         DrvKind::InputAddressed if inputs.deferred => DrvKind::Deferred,
         k => k,
@@ -290,15 +378,19 @@ pub fn resolve_one(
     let mut traces = DrvTraces { outputs: BTreeMap::new(), modulo: new_trace(opts), drv_path: new_trace(opts) };
 
     // Fill in the outputs as `derivationStrict` does.
-    let mut drv = given.clone();
-    drv.input_drvs = inputs.by_drv_path.clone();
-    let outputs = output_paths(&kind, &mut drv, given, &inputs, opts, &mut traces.outputs);
-    let mut mismatches = write_outputs(&kind, &mut drv, given, &outputs);
+    let outputs = output_paths(&kind, given, &inputs, opts, scratch, &mut traces.outputs);
+    let (drv, mut mismatches) = written(&kind, given, inputs.by_drv_path.clone(), &outputs);
 
     // The `.drv` file; its hash is also the hash modulo when there are no inputs to replace.
-    let aterm = drv.to_aterm_bytes();
-    let (modulo, aterm_hash) = hash_modulo(&kind, &drv, &aterm, &inputs.by_modulo, &outputs, &mut traces.modulo);
-    let drv_path = drv_path(&drv, &aterm, aterm_hash, &opts.store_dir, &mut traces.drv_path);
+    // Written in a reused buffer, then copied once at its exact size.
+    let buf = &mut scratch.aterm;
+    buf.clear();
+    let mut listed = drv.input_drvs.iter().map(|(k, v)| (k.as_str(), v));
+    let inputs_at = write_aterm_with(buf, &drv, false, InputsText::List(&mut listed), None);
+    let aterm = buf.clone();
+    let modulo_of = Modulo { aterm: &aterm, inputs_at, inputs: &inputs, text: &scratch.inputs };
+    let (modulo, aterm_hash) = hash_modulo(&kind, &drv, &modulo_of, &outputs, &mut traces.modulo);
+    let drv_path = drv_path(&drv, &aterm, aterm_hash, &opts.store_dir, &mut scratch.fingerprint, &mut traces.drv_path);
     if key.starts_with(opts.store_dir.as_str()) && key.ends_with(".drv") && key != drv_path {
         mismatches.push(Mismatch { field: "drvPath".to_string(), given: key.to_string(), computed: drv_path.clone() });
     }
@@ -317,7 +409,7 @@ fn check_derivation(key: &str, given: &Derivation, opts: &Options) -> Result<Drv
     for output in given.outputs.keys() {
         let checked = if output.is_empty() {
             Err(NameError::Empty)
-        } else if output == "out" || !has_paths {
+        } else if output == "out" || !has_paths || store_path::output_name_is_plain(&given.name, output) {
             Ok(())
         } else {
             names.check(&store_path::output_path_name(&given.name, output))
@@ -335,44 +427,47 @@ struct Inputs<'a> {
     /// What the `.drv` file's `inputDrvs` holds.
     by_drv_path: BTreeMap<String, BTreeSet<String>>,
     /// What the masked ATerm holds in its place: each input's hash modulo and its outputs.
-    by_modulo: BTreeMap<String, BTreeSet<String>>,
+    by_modulo: BTreeMap<&'a str, Cow<'a, BTreeSet<String>>>,
     /// Each input as (its `.drv` path, its resolution, the outputs wanted, its key), in `.drv`
     /// path order: the trace lists the replacements in this order.
-    listed: Vec<(&'a str, &'a Resolved, &'a BTreeSet<String>, &'a str)>,
+    listed: Vec<Listed<'a>>,
     /// Some input is content-addressed or deferred: this derivation's paths wait for it.
     deferred: bool,
 }
 
+type Listed<'a> = (&'a str, &'a Resolved, &'a BTreeSet<String>, &'a str);
+
 impl<'a> Inputs<'a> {
+    /// Also writes `by_modulo` as the ATerm lists it into `text`.
     fn of(
         key: &str,
         given: &'a Derivation,
-        done: &'a BTreeMap<String, Resolved>,
+        done: &[(&'a str, &'a Resolved)],
         merge: InputMerge,
+        text: &mut Vec<u8>,
     ) -> Result<Inputs<'a>, GraphError> {
         let mut by_drv_path: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut listed = Vec::with_capacity(given.input_drvs.len());
         let mut deferred = false;
-        for (input, wanted) in &given.input_drvs {
-            let res = done
-                .get(input)
-                .ok_or_else(|| GraphError::MissingInput { key: key.to_string(), input: input.clone() })?;
+        for ((input, wanted), (_, res)) in given.input_drvs.iter().zip(done) {
             check_wanted(key, input, wanted, res)?;
             deferred |= res.modulo.deferred;
             by_drv_path.insert(res.drv_path.clone(), wanted.clone());
-            listed.push((res.drv_path.as_str(), res, wanted, input.as_str()));
+            listed.push((res.drv_path.as_str(), *res, wanted, input.as_str()));
         }
         // Nix walks inputDrvs in `.drv` path order; with `Overwrite` that order decides who wins.
         listed.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let mut by_modulo: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut by_modulo: BTreeMap<&str, Cow<BTreeSet<String>>> = BTreeMap::new();
         for (_, res, wanted, _) in &listed {
-            match (merge, by_modulo.get_mut(&res.modulo.hex)) {
-                (InputMerge::Merge, Some(outs)) => outs.extend(wanted.iter().cloned()),
+            match (merge, by_modulo.get_mut(res.modulo.hex.as_str())) {
+                (InputMerge::Merge, Some(outs)) => outs.to_mut().extend(wanted.iter().cloned()),
                 _ => {
-                    by_modulo.insert(res.modulo.hex.clone(), (*wanted).clone());
+                    by_modulo.insert(res.modulo.hex.as_str(), Cow::Borrowed(*wanted));
                 }
             }
         }
+        text.clear();
+        write_input_list(text, given, &mut by_modulo.iter().map(|(k, v)| (*k, v.as_ref())));
         Ok(Inputs { by_drv_path, by_modulo, listed, deferred })
     }
 }
@@ -395,14 +490,13 @@ fn check_wanted(key: &str, input: &str, wanted: &BTreeSet<String>, res: &Resolve
 
 /// Each output's path, by kind: a fixed output from its declared hash; input-addressed outputs
 /// from the masked ATerm's hash (`hashDerivationModulo` with own outputs blank); none where Nix
-/// cannot know them before building. `drv`'s own outputs are blanked for input-addressed
-/// hashing.
+/// cannot know them before building.
 fn output_paths(
     kind: &DrvKind,
-    drv: &mut Derivation,
     given: &Derivation,
     inputs: &Inputs,
     opts: &Options,
+    scratch: &mut Scratch,
     traces: &mut BTreeMap<String, Trace>,
 ) -> BTreeMap<String, Option<String>> {
     let mut outputs = BTreeMap::new();
@@ -416,16 +510,17 @@ fn output_paths(
         DrvKind::Fixed { mode, hash } => {
             let mut t = new_trace(opts);
             t.step("kind", "fixed-output: the path depends only on the name and the declared hash");
-            t.step("name", &drv.name);
-            t.step("declared hash", format!("{}{}:{}", mode.prefix(), hash.algo, hash.to_base16()));
-            let path = store_path::fixed_output_path(&opts.store_dir, &drv.name, *mode, hash, &mut t);
+            t.step("name", &given.name);
+            t.step_with("declared hash", || format!("{}{}:{}", mode.prefix(), hash.algo, hash.to_base16()));
+            let path = store_path::fixed_output_path(&opts.store_dir, &given.name, *mode, hash, &mut t);
             record("out", t, Some(path));
         }
         DrvKind::InputAddressed => {
-            let (shared, h) = masked_hash(drv, given, inputs, opts);
+            let (shared, h) = masked_hash(given, inputs, opts, scratch);
             for name in given.outputs.keys() {
                 let mut t = shared.clone();
-                let path = store_path::output_path(&opts.store_dir, &drv.name, name, &h, &mut t);
+                let fp = &mut scratch.fingerprint;
+                let path = store_path::output_path_into(fp, &opts.store_dir, &given.name, name, &h, &mut t);
                 record(name, t, Some(path));
             }
         }
@@ -441,7 +536,7 @@ fn output_paths(
             for name in given.outputs.keys() {
                 let mut t = new_trace(opts);
                 t.step("kind", "content-addressed (floating): the path is the hash of what the build produces");
-                t.step("env placeholder", hash_placeholder(name));
+                t.step_with("env placeholder", || hash_placeholder(name));
                 t.step("path", "unknown until built");
                 record(name, t, None);
             }
@@ -460,42 +555,65 @@ fn output_paths(
 }
 
 /// `hashDerivationModulo` of an input-addressed derivation with its own outputs blank (in
-/// `outputs` and in `env`), as Nix hashes it before its output paths exist.
-fn masked_hash(drv: &mut Derivation, given: &Derivation, inputs: &Inputs, opts: &Options) -> (Trace, Hash) {
-    for o in drv.outputs.values_mut() {
-        o.path.clear();
-    }
-    // Only the env entries that are there: Nix hashes the env as given (`unparse` with
-    // `maskOutputs` blanks an entry named after an output; it adds none).
-    for name in given.outputs.keys() {
-        if let Some(v) = drv.env.get_mut(name) {
-            v.clear();
-        }
-    }
+/// `outputs` and in `env`), as Nix hashes it before its output paths exist: `unparse` with
+/// `maskOutputs` prints every output path, and each env entry named after an output, as `""`
+/// (it adds none), so the given derivation is written as it is.
+fn masked_hash(given: &Derivation, inputs: &Inputs, opts: &Options, scratch: &mut Scratch) -> (Trace, [u8; 32]) {
     let mut t = new_trace(opts);
     t.step("kind", "input-addressed: the path depends on the whole derivation and its inputs");
     record_replacements(&mut t, &inputs.listed);
-    let mut buf = Vec::with_capacity(1024);
-    let mut spans = Vec::new();
-    write_aterm_spans(&mut buf, drv, true, &inputs.by_modulo, t.is_on().then_some(&mut spans));
-    t.step_aterm("masked ATerm (own outputs blank, inputs replaced by their hash modulo)", &buf, spans);
-    let h = Hash::sha256(&buf);
-    t.step_with("sha256(masked ATerm) = hashDerivationModulo", || h.to_base16());
+    let buf = &mut scratch.masked;
+    buf.clear();
+    write_aterm_with(buf, given, true, InputsText::Written(&scratch.inputs), None);
+    if t.is_on() {
+        let spans = modulo_spans(given, true, inputs);
+        t.step_aterm("masked ATerm (own outputs blank, inputs replaced by their hash modulo)", buf, spans);
+    }
+    let h = crate::hash::sha256_bytes(buf);
+    t.step_with("sha256(masked ATerm) = hashDerivationModulo", || hex(&h));
     (t, h)
 }
 
-/// Writes the computed output paths into the derivation (outputs, and the env entries named
-/// after them where the env has them), noting each given value that differs. A floating or
-/// impure output has no path; its env entry stays as given (Nix 2.8 writes `hashPlaceholder`
-/// there when it evaluates, and checks nothing when it reads one). An env lacking an
-/// input-addressed or fixed output's entry is a mismatch, as in `checkDerivationOutputs`
-/// ("has incorrect environment variable"), and nothing is added.
-fn write_outputs(
+/// The spans of an ATerm with its inputs replaced by their hashes modulo (written again, only
+/// when a trace records them).
+fn modulo_spans(drv: &Derivation, mask: bool, inputs: &Inputs) -> Vec<crate::trace::Span> {
+    let mut spans = Vec::new();
+    let mut list = inputs.by_modulo.iter().map(|(k, v)| (*k, v.as_ref()));
+    write_aterm_with(&mut Vec::with_capacity(1024), drv, mask, InputsText::List(&mut list), Some(&mut spans));
+    spans
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut v = Vec::with_capacity(bytes.len() * 2);
+    crate::hash::push_base16(&mut v, bytes);
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// The derivation as Nix writes it: the given one with its inputs keyed by `.drv` path and the
+/// computed output paths written in (outputs, and the env entries named after them where the
+/// env has them), noting each given value that differs. A floating or impure output has no
+/// path; its env entry stays as given (Nix 2.8 writes `hashPlaceholder` there when it
+/// evaluates, and checks nothing when it reads one). An env lacking an input-addressed or fixed
+/// output's entry is a mismatch, as in `checkDerivationOutputs` ("has incorrect environment
+/// variable"), and nothing is added. A given input-addressed output path is not compared (the
+/// env entry and the `.drv` path are).
+fn written(
     kind: &DrvKind,
-    drv: &mut Derivation,
     given: &Derivation,
+    input_drvs: BTreeMap<String, BTreeSet<String>>,
     outputs: &BTreeMap<String, Option<String>>,
-) -> Vec<Mismatch> {
+) -> (Derivation, Vec<Mismatch>) {
+    let mut drv = Derivation {
+        name: given.name.clone(),
+        outputs: given.outputs.clone(),
+        input_drvs,
+        input_srcs: given.input_srcs.clone(),
+        system: given.system.clone(),
+        builder: given.builder.clone(),
+        args: given.args.clone(),
+        env: given.env.clone(),
+        dynamic_outputs: given.dynamic_outputs.clone(),
+    };
     let mut mismatches = Vec::new();
     let no_paths = matches!(kind, DrvKind::Floating { .. } | DrvKind::Impure { .. });
     for (name, o) in drv.outputs.iter_mut() {
@@ -507,22 +625,32 @@ fn write_outputs(
         let mut differs = |field: String, given: &str| {
             mismatches.push(Mismatch { field, given: given.to_string(), computed: computed.clone() })
         };
-        if !o.path.is_empty() && o.path != computed {
+        if !matches!(kind, DrvKind::InputAddressed) && !o.path.is_empty() && o.path != computed {
             differs(format!("outputs.{name}.path"), &o.path);
         }
-        match given.env.get(name) {
+        match drv.env.get_mut(name) {
             Some(v) => {
                 if !v.is_empty() && *v != computed {
                     differs(format!("env.{name}"), v);
                 }
-                drv.env.insert(name.clone(), computed.clone());
+                v.clone_from(&computed);
             }
             None if !computed.is_empty() => differs(format!("env.{name}"), "(absent)"),
             None => {}
         }
         o.path = computed;
     }
-    mismatches
+    (drv, mismatches)
+}
+
+/// The `.drv` file's ATerm, and what stands in its inputs' place when it is hashed modulo.
+struct Modulo<'a> {
+    aterm: &'a [u8],
+    /// Where the inputs (by `.drv` path) stand in `aterm`.
+    inputs_at: std::ops::Range<usize>,
+    inputs: &'a Inputs<'a>,
+    /// The inputs by hash modulo, as the ATerm lists them.
+    text: &'a [u8],
 }
 
 /// The hash modulo that dependents see in place of this derivation, and the `.drv` file's own
@@ -530,11 +658,10 @@ fn write_outputs(
 fn hash_modulo(
     kind: &DrvKind,
     drv: &Derivation,
-    aterm: &[u8],
-    by_modulo: &BTreeMap<String, BTreeSet<String>>,
+    m: &Modulo,
     outputs: &BTreeMap<String, Option<String>>,
     t: &mut Trace,
-) -> (HashModulo, Option<Hash>) {
+) -> (HashModulo, Option<[u8; 32]>) {
     if let DrvKind::Fixed { mode, hash } = kind {
         let out_path = outputs["out"].as_deref().unwrap_or("");
         let s = format!("fixed:out:{}{}:{}:{}", mode.prefix(), hash.algo, hash.to_base16(), out_path);
@@ -561,40 +688,58 @@ fn hash_modulo(
     t.step("rule", "the ATerm with output paths filled in and inputs replaced by their hash modulo");
     let (h, aterm_hash) = if drv.input_drvs.is_empty() {
         // Nothing to replace: this is the .drv file's own text.
-        let h = Hash::sha256(aterm);
+        let h = crate::hash::sha256_bytes(m.aterm);
         if t.is_on() {
-            t.step_aterm("ATerm (no inputs to replace)", aterm, aterm_spans(drv, &drv.input_drvs));
+            t.step_aterm("ATerm (no inputs to replace)", m.aterm, aterm_spans(drv, &drv.input_drvs));
         }
-        (h.clone(), Some(h))
+        (h, Some(h))
     } else {
-        let mut buf = Vec::with_capacity(aterm.len());
-        let mut spans = Vec::new();
-        write_aterm_spans(&mut buf, drv, false, by_modulo, t.is_on().then_some(&mut spans));
-        t.step_aterm("ATerm (inputs replaced)", &buf, spans);
-        (Hash::sha256(&buf), None)
+        // The same bytes with the inputs section spliced: hashed in three pieces, not copied.
+        let (before, after) = (&m.aterm[..m.inputs_at.start], &m.aterm[m.inputs_at.end..]);
+        if t.is_on() {
+            let text = [before, m.text, after].concat();
+            t.step_aterm("ATerm (inputs replaced)", &text, modulo_spans(drv, false, m.inputs));
+        }
+        use sha2::Digest as _;
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(before);
+        hasher.update(m.text);
+        hasher.update(after);
+        (hasher.finalize().into(), None)
     };
-    t.step_with("sha256 = hashDerivationModulo", || h.to_base16());
-    let hex = h.to_base16();
-    let hashes = crate::collect::map(drv.outputs.keys().map(|o| (o.clone(), h.clone())));
+    t.step_with("sha256 = hashDerivationModulo", || hex(&h));
+    let hash = Hash::new(HashAlgo::Sha256, h.to_vec());
+    let hex = hash.to_base16();
+    let hashes = crate::collect::map(drv.outputs.keys().map(|o| (o.clone(), hash.clone())));
     (HashModulo { hashes, hex, deferred: !matches!(kind, DrvKind::InputAddressed) }, aterm_hash)
 }
 
 /// The `.drv` path: a text path over the full ATerm whose references are the input sources
 /// and the input derivations (`writeDerivation`).
-fn drv_path(drv: &Derivation, aterm: &[u8], aterm_hash: Option<Hash>, store_dir: &str, t: &mut Trace) -> String {
+fn drv_path(
+    drv: &Derivation,
+    aterm: &[u8],
+    aterm_hash: Option<[u8; 32]>,
+    store_dir: &str,
+    fingerprint: &mut Vec<u8>,
+    t: &mut Trace,
+) -> String {
     t.step("rule", "a text path over the full ATerm; references are the input sources and input derivations");
-    let mut refs: Vec<String> = drv.input_srcs.iter().cloned().collect();
-    refs.extend(drv.input_drvs.keys().cloned());
+    let refs = || drv.input_srcs.iter().chain(drv.input_drvs.keys()).map(String::as_str);
     t.step_with("references", || {
-        let mut r = refs.clone();
+        let mut r: Vec<&str> = refs().collect();
         r.sort_unstable();
         r.join("\n")
     });
     if t.is_on() {
         t.step_aterm("ATerm", aterm, aterm_spans(drv, &drv.input_drvs));
     }
-    let aterm_hash = aterm_hash.unwrap_or_else(|| Hash::sha256(aterm));
-    store_path::text_path_of_hash(store_dir, &format!("{}.drv", drv.name), &aterm_hash, &refs, t)
+    let h = aterm_hash.unwrap_or_else(|| crate::hash::sha256_bytes(aterm));
+    t.step_with("sha256(contents)", || hex(&h));
+    // `makeTextPath`: `text:<refs>:sha256:<hex>:<storeDir>:<name>.drv`.
+    fingerprint.clear();
+    store_path::push_type_with_references(fingerprint, "text", refs());
+    store_path::store_path_of(fingerprint, "sha256", &h, store_dir, &[&drv.name, ".drv"], t)
 }
 
 /// The spans of an ATerm already written (written again, only when a trace records them).
@@ -604,11 +749,54 @@ fn aterm_spans(drv: &Derivation, inputs: &BTreeMap<String, BTreeSet<String>>) ->
     spans
 }
 
-fn record_replacements(t: &mut Trace, by_path: &[(&str, &Resolved, &BTreeSet<String>, &str)]) {
+fn record_replacements(t: &mut Trace, by_path: &[Listed]) {
     for (path, res, wanted, key) in by_path {
         t.step_with(&format!("input {key}"), || {
             let outs: Vec<&str> = wanted.iter().map(String::as_str).collect();
             format!("{path} [{}] → {}", outs.join(","), res.modulo.hex)
         });
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    /// Traces on or off, in either merge mode, the same computation: every path, ATerm, hash
+    /// modulo and mismatch agree (the traced run writes its ATerms again for the spans; the
+    /// quiet one hashes spliced buffers).
+    #[test]
+    fn traces_change_no_result() {
+        for (n, seed) in [(200, 42), (40, 7)] {
+            let g = crate::synth::graph(n, seed);
+            for merge in [InputMerge::Merge, InputMerge::Overwrite] {
+                let on = resolve(&g, &Options { merge, ..Options::default() }).unwrap();
+                let off = resolve(&g, &Options { merge, trace: false, ..Options::default() }).unwrap();
+                assert_eq!(on.order, off.order);
+                for (k, a) in &on.entries {
+                    let b = &off.entries[k];
+                    assert!(!a.traces.drv_path.steps.is_empty() && b.traces.drv_path.steps.is_empty());
+                    assert_eq!(
+                        (&a.drv, &a.aterm, &a.drv_path, &a.outputs),
+                        (&b.drv, &b.aterm, &b.drv_path, &b.outputs)
+                    );
+                    assert_eq!((&a.modulo, &a.mismatches), (&b.modulo, &b.mismatches));
+                    assert_eq!(a.traces.drv_path.get("path"), Some(a.drv_path.as_str()));
+                }
+            }
+        }
+    }
+
+    /// `resolve_one` over a map of resolved inputs is `resolve`'s step.
+    #[test]
+    fn resolve_one_is_resolves_step() {
+        let g = crate::synth::graph(60, 3);
+        let all = resolve(&g, &Options::default()).unwrap();
+        let mut done = BTreeMap::new();
+        for k in &all.order {
+            let r = resolve_one(k, &g[k], &done, &Options::default()).unwrap();
+            assert_eq!(&r, &all.entries[k]);
+            done.insert(k.clone(), r);
+        }
     }
 }
