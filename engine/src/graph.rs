@@ -304,9 +304,9 @@ pub fn resolve(graph: &Graph, opts: &Options) -> Result<Resolution, GraphError> 
     done.resize_with(graph.len(), || None);
     for &i in &plan.order {
         let r = {
-            let inputs: Vec<(&str, &Resolved)> = plan.inputs[plan.starts[i]..plan.starts[i + 1]]
+            let inputs: Vec<Done> = plan.inputs[plan.starts[i]..plan.starts[i + 1]]
                 .iter()
-                .map(|&j| (plan.keys[j].as_str(), done[j].as_ref().expect("inputs resolve first")))
+                .map(|&j| Done::of(done[j].as_ref().expect("inputs resolve first")))
                 .collect();
             with_scratch(|s| resolve_with(plan.keys[i], plan.drvs[i], &inputs, opts, s))?
         };
@@ -315,6 +315,36 @@ pub fn resolve(graph: &Graph, opts: &Options) -> Result<Resolution, GraphError> 
     let order = plan.order.iter().map(|&i| plan.keys[i].clone()).collect();
     let entries = crate::collect::map(plan.keys.iter().zip(done).map(|(k, r)| ((*k).clone(), r.expect("resolved"))));
     Ok(Resolution { order, entries })
+}
+
+/// Resolves every derivation in dependency order and hands each to `each` as soon as it is
+/// resolved, keeping only what its dependents need (its `.drv` path and hash modulo): for a
+/// caller that uses each result once (the CLI's `paths` on 100,000 derivations) rather than
+/// holding every ATerm and copy. `traced` says which keys record traces. Returns the order.
+pub fn resolve_each(
+    graph: &Graph,
+    opts: &Options,
+    traced: &dyn Fn(&str) -> bool,
+    mut each: impl FnMut(&str, Resolved),
+) -> Result<Vec<String>, GraphError> {
+    let plan = Plan::of(graph)?;
+    let (on, off) = (Options { trace: true, ..opts.clone() }, Options { trace: false, ..opts.clone() });
+    let mut done: Vec<Option<(String, HashModulo)>> = Vec::with_capacity(graph.len());
+    done.resize_with(graph.len(), || None);
+    for &i in &plan.order {
+        let key = plan.keys[i].as_str();
+        let r = {
+            let inputs: Vec<Done> = plan.inputs[plan.starts[i]..plan.starts[i + 1]]
+                .iter()
+                .map(|&j| done[j].as_ref().map(|(p, m)| Done { drv_path: p, modulo: m }).expect("inputs resolve first"))
+                .collect();
+            let opts = if traced(key) { &on } else { &off };
+            with_scratch(|s| resolve_with(key, plan.drvs[i], &inputs, opts, s))?
+        };
+        done[i] = Some((r.drv_path.clone(), r.modulo.clone()));
+        each(key, r);
+    }
+    Ok(plan.order.iter().map(|&i| plan.keys[i].clone()).collect())
 }
 
 fn new_trace(opts: &Options) -> Trace {
@@ -356,7 +386,7 @@ pub fn resolve_one(
     for input in given.input_drvs.keys() {
         let res =
             done.get(input).ok_or_else(|| GraphError::MissingInput { key: key.to_string(), input: input.clone() })?;
-        inputs.push((input.as_str(), res));
+        inputs.push(Done::of(res));
     }
     with_scratch(|s| resolve_with(key, given, &inputs, opts, s))
 }
@@ -365,7 +395,7 @@ pub fn resolve_one(
 fn resolve_with(
     key: &str,
     given: &Derivation,
-    done: &[(&str, &Resolved)],
+    done: &[Done],
     opts: &Options,
     scratch: &mut Scratch,
 ) -> Result<Resolved, GraphError> {
@@ -435,34 +465,47 @@ struct Inputs<'a> {
     deferred: bool,
 }
 
-type Listed<'a> = (&'a str, &'a Resolved, &'a BTreeSet<String>, &'a str);
+type Listed<'a> = (&'a str, &'a HashModulo, &'a BTreeSet<String>, &'a str);
+
+/// What a dependent needs of a resolved input: its `.drv` path and its hash modulo.
+#[derive(Clone, Copy)]
+struct Done<'a> {
+    drv_path: &'a str,
+    modulo: &'a HashModulo,
+}
+
+impl<'a> Done<'a> {
+    fn of(r: &'a Resolved) -> Done<'a> {
+        Done { drv_path: &r.drv_path, modulo: &r.modulo }
+    }
+}
 
 impl<'a> Inputs<'a> {
     /// Also writes `by_modulo` as the ATerm lists it into `text`.
     fn of(
         key: &str,
         given: &'a Derivation,
-        done: &[(&'a str, &'a Resolved)],
+        done: &[Done<'a>],
         merge: InputMerge,
         text: &mut Vec<u8>,
     ) -> Result<Inputs<'a>, GraphError> {
         let mut by_drv_path: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut listed = Vec::with_capacity(given.input_drvs.len());
         let mut deferred = false;
-        for ((input, wanted), (_, res)) in given.input_drvs.iter().zip(done) {
-            check_wanted(key, input, wanted, res)?;
+        for ((input, wanted), res) in given.input_drvs.iter().zip(done) {
+            check_wanted(key, input, wanted, res.modulo)?;
             deferred |= res.modulo.deferred;
-            by_drv_path.insert(res.drv_path.clone(), wanted.clone());
-            listed.push((res.drv_path.as_str(), *res, wanted, input.as_str()));
+            by_drv_path.insert(res.drv_path.to_string(), wanted.clone());
+            listed.push((res.drv_path, res.modulo, wanted, input.as_str()));
         }
         // Nix walks inputDrvs in `.drv` path order; with `Overwrite` that order decides who wins.
         listed.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let mut by_modulo: BTreeMap<&str, Cow<BTreeSet<String>>> = BTreeMap::new();
-        for (_, res, wanted, _) in &listed {
-            match (merge, by_modulo.get_mut(res.modulo.hex.as_str())) {
+        for (_, modulo, wanted, _) in &listed {
+            match (merge, by_modulo.get_mut(modulo.hex.as_str())) {
                 (InputMerge::Merge, Some(outs)) => outs.to_mut().extend(wanted.iter().cloned()),
                 _ => {
-                    by_modulo.insert(res.modulo.hex.as_str(), Cow::Borrowed(*wanted));
+                    by_modulo.insert(modulo.hex.as_str(), Cow::Borrowed(*wanted));
                 }
             }
         }
@@ -473,17 +516,17 @@ impl<'a> Inputs<'a> {
 }
 
 /// An input must be asked for at least one output, and only for outputs it has.
-fn check_wanted(key: &str, input: &str, wanted: &BTreeSet<String>, res: &Resolved) -> Result<(), GraphError> {
+fn check_wanted(key: &str, input: &str, wanted: &BTreeSet<String>, modulo: &HashModulo) -> Result<(), GraphError> {
     if wanted.is_empty() {
         return Err(GraphError::NoOutputsRequested { key: key.to_string(), input: input.to_string() });
     }
-    match wanted.iter().find(|o| !res.modulo.hashes.contains_key(*o)) {
+    match wanted.iter().find(|o| !modulo.hashes.contains_key(*o)) {
         None => Ok(()),
         Some(o) => Err(GraphError::MissingOutput {
             key: key.to_string(),
             input: input.to_string(),
             output: o.clone(),
-            have: res.modulo.hashes.keys().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", "),
+            have: modulo.hashes.keys().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", "),
         }),
     }
 }
@@ -750,10 +793,10 @@ fn aterm_spans(drv: &Derivation, inputs: &BTreeMap<String, BTreeSet<String>>) ->
 }
 
 fn record_replacements(t: &mut Trace, by_path: &[Listed]) {
-    for (path, res, wanted, key) in by_path {
+    for (path, modulo, wanted, key) in by_path {
         t.step_with(&format!("input {key}"), || {
             let outs: Vec<&str> = wanted.iter().map(String::as_str).collect();
-            format!("{path} [{}] → {}", outs.join(","), res.modulo.hex)
+            format!("{path} [{}] → {}", outs.join(","), modulo.hex)
         });
     }
 }
@@ -798,5 +841,22 @@ mod tests {
             assert_eq!(&r, &all.entries[k]);
             done.insert(k.clone(), r);
         }
+    }
+
+    /// `resolve_each` hands over exactly what `resolve` keeps, traced where asked.
+    #[test]
+    fn resolve_each_hands_over_resolve() {
+        let g = crate::synth::graph(80, 5);
+        let quiet = Options { trace: false, ..Options::default() };
+        let all = resolve(&g, &quiet).unwrap();
+        let traced = resolve(&g, &Options::default()).unwrap();
+        let mut seen = Vec::new();
+        let order = resolve_each(&g, &quiet, &|k| k == "d7", |k, r| {
+            let want = if k == "d7" { &traced.entries[k] } else { &all.entries[k] };
+            assert_eq!(&r, want, "{k}");
+            seen.push(k.to_string());
+        })
+        .unwrap();
+        assert_eq!((&order, &seen), (&all.order, &all.order));
     }
 }

@@ -207,7 +207,112 @@ fn is_drv_path_key(k: &str) -> bool {
 }
 
 /// Reads a `nix derivation show` / `nix show-derivation -r` document.
+///
+/// In one pass over the text the document's entries are found without building their values
+/// (the syntax of the whole text is checked), then each entry is read, made a [`Derivation`]
+/// and dropped before the next: memory holds the text, the graph and one entry's JSON, never
+/// a JSON tree of the whole document (100,000 derivations). Documents that are not objects
+/// keyed by derivation, and a single version-4 derivation, are read whole (they are small, or
+/// errors).
 pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError> {
+    let Some(top) = raw_object(text, text)? else {
+        return import_value(text, store_dir);
+    };
+    let Some(version) = top.get("version") else {
+        return import_raw(text, &top, JsonShape::Nix2_8, store_dir);
+    };
+    let derivations = top.get("derivations").map(|d| raw_object(text, d.get())).transpose()?.flatten();
+    match (parse_entry(text, version)?.as_u64(), derivations) {
+        (Some(4), Some(d)) => import_raw(text, &d, JsonShape::V4, store_dir),
+        _ => import_value(text, store_dir),
+    }
+}
+
+/// A JSON object's keys and the raw text of each value, in key order; `None` when `text` is
+/// not an object. Refuses a key given twice (as [`parse_strict`] does).
+fn raw_object<'t>(whole: &'t str, text: &'t str) -> Result<Option<RawEntries<'t>>, ImportError> {
+    if !text.trim_start().starts_with('{') {
+        return Ok(None);
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let entries = serde::Deserializer::deserialize_map(&mut de, RawObject).and_then(|m| de.end().map(|_| m));
+    entries.map(Some).map_err(|e| syntax_at(whole, text, &e))
+}
+
+type RawEntries<'t> = BTreeMap<std::borrow::Cow<'t, str>, &'t serde_json::value::RawValue>;
+
+struct RawObject;
+
+impl<'de> serde::de::Visitor<'de> for RawObject {
+    type Value = RawEntries<'de>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut m = BTreeMap::new();
+        while let Some(k) = map.next_key_seed(Key)? {
+            let v: &serde_json::value::RawValue = map.next_value()?;
+            if m.contains_key(&k) {
+                return Err(serde::de::Error::custom(format!(
+                    "key {k:?} appears twice in one object (the first would be silently lost)"
+                )));
+            }
+            m.insert(k, v);
+        }
+        Ok(m)
+    }
+}
+
+/// An object key, borrowed from the text where it has no escapes.
+struct Key;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Key {
+    type Value = std::borrow::Cow<'de, str>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Key {
+    type Value = std::borrow::Cow<'de, str>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Borrowed(s))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Owned(s.to_string()))
+    }
+}
+
+/// A syntax error in `part` (a slice of `whole`), placed in `whole`.
+fn syntax_at(whole: &str, part: &str, e: &serde_json::Error) -> ImportError {
+    let offset = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize).min(whole.len());
+    let before = &whole.as_bytes()[..offset];
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let base_line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let (line, column) = if e.line() <= 1 {
+        (base_line, offset - line_start + e.column())
+    } else {
+        (base_line + e.line() - 1, e.column())
+    };
+    let message = e.to_string();
+    // serde_json's message ends "at line L column C" of the part: say it of the whole text.
+    let message = match message.rfind(" at line ") {
+        Some(i) => format!("{} at line {line} column {column}", &message[..i]),
+        None => message,
+    };
+    ImportError::Syntax { line, column, message }
+}
+
+/// One entry's value, read from its raw text (errors placed in the whole text).
+fn parse_entry(whole: &str, raw: &serde_json::value::RawValue) -> Result<Value, ImportError> {
+    parse_strict(raw.get()).map_err(|e| syntax_at(whole, raw.get(), &e))
+}
+
+/// The whole document as one JSON value, then its entries.
+fn import_value(text: &str, store_dir: &str) -> Result<Imported, ImportError> {
     let doc: Value = parse_strict(text).map_err(|e| ImportError::Syntax {
         line: e.line(),
         column: e.column(),
@@ -220,7 +325,7 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
         )));
     };
     let single;
-    let (entries, mut shape) = match top.get("version") {
+    let (entries, shape) = match top.get("version") {
         Some(Value::String(v)) => {
             return Err(ImportError::Document(format!(
                 "\"version\" is the text {v:?}; Nix writes the number (\"version\": 4, without quotes)"
@@ -250,21 +355,40 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
         }
         _ => (&top, JsonShape::Nix2_8),
     };
-    if entries.is_empty() {
+    let keys: Vec<&str> = entries.keys().map(String::as_str).collect();
+    import_entries(&keys, |i| Ok(std::borrow::Cow::Borrowed(&entries[keys[i]])), shape, store_dir)
+}
+
+/// The entries found by [`raw_object`], each read as it comes.
+fn import_raw(text: &str, entries: &RawEntries, shape: JsonShape, store_dir: &str) -> Result<Imported, ImportError> {
+    let keys: Vec<&str> = entries.keys().map(|k| k.as_ref()).collect();
+    let raws: Vec<&serde_json::value::RawValue> = entries.values().copied().collect();
+    import_entries(&keys, |i| parse_entry(text, raws[i]).map(std::borrow::Cow::Owned), shape, store_dir)
+}
+
+/// Every entry, in key order: `value(i)` gives entry `i`'s JSON.
+fn import_entries<'v>(
+    keys: &[&str],
+    mut value: impl FnMut(usize) -> Result<std::borrow::Cow<'v, Value>, ImportError>,
+    mut shape: JsonShape,
+    store_dir: &str,
+) -> Result<Imported, ImportError> {
+    if keys.is_empty() {
         return Err(ImportError::Document("the document holds no derivations".into()));
     }
     // Resolve inputDrvs keys: exactly, or a `.drv` path by its basename (2.32+ prints
     // basenames everywhere, but a hand-edited file may mix them). Only `.drv` paths, and only a
     // basename that one entry has: labels `a/x` and `b/x` are two entries, never mixed up.
     let mut by_base: BTreeMap<&str, Option<&str>> = BTreeMap::new();
-    for k in entries.keys().filter(|k| is_drv_path_key(k)) {
-        by_base.entry(basename(k)).and_modify(|e| *e = None).or_insert(Some(k.as_str()));
+    for k in keys.iter().copied().filter(|k| is_drv_path_key(k)) {
+        by_base.entry(basename(k)).and_modify(|e| *e = None).or_insert(Some(k));
     }
-    let by_base = InputKeys { exact: entries, by_base };
+    let by_base = InputKeys { exact: keys, by_base };
     let mut graph = Graph::new();
-    for (key, value) in entries {
+    for (i, key) in keys.iter().copied().enumerate() {
         let cx = Ctx { entry: key, store_dir };
-        let obj = match value {
+        let value = value(i)?;
+        let obj = match value.as_ref() {
             Value::Object(o) => o,
             other => {
                 return Err(ImportError::Document(format!(
@@ -282,7 +406,7 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
             }
         }
         let drv = import_entry(&cx, obj, &by_base, shape == JsonShape::V4, &mut shape)?;
-        graph.insert(key.clone(), drv);
+        graph.insert(key.to_string(), drv);
     }
     Ok(Imported { shape, graph })
 }
@@ -471,14 +595,15 @@ type InputSets = (BTreeSet<String>, BTreeMap<String, BTreeSet<String>>, BTreeMap
 
 /// The document's entries, to resolve `inputDrvs` keys against.
 struct InputKeys<'a> {
-    exact: &'a Map<String, Value>,
+    /// Every entry's key, in key order.
+    exact: &'a [&'a str],
     /// Basenames of `.drv` path keys; `None` where two entries share one.
     by_base: BTreeMap<&'a str, Option<&'a str>>,
 }
 
 impl InputKeys<'_> {
     fn target(&self, cx: &Ctx, field: &str, k: &str) -> Result<String, ImportError> {
-        if self.exact.contains_key(k) {
+        if self.exact.binary_search(&k).is_ok() {
             return Ok(k.to_string());
         }
         match is_drv_path_key(k).then(|| self.by_base.get(basename(k))).flatten() {
@@ -700,6 +825,33 @@ mod tests {
             imp.graph["s"].env["__json"],
             "{\"builder\":\"/bin/sh\",\"n\":[1,\"é\\b\"],\"name\":\"s\",\"system\":\"x\"}"
         );
+    }
+
+    /// Entry by entry or as one JSON tree: the same graph, the same error, at the same place.
+    #[test]
+    fn entry_by_entry_reads_as_the_whole_tree() {
+        let golden = ["forms.nix28.json", "ca.nix28.json", "fetch-build.nix28.json"]
+            .map(|f| std::fs::read_to_string(format!("{}/tests/golden/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap());
+        let entry = r#"{"outputs": {"out": {}}, "inputSrcs": [], "inputDrvs": {}, "system": "x", "builder": "/bin/sh", "args": [], "env": {"name": "a"}}"#;
+        let mut docs: Vec<String> = golden.to_vec();
+        docs.extend([
+            MINIMAL.to_string(),
+            format!(
+                "{{\n  \"a\": {entry},\n  \"b\": {}\n}}",
+                entry.replace(r#""args": []"#, "\"args\": [],\n   \"args\": []")
+            ),
+            format!(r#"{{"a": {entry}, "a": {entry}}}"#),
+            format!(r#"{{"a": {entry}, "b": 3}}"#),
+            format!(r#"{{"version": 4, "derivations": {{"a": {}}}}}"#, entry.replace("inputSrcs", "x")),
+            r#"{"version": "4"}"#.to_string(),
+            "{}".to_string(),
+            format!(r#"{{"a": {entry}}} x"#),
+            format!("{{\"a\\u0041\": {entry}}}"),
+        ]);
+        for doc in &docs {
+            assert_eq!(import_json(doc, DEFAULT_STORE_DIR), import_value(doc, DEFAULT_STORE_DIR), "{doc}");
+        }
+        assert!(err(&docs[4]).contains("appears twice"), "{}", err(&docs[4]));
     }
 
     #[test]

@@ -13,10 +13,10 @@ fn main() {
 mod cli {
     use clap::{Parser, Subcommand, ValueEnum};
     use drvlab::lab::explain;
-    use drvlab_engine::graph::{resolve, InputMerge, NixVersion, Options, Resolution};
+    use drvlab_engine::graph::{dependency_order, resolve, resolve_each, InputMerge, NixVersion, Options, Resolution};
     use drvlab_engine::hash::{Hash, HashAlgo, HashFormat};
     use drvlab_engine::import::{import_json, Imported};
-    use serde_json::{json, Map, Value};
+    use serde_json::{json, Value};
     use std::io::Read;
     use std::path::PathBuf;
 
@@ -191,59 +191,82 @@ mod cli {
     }
 
     fn load(cli: &Cli, file: &str, trace: bool) -> Result<(Imported, Resolution), String> {
-        let imported = import_json(&read_input(file)?, &cli.store_dir).map_err(|e| e.to_string())?;
+        let imported = import(cli, file)?;
         let res = resolve(&imported.graph, &options(cli, trace)).map_err(|e| e.to_string())?;
         Ok((imported, res))
     }
 
+    /// The document's derivations; its text is dropped once they are read.
+    fn import(cli: &Cli, file: &str) -> Result<Imported, String> {
+        import_json(&read_input(file)?, &cli.store_dir).map_err(|e| e.to_string())
+    }
+
+    /// What `drvlab paths` prints of each derivation (keys in the order serde_json's map sorts
+    /// them, as the printed object always had).
+    #[derive(serde::Serialize)]
+    struct PathsEntry {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        aterm: Option<String>,
+        #[serde(rename = "drvPath")]
+        drv_path: String,
+        outputs: std::collections::BTreeMap<String, Option<String>>,
+    }
+
+    /// Every derivation's paths, resolved in one pass that keeps only the paths (and, asked,
+    /// the ATerm) of each: linear in time and memory, whatever the size.
+    fn paths(cli: &Cli, file: &str, aterm: bool) -> Result<String, String> {
+        let imported = import(cli, file)?;
+        let mut top = std::collections::BTreeMap::new();
+        resolve_each(&imported.graph, &options(cli, false), &|_| false, |key, r| {
+            let aterm = aterm.then(|| String::from_utf8_lossy(&r.aterm).into_owned());
+            top.insert(key.to_string(), PathsEntry { aterm, drv_path: r.drv_path, outputs: r.outputs });
+        })
+        .map_err(|e| e.to_string())?;
+        let mut s = serde_json::to_string_pretty(&top).unwrap_or_default();
+        s.push('\n');
+        Ok(s)
+    }
+
+    /// `explain`: every derivation is resolved (a bad one anywhere is an error, as in `paths`),
+    /// but only the one explained records its traces and is kept.
+    fn explain_one(cli: &Cli, file: &str, key: &Option<String>, json: bool) -> Result<String, String> {
+        let imported = import(cli, file)?;
+        let order = dependency_order(&imported.graph).map_err(|e| e.to_string())?;
+        let key = key.clone().unwrap_or_else(|| order.last().cloned().unwrap_or_default());
+        let mut kept = None;
+        resolve_each(&imported.graph, &options(cli, false), &|k| k == key, |k, r| {
+            if k == key {
+                kept = Some(r);
+            }
+        })
+        .map_err(|e| e.to_string())?;
+        if !imported.graph.contains_key(&key) {
+            return Err(format!("--key {key:?}: no such entry; the document has {}", order.join(", ")));
+        }
+        let r = kept.ok_or_else(|| format!("{key}: not resolved"))?;
+        if json {
+            return Ok(pretty(&json!({
+                "key": key, "shape": imported.shape, "kind": r.kind.describe(),
+                "drvPath": r.drv_path, "outputs": r.outputs, "traces": r.traces,
+                "mismatches": r.mismatches,
+            })));
+        }
+        let mut s = format!("input shape: {}\nentry: {key}\nkind: {}\n", imported.shape.describe(), r.kind.describe());
+        for (o, t) in &r.traces.outputs {
+            s.push_str(&format!("\n== output {o}\n{}", t.to_text()));
+        }
+        s.push_str(&format!("\n== hash modulo (what dependents see)\n{}", r.traces.modulo.to_text()));
+        s.push_str(&format!("\n== .drv path\n{}", r.traces.drv_path.to_text()));
+        for m in &r.mismatches {
+            s.push_str(&format!("\nDIFFERS {}: given {} computed {}\n", m.field, m.given, m.computed));
+        }
+        Ok(s)
+    }
+
     fn run(cli: &Cli) -> Result<String, String> {
         match &cli.command {
-            Command::Paths { file, aterm } => {
-                let (_, res) = load(cli, file, false)?;
-                let mut top = Map::new();
-                for (key, r) in &res.entries {
-                    let mut e = Map::new();
-                    e.insert("drvPath".into(), json!(r.drv_path));
-                    e.insert(
-                        "outputs".into(),
-                        Value::Object(r.outputs.iter().map(|(k, v)| (k.clone(), json!(v))).collect()),
-                    );
-                    if *aterm {
-                        e.insert("aterm".into(), json!(String::from_utf8_lossy(&r.aterm)));
-                    }
-                    top.insert(key.clone(), Value::Object(e));
-                }
-                Ok(pretty(&Value::Object(top)))
-            }
-            Command::Explain { file, key, json } => {
-                let (imported, res) = load(cli, file, true)?;
-                let key = match key {
-                    Some(k) if res.entries.contains_key(k) => k.clone(),
-                    Some(k) => {
-                        return Err(format!("--key {k:?}: no such entry; the document has {}", res.order.join(", ")))
-                    }
-                    None => res.order.last().cloned().unwrap_or_default(),
-                };
-                let r = &res.entries[&key];
-                if *json {
-                    return Ok(pretty(&json!({
-                        "key": key, "shape": imported.shape, "kind": r.kind.describe(),
-                        "drvPath": r.drv_path, "outputs": r.outputs, "traces": r.traces,
-                        "mismatches": r.mismatches,
-                    })));
-                }
-                let mut s =
-                    format!("input shape: {}\nentry: {key}\nkind: {}\n", imported.shape.describe(), r.kind.describe());
-                for (o, t) in &r.traces.outputs {
-                    s.push_str(&format!("\n== output {o}\n{}", t.to_text()));
-                }
-                s.push_str(&format!("\n== hash modulo (what dependents see)\n{}", r.traces.modulo.to_text()));
-                s.push_str(&format!("\n== .drv path\n{}", r.traces.drv_path.to_text()));
-                for m in &r.mismatches {
-                    s.push_str(&format!("\nDIFFERS {}: given {} computed {}\n", m.field, m.given, m.computed));
-                }
-                Ok(s)
-            }
+            Command::Paths { file, aterm } => paths(cli, file, *aterm),
+            Command::Explain { file, key, json } => explain_one(cli, file, key, *json),
             Command::Drv { files } => drv_command(cli, files),
             Command::Eval(a) => drvlab_nixlang::cli::eval(nix_request(a)),
             Command::Instantiate(a) => drvlab_nixlang::cli::instantiate(nix_request(a)),
