@@ -217,11 +217,14 @@ mod cli {
     fn paths(cli: &Cli, file: &str, aterm: bool) -> Result<String, String> {
         let imported = import(cli, file)?;
         let mut top = std::collections::BTreeMap::new();
+        let (mut progress, total) = (Progress::new("resolving"), imported.graph.len());
         resolve_each(&imported.graph, &options(cli, false), &|_| false, |key, r| {
+            progress.update(top.len(), total, "derivations");
             let aterm = aterm.then(|| String::from_utf8_lossy(&r.aterm).into_owned());
             top.insert(key.to_string(), PathsEntry { aterm, drv_path: r.drv_path, outputs: r.outputs });
         })
         .map_err(|e| e.to_string())?;
+        progress.finish();
         let mut s = serde_json::to_string_pretty(&top).unwrap_or_default();
         s.push('\n');
         Ok(s)
@@ -234,12 +237,16 @@ mod cli {
         let order = dependency_order(&imported.graph).map_err(|e| e.to_string())?;
         let key = key.clone().unwrap_or_else(|| order.last().cloned().unwrap_or_default());
         let mut kept = None;
+        let (mut progress, total, mut done) = (Progress::new("resolving"), imported.graph.len(), 0);
         resolve_each(&imported.graph, &options(cli, false), &|k| k == key, |k, r| {
+            progress.update(done, total, "derivations");
+            done += 1;
             if k == key {
                 kept = Some(r);
             }
         })
         .map_err(|e| e.to_string())?;
+        progress.finish();
         if !imported.graph.contains_key(&key) {
             return Err(format!("--key {key:?}: no such entry; the document has {}", order.join(", ")));
         }
@@ -297,7 +304,10 @@ mod cli {
                 let opts = options(cli, false);
                 let mapping: String = lifted.keys.iter().map(|(o, k)| format!("# {k} = {o}\n")).collect();
                 if *sweep {
-                    let sw = drvlab::lab::playground::sweep(&lifted.specs, &opts, None);
+                    let mut progress = Progress::new("sweeping");
+                    let mut report = |done, total| progress.update(done, total, "derivations");
+                    let sw = drvlab::lab::playground::sweep_reporting(&lifted.specs, &opts, None, None, &mut report);
+                    progress.finish();
                     if *json {
                         return Ok(pretty(&json!({"keys": lifted.keys, "sweep": sw})));
                     }
@@ -359,6 +369,46 @@ mod cli {
                     s.push('\n');
                 }
                 Ok(s)
+            }
+        }
+    }
+
+    /// A progress line on stderr for long work, rewritten in place at most ten times a second
+    /// and erased at the end — only when stderr is a terminal (never in pipes or logs).
+    /// `DRVLAB_PROGRESS=always` or `never` overrides the terminal check.
+    struct Progress {
+        what: &'static str,
+        on: bool,
+        last: Option<std::time::Instant>,
+        shown: bool,
+    }
+
+    impl Progress {
+        fn new(what: &'static str) -> Progress {
+            use std::io::IsTerminal;
+            let on = match std::env::var("DRVLAB_PROGRESS").as_deref() {
+                Ok("always") => true,
+                Ok("never") => false,
+                _ => std::io::stderr().is_terminal(),
+            };
+            Progress { what, on, last: None, shown: false }
+        }
+
+        fn update(&mut self, done: usize, total: usize, unit: &str) {
+            let due = self.last.is_none_or(|t| t.elapsed() >= std::time::Duration::from_millis(100));
+            if !self.on || !due {
+                return;
+            }
+            self.last = Some(std::time::Instant::now());
+            let pct = if total == 0 { 100 } else { done * 100 / total };
+            eprint!("\r{}: {done}/{total} {unit} ({pct}%)\x1b[K", self.what);
+            self.shown = true;
+        }
+
+        fn finish(&mut self) {
+            if self.shown {
+                eprint!("\r\x1b[K");
+                self.shown = false;
             }
         }
     }

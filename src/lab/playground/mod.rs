@@ -18,7 +18,7 @@ pub use actions::{Action, SimAction};
 pub use computed::{path_map, Computed};
 pub use io::{export, import_text, parse_one, ImportReport, Verified};
 pub use state::{Change, Fate, Playground, Suggested};
-pub use sweep::{flipped, sweep, sweep_following};
+pub use sweep::{flipped, sweep, sweep_following, sweep_reporting};
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;

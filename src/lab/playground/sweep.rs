@@ -24,13 +24,27 @@ pub fn sweep_following(
     only: Option<&str>,
     follows: Option<&NameFollows>,
 ) -> crate::lab::explain::Sweep {
+    sweep_reporting(specs, opts, only, follows, &mut |_, _| {})
+}
+
+/// [`sweep_following`], calling `progress(swept, to sweep)` (in derivations) before each
+/// derivation and once at the end: the CLI's progress line.
+pub fn sweep_reporting(
+    specs: &SpecGraph,
+    opts: &Options,
+    only: Option<&str>,
+    follows: Option<&NameFollows>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> crate::lab::explain::Sweep {
     let quiet = Options { trace: false, ..opts.clone() };
     let base = evaluate(specs, &quiet);
     let columns: Vec<PathId> = crate::lab::explain::all_paths(&base.resolution).into_iter().map(|(id, _)| id).collect();
     let refs: BTreeMap<&str, BTreeSet<String>> =
         drvlab_engine::collect::map(specs.iter().map(|(k, s)| (k.as_str(), crate::lab::eval::references(s, specs))));
     let mut rows = Vec::new();
-    for key in base.resolution.order.iter().filter(|k| only.is_none_or(|o| o == k.as_str())) {
+    let total = base.resolution.order.iter().filter(|k| only.is_none_or(|o| o == k.as_str())).count();
+    for (n, key) in base.resolution.order.iter().filter(|k| only.is_none_or(|o| o == k.as_str())).enumerate() {
+        progress(n, total);
         // The edited derivation and everything that uses it, in dependency order: only these can
         // move (a derivation's paths depend on its own attributes and its inputs' paths alone).
         let mut downstream: BTreeSet<&str> = BTreeSet::from([key.as_str()]);
@@ -66,6 +80,7 @@ pub fn sweep_following(
             rows.push(crate::lab::explain::SweepRow { key: key.clone(), field: label, value, moved });
         }
     }
+    progress(total, total);
     crate::lab::explain::Sweep { columns, rows }
 }
 
