@@ -218,7 +218,8 @@ impl<'g> Plan<'g> {
     /// Kahn's algorithm, ties broken by key so the order is stable; or a cycle, named.
     fn of(graph: &'g Graph) -> Result<Plan<'g>, GraphError> {
         let (keys, drvs): (Vec<&String>, Vec<&Derivation>) = graph.iter().unzip();
-        let index = |k: &str| keys.binary_search_by(|x| x.as_str().cmp(k)).ok();
+        let positions = crate::collect::Index::of_sorted(keys.iter().map(|k| k.as_str()));
+        let index = |k: &str| positions.get(k);
         let mut inputs = Vec::with_capacity(graph.len() * 2);
         let mut starts = Vec::with_capacity(graph.len() + 1);
         let mut missing_deps: Vec<usize> = Vec::with_capacity(keys.len());

@@ -218,10 +218,10 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
     let Some(top) = raw_object(text, text)? else {
         return import_value(text, store_dir);
     };
-    let Some(version) = top.get("version") else {
+    let Some(version) = raw_get(&top, "version") else {
         return import_raw(text, &top, JsonShape::Nix2_8, store_dir);
     };
-    let derivations = top.get("derivations").map(|d| raw_object(text, d.get())).transpose()?.flatten();
+    let derivations = raw_get(&top, "derivations").map(|d| raw_object(text, d.get())).transpose()?.flatten();
     match (parse_entry(text, version)?.as_u64(), derivations) {
         (Some(4), Some(d)) => import_raw(text, &d, JsonShape::V4, store_dir),
         _ => import_value(text, store_dir),
@@ -239,7 +239,12 @@ fn raw_object<'t>(whole: &'t str, text: &'t str) -> Result<Option<RawEntries<'t>
     entries.map(Some).map_err(|e| syntax_at(whole, text, &e))
 }
 
-type RawEntries<'t> = BTreeMap<std::borrow::Cow<'t, str>, &'t serde_json::value::RawValue>;
+/// Keys and raw values, sorted by key.
+type RawEntries<'t> = Vec<(std::borrow::Cow<'t, str>, &'t serde_json::value::RawValue)>;
+
+fn raw_get<'t>(entries: &RawEntries<'t>, key: &str) -> Option<&'t serde_json::value::RawValue> {
+    entries.binary_search_by(|(k, _)| k.as_ref().cmp(key)).ok().map(|i| entries[i].1)
+}
 
 struct RawObject;
 
@@ -248,16 +253,27 @@ impl<'de> serde::de::Visitor<'de> for RawObject {
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON object")
     }
+    /// Nix prints keys sorted: while each key is greater than the last none can repeat, and
+    /// no set of keys is kept; from the first key out of order on, a set finds repeats.
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut m = BTreeMap::new();
+        let mut m: RawEntries<'de> = Vec::new();
+        let mut seen: Option<BTreeSet<std::borrow::Cow<'de, str>>> = None;
         while let Some(k) = map.next_key_seed(Key)? {
             let v: &serde_json::value::RawValue = map.next_value()?;
-            if m.contains_key(&k) {
-                return Err(serde::de::Error::custom(format!(
-                    "key {k:?} appears twice in one object (the first would be silently lost)"
-                )));
+            if seen.is_none() && m.last().is_some_and(|(last, _)| k <= *last) {
+                seen = Some(m.iter().map(|(k, _)| k.clone()).collect());
             }
-            m.insert(k, v);
+            if let Some(seen) = &mut seen {
+                if !seen.insert(k.clone()) {
+                    return Err(serde::de::Error::custom(format!(
+                        "key {k:?} appears twice in one object (the first would be silently lost)"
+                    )));
+                }
+            }
+            m.push((k, v));
+        }
+        if seen.is_some() {
+            m.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         }
         Ok(m)
     }
@@ -361,8 +377,8 @@ fn import_value(text: &str, store_dir: &str) -> Result<Imported, ImportError> {
 
 /// The entries found by [`raw_object`], each read as it comes.
 fn import_raw(text: &str, entries: &RawEntries, shape: JsonShape, store_dir: &str) -> Result<Imported, ImportError> {
-    let keys: Vec<&str> = entries.keys().map(|k| k.as_ref()).collect();
-    let raws: Vec<&serde_json::value::RawValue> = entries.values().copied().collect();
+    let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_ref()).collect();
+    let raws: Vec<&serde_json::value::RawValue> = entries.iter().map(|(_, v)| *v).collect();
     import_entries(&keys, |i| parse_entry(text, raws[i]).map(std::borrow::Cow::Owned), shape, store_dir)
 }
 
@@ -383,7 +399,7 @@ fn import_entries<'v>(
     for k in keys.iter().copied().filter(|k| is_drv_path_key(k)) {
         by_base.entry(basename(k)).and_modify(|e| *e = None).or_insert(Some(k));
     }
-    let by_base = InputKeys { exact: keys, by_base };
+    let by_base = InputKeys { exact: crate::collect::Index::of_sorted(keys.iter().copied()), by_base };
     let mut graph = Graph::new();
     for (i, key) in keys.iter().copied().enumerate() {
         let cx = Ctx { entry: key, store_dir };
@@ -595,15 +611,15 @@ type InputSets = (BTreeSet<String>, BTreeMap<String, BTreeSet<String>>, BTreeMap
 
 /// The document's entries, to resolve `inputDrvs` keys against.
 struct InputKeys<'a> {
-    /// Every entry's key, in key order.
-    exact: &'a [&'a str],
+    /// Every entry's key.
+    exact: crate::collect::Index<'a>,
     /// Basenames of `.drv` path keys; `None` where two entries share one.
     by_base: BTreeMap<&'a str, Option<&'a str>>,
 }
 
 impl InputKeys<'_> {
     fn target(&self, cx: &Ctx, field: &str, k: &str) -> Result<String, ImportError> {
-        if self.exact.binary_search(&k).is_ok() {
+        if self.exact.get(k).is_some() {
             return Ok(k.to_string());
         }
         match is_drv_path_key(k).then(|| self.by_base.get(basename(k))).flatten() {
@@ -842,6 +858,8 @@ mod tests {
             ),
             format!(r#"{{"a": {entry}, "a": {entry}}}"#),
             format!(r#"{{"a": {entry}, "b": 3}}"#),
+            format!(r#"{{"b": {entry}, "a": {entry}, "c": {entry}, "b": {entry}}}"#),
+            format!(r#"{{"b": {entry}, "a": {entry}}}"#),
             format!(r#"{{"version": 4, "derivations": {{"a": {}}}}}"#, entry.replace("inputSrcs", "x")),
             r#"{"version": "4"}"#.to_string(),
             "{}".to_string(),

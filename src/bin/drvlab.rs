@@ -212,20 +212,32 @@ mod cli {
         outputs: std::collections::BTreeMap<String, Option<String>>,
     }
 
+    /// A list sorted by distinct keys, printed as the JSON object it is.
+    struct Sorted<'a, T>(&'a [(String, T)]);
+
+    impl<T: serde::Serialize> serde::Serialize for Sorted<'_, T> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        }
+    }
+
     /// Every derivation's paths, resolved in one pass that keeps only the paths (and, asked,
     /// the ATerm) of each: linear in time and memory, whatever the size.
     fn paths(cli: &Cli, file: &str, aterm: bool) -> Result<String, String> {
         let imported = import(cli, file)?;
-        let mut top = std::collections::BTreeMap::new();
+        let mut all = Vec::with_capacity(imported.graph.len());
         let (mut progress, total) = (Progress::new("resolving"), imported.graph.len());
         resolve_each(&imported.graph, &options(cli, false), &|_| false, |key, r| {
-            progress.update(top.len(), total, "derivations");
+            progress.update(all.len(), total, "derivations");
             let aterm = aterm.then(|| String::from_utf8_lossy(&r.aterm).into_owned());
-            top.insert(key.to_string(), PathsEntry { aterm, drv_path: r.drv_path, outputs: r.outputs });
+            all.push((key.to_string(), PathsEntry { aterm, drv_path: r.drv_path, outputs: r.outputs }));
         })
         .map_err(|e| e.to_string())?;
         progress.finish();
-        let mut s = serde_json::to_string_pretty(&top).unwrap_or_default();
+        drop(imported);
+        // Keys are distinct: sorting a list once is cheaper than a map's scattered inserts.
+        all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut s = serde_json::to_string_pretty(&Sorted(&all)).unwrap_or_default();
         s.push('\n');
         Ok(s)
     }
