@@ -323,8 +323,11 @@ fn progress_only_on_a_terminal() {
         let (code, shown, err) = run_progress(args, GOLDEN, Some("always"));
         assert_eq!(code, 0, "{args:?}: {err}");
         assert_eq!(shown, piped, "{args:?}: progress never reaches stdout");
-        let what =
-            if args[0] == "moves" { "sweeping: 0/2 derivations (0%)" } else { "resolving: 0/2 derivations (0%)" };
+        let what = match args[0] {
+            "moves" => "sweeping: 0/2 derivations (0%)",
+            "paths" => "resolving: 0 derivations",
+            _ => "ordering: 0 derivations",
+        };
         assert!(err.starts_with(&format!("\r{what}")), "{args:?}: {err:?}");
         assert!(err.ends_with("\r\x1b[K"), "{args:?}: the line is erased: {err:?}");
         let (_, _, err) = run_progress(args, GOLDEN, Some("never"));

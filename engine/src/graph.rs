@@ -222,10 +222,8 @@ impl<'g> Plan<'g> {
         let index = |k: &str| positions.get(k);
         let mut inputs = Vec::with_capacity(graph.len() * 2);
         let mut starts = Vec::with_capacity(graph.len() + 1);
-        let mut missing_deps: Vec<usize> = Vec::with_capacity(keys.len());
         for (key, drv) in graph.iter() {
             starts.push(inputs.len());
-            missing_deps.push(drv.input_drvs.len());
             for input in drv.input_drvs.keys() {
                 let Some(j) = index(input) else {
                     return Err(GraphError::MissingInput { key: key.clone(), input: input.clone() });
@@ -234,39 +232,85 @@ impl<'g> Plan<'g> {
             }
         }
         starts.push(inputs.len());
-        // Who waits on whom, flattened the same way.
-        let mut dependents_start = vec![0usize; keys.len() + 1];
-        for &j in &inputs {
-            dependents_start[j + 1] += 1;
-        }
-        for i in 0..keys.len() {
-            dependents_start[i + 1] += dependents_start[i];
-        }
-        let mut fill = dependents_start.clone();
-        let mut dependents = vec![0usize; inputs.len()];
-        for i in 0..keys.len() {
-            for &j in &inputs[starts[i]..starts[i + 1]] {
-                dependents[fill[j]] = i;
-                fill[j] += 1;
-            }
-        }
-        // Ready entries, smallest key first, so the order is stable.
-        let mut ready: BTreeSet<usize> = crate::collect::set((0..keys.len()).filter(|&i| missing_deps[i] == 0));
-        let mut order = Vec::with_capacity(graph.len());
-        while let Some(i) = ready.pop_first() {
-            order.push(i);
-            for &d in &dependents[dependents_start[i]..dependents_start[i + 1]] {
-                missing_deps[d] -= 1;
-                if missing_deps[d] == 0 {
-                    ready.insert(d);
-                }
-            }
-        }
+        let (order, missing_deps) = kahn(&inputs, &starts);
         if order.len() < graph.len() {
             return Err(cycle(graph, &keys, &missing_deps));
         }
         Ok(Plan { keys, drvs, inputs, starts, order })
     }
+}
+
+/// A dependency order of entries whose inputs are `inputs[starts[i]..starts[i + 1]]`, smallest
+/// number first among the ready (Kahn's algorithm); shorter than the entries when some wait in
+/// a cycle (those keep a count of missing inputs).
+fn kahn(inputs: &[usize], starts: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let n = starts.len() - 1;
+    let mut missing_deps: Vec<usize> = (0..n).map(|i| starts[i + 1] - starts[i]).collect();
+    // Who waits on whom, flattened the same way.
+    let mut dependents_start = vec![0usize; n + 1];
+    for &j in inputs {
+        dependents_start[j + 1] += 1;
+    }
+    for i in 0..n {
+        dependents_start[i + 1] += dependents_start[i];
+    }
+    let mut fill = dependents_start.clone();
+    let mut dependents = vec![0usize; inputs.len()];
+    for i in 0..n {
+        for &j in &inputs[starts[i]..starts[i + 1]] {
+            dependents[fill[j]] = i;
+            fill[j] += 1;
+        }
+    }
+    // Ready entries, smallest key first, so the order is stable.
+    let mut ready: BTreeSet<usize> = crate::collect::set((0..n).filter(|&i| missing_deps[i] == 0));
+    let mut order = Vec::with_capacity(n);
+    while let Some(i) = ready.pop_first() {
+        order.push(i);
+        for &d in &dependents[dependents_start[i]..dependents_start[i + 1]] {
+            missing_deps[d] -= 1;
+            if missing_deps[d] == 0 {
+                ready.insert(d);
+            }
+        }
+    }
+    (order, missing_deps)
+}
+
+/// [`resolve_each`] over entries made one at a time: `keys` in key order, each entry's inputs
+/// by number (`inputs[starts[i]..starts[i + 1]]`, in `inputDrvs` order), and `make(i)` giving
+/// entry `i`'s derivation when its turn comes, dropped once resolved — no whole graph is held.
+/// `None` on a cycle or any error (the caller asks the whole-graph path which).
+pub(crate) fn resolve_lazily<E>(
+    keys: &[&str],
+    inputs: &[usize],
+    starts: &[usize],
+    opts: &Options,
+    traced: &dyn Fn(&str) -> bool,
+    mut make: impl FnMut(usize) -> Result<Derivation, E>,
+    mut each: impl FnMut(&str, Resolved),
+) -> Option<Vec<String>> {
+    let (order, _) = kahn(inputs, starts);
+    if order.len() < keys.len() {
+        return None;
+    }
+    let (on, off) = (Options { trace: true, ..opts.clone() }, Options { trace: false, ..opts.clone() });
+    let mut done: Vec<Option<(String, HashModulo)>> = Vec::with_capacity(keys.len());
+    done.resize_with(keys.len(), || None);
+    for &i in &order {
+        let given = make(i).ok()?;
+        let r = {
+            let inputs: Vec<Done> = inputs[starts[i]..starts[i + 1]]
+                .iter()
+                .map(|&j| done[j].as_ref().map(|(p, m)| Done { drv_path: p, modulo: m }).expect("inputs resolve first"))
+                .collect();
+            let opts = if traced(keys[i]) { &on } else { &off };
+            with_scratch(|s| resolve_with(keys[i], &given, &inputs, opts, s)).ok()?
+        };
+        done[i] = Some((r.drv_path.clone(), r.modulo.clone()));
+        each(keys[i], r);
+    }
+    Some(order.iter().map(|&i| keys[i].to_string()).collect())
 }
 
 /// Walks inputs from an unresolved entry until one repeats: that is a cycle.

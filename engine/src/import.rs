@@ -427,6 +427,118 @@ fn import_entries<'v>(
     Ok(Imported { shape, graph })
 }
 
+/// Why [`resolve_json`] failed: the document, or the graph it holds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StreamError {
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Graph(#[from] crate::graph::GraphError),
+}
+
+/// [`import_json`] and [`crate::graph::resolve_each`] in one pass, never holding the whole
+/// graph: each entry's inputs are read first (only their keys), then, in dependency order, each
+/// entry is made a [`Derivation`], resolved, handed to `each` and dropped. Memory holds the
+/// text, and per derivation its `.drv` path and hash modulo. Any error is the one
+/// `import_json` then `resolve_each` give (on an error, `each` may have seen some entries).
+/// Returns the shape and the dependency order.
+pub fn resolve_json(
+    text: &str,
+    store_dir: &str,
+    opts: &crate::graph::Options,
+    traced: &dyn Fn(&str) -> bool,
+    mut each: impl FnMut(&str, crate::graph::Resolved),
+) -> Result<(JsonShape, Vec<String>), StreamError> {
+    let mut started = false;
+    let fast = stream(text, store_dir, opts, traced, &mut |k, r| {
+        started = true;
+        each(k, r)
+    });
+    if let Some(done) = fast {
+        return Ok(done);
+    }
+    // Some error: the whole-graph path names it as it always has.
+    let imp = import_json(text, store_dir)?;
+    let order = if started {
+        crate::graph::resolve_each(&imp.graph, opts, traced, |_, _| {})?
+    } else {
+        crate::graph::resolve_each(&imp.graph, opts, traced, each)?
+    };
+    Ok((imp.shape, order))
+}
+
+/// The keys of one entry's input derivations (`inputDrvs`, or v4 `inputs.drvs`), and nothing
+/// else of it.
+#[derive(serde::Deserialize)]
+struct InputsOnly {
+    #[serde(rename = "inputDrvs", default)]
+    input_drvs: Option<BTreeMap<String, serde::de::IgnoredAny>>,
+    #[serde(default)]
+    inputs: Option<V4InputsOnly>,
+}
+
+#[derive(serde::Deserialize)]
+struct V4InputsOnly {
+    #[serde(default)]
+    drvs: Option<BTreeMap<String, serde::de::IgnoredAny>>,
+}
+
+/// [`resolve_json`]'s one pass; `None` on any error (the caller reads the document again).
+fn stream(
+    text: &str,
+    store_dir: &str,
+    opts: &crate::graph::Options,
+    traced: &dyn Fn(&str) -> bool,
+    each: &mut dyn FnMut(&str, crate::graph::Resolved),
+) -> Option<(JsonShape, Vec<String>)> {
+    let top = raw_object(text, text).ok()??;
+    let (entries, mut shape) = match raw_get(&top, "version") {
+        None => (top, JsonShape::Nix2_8),
+        Some(v) => match (parse_entry(text, v).ok()?.as_u64(), raw_get(&top, "derivations")) {
+            (Some(4), Some(d)) => (raw_object(text, d.get()).ok()??, JsonShape::V4),
+            _ => return None,
+        },
+    };
+    let v4 = shape == JsonShape::V4;
+    let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_ref()).collect();
+    let mut by_base: BTreeMap<&str, Option<&str>> = BTreeMap::new();
+    for k in keys.iter().copied().filter(|k| is_drv_path_key(k)) {
+        by_base.entry(basename(k)).and_modify(|e| *e = None).or_insert(Some(k));
+    }
+    let index = InputKeys { exact: crate::collect::Index::of_sorted(keys.iter().copied()), by_base };
+    // Each entry's inputs by number, in the order its inputDrvs will hold them.
+    let (mut inputs, mut starts) = (Vec::with_capacity(keys.len() * 2), Vec::with_capacity(keys.len() + 1));
+    for (key, raw) in &entries {
+        starts.push(inputs.len());
+        let only: InputsOnly = serde_json::from_str(raw.get()).ok()?;
+        let listed = if v4 { only.inputs.and_then(|i| i.drvs) } else { only.input_drvs };
+        let cx = Ctx { entry: key, store_dir };
+        let mut targets: Vec<String> =
+            listed.unwrap_or_default().keys().map(|k| index.target(&cx, "", k)).collect::<Result<_, _>>().ok()?;
+        targets.sort_unstable();
+        targets.dedup();
+        for t in &targets {
+            inputs.push(index.exact.get(t)?);
+        }
+    }
+    starts.push(inputs.len());
+    let make = |i: usize| -> Result<Derivation, ImportError> {
+        let (key, value) = (keys[i], parse_entry(text, entries[i].1)?);
+        let Value::Object(obj) = &value else { return Err(ImportError::Document(String::new())) };
+        if !v4 {
+            if obj.contains_key("name") {
+                shape = shape.max(JsonShape::Nix2_15);
+            }
+            if !key.starts_with('/') && key.ends_with(".drv") && key.len() > 33 && key.as_bytes()[32] == b'-' {
+                shape = shape.max(JsonShape::Nix2_32);
+            }
+        }
+        import_entry(&Ctx { entry: key, store_dir }, obj, &index, v4, &mut shape)
+    };
+    let order = crate::graph::resolve_lazily(&keys, &inputs, &starts, opts, traced, make, each)?;
+    Some((shape, order))
+}
+
 fn import_entry(
     cx: &Ctx,
     obj: &Map<String, Value>,
@@ -870,6 +982,47 @@ mod tests {
             assert_eq!(import_json(doc, DEFAULT_STORE_DIR), import_value(doc, DEFAULT_STORE_DIR), "{doc}");
         }
         assert!(err(&docs[4]).contains("appears twice"), "{}", err(&docs[4]));
+    }
+
+    /// In one pass or whole: the same resolutions, shape, order and errors; the golden
+    /// documents and a generated closure take the one pass (no silent fallback).
+    #[test]
+    fn one_pass_resolves_as_import_then_resolve() {
+        use crate::graph::{resolve_each, NixVersion, Options};
+        let golden = ["forms.nix28.json", "ca.nix28.json", "fetch-build.nix28.json"]
+            .map(|f| std::fs::read_to_string(format!("{}/tests/golden/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap());
+        let g = crate::synth::graph(120, 9);
+        let res = crate::graph::resolve(&g, &Options::default()).unwrap();
+        let by_path = crate::collect::map(res.entries.values().map(|r| (r.drv_path.clone(), r.drv.clone())));
+        let synth = export_json_2_8(&by_path).to_string();
+        let cyclic = MINIMAL.replace(r#""inputDrvs": {}"#, r#""inputDrvs": {"a": ["out"]}"#);
+        let missing = MINIMAL.replace(r#""inputDrvs": {}"#, r#""inputDrvs": {"b": ["out"]}"#);
+        let mut docs: Vec<(&str, bool)> = golden.iter().map(|d| (d.as_str(), true)).collect();
+        docs.extend([(synth.as_str(), true), (MINIMAL, true), (&cyclic, false), (&missing, false), ("[1]", false)]);
+        let opts = Options { nix: Some(NixVersion::new(2, 8, 0)), trace: false, ..Options::default() };
+        for (doc, one_pass) in docs {
+            let traced = |k: &str| k.len() % 2 == 0;
+            let mut ours = BTreeMap::new();
+            let got = resolve_json(doc, DEFAULT_STORE_DIR, &opts, &traced, |k, r| {
+                ours.insert(k.to_string(), r);
+            });
+            let want = import_json(doc, DEFAULT_STORE_DIR).map_err(StreamError::from).and_then(|imp| {
+                let mut theirs = BTreeMap::new();
+                let order = resolve_each(&imp.graph, &opts, &traced, |k, r| {
+                    theirs.insert(k.to_string(), r);
+                })?;
+                Ok((imp.shape, order, theirs))
+            });
+            match want {
+                Ok((shape, order, theirs)) => {
+                    assert_eq!(got, Ok((shape, order)));
+                    assert!(ours == theirs, "{doc}");
+                }
+                Err(e) => assert_eq!(got, Err(e)),
+            }
+            let streamed = stream(doc, DEFAULT_STORE_DIR, &opts, &traced, &mut |_, _| {}).is_some();
+            assert_eq!(streamed, one_pass, "{doc}");
+        }
     }
 
     #[test]

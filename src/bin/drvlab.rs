@@ -13,9 +13,9 @@ fn main() {
 mod cli {
     use clap::{Parser, Subcommand, ValueEnum};
     use drvlab::lab::explain;
-    use drvlab_engine::graph::{dependency_order, resolve, resolve_each, InputMerge, NixVersion, Options, Resolution};
+    use drvlab_engine::graph::{resolve, InputMerge, NixVersion, Options, Resolution};
     use drvlab_engine::hash::{Hash, HashAlgo, HashFormat};
-    use drvlab_engine::import::{import_json, Imported};
+    use drvlab_engine::import::{import_json, resolve_json, Imported};
     use serde_json::{json, Value};
     use std::io::Read;
     use std::path::PathBuf;
@@ -221,20 +221,20 @@ mod cli {
         }
     }
 
-    /// Every derivation's paths, resolved in one pass that keeps only the paths (and, asked,
-    /// the ATerm) of each: linear in time and memory, whatever the size.
+    /// Every derivation's paths, imported and resolved in one pass that keeps only the paths
+    /// (and, asked, the ATerm) of each: linear in time and memory, whatever the size.
     fn paths(cli: &Cli, file: &str, aterm: bool) -> Result<String, String> {
-        let imported = import(cli, file)?;
-        let mut all = Vec::with_capacity(imported.graph.len());
-        let (mut progress, total) = (Progress::new("resolving"), imported.graph.len());
-        resolve_each(&imported.graph, &options(cli, false), &|_| false, |key, r| {
-            progress.update(all.len(), total, "derivations");
+        let text = read_input(file)?;
+        let mut all = Vec::new();
+        let mut progress = Progress::new("resolving");
+        resolve_json(&text, &cli.store_dir, &options(cli, false), &|_| false, |key, r| {
+            progress.update(all.len(), 0, "derivations");
             let aterm = aterm.then(|| String::from_utf8_lossy(&r.aterm).into_owned());
             all.push((key.to_string(), PathsEntry { aterm, drv_path: r.drv_path, outputs: r.outputs }));
         })
         .map_err(|e| e.to_string())?;
         progress.finish();
-        drop(imported);
+        drop(text);
         // Keys are distinct: sorting a list once is cheaper than a map's scattered inserts.
         all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut s = serde_json::to_string_pretty(&Sorted(&all)).unwrap_or_default();
@@ -243,15 +243,26 @@ mod cli {
     }
 
     /// `explain`: every derivation is resolved (a bad one anywhere is an error, as in `paths`),
-    /// but only the one explained records its traces and is kept.
+    /// but only the one explained records its traces and is kept. Without `--key`, the last in
+    /// dependency order, which a first pass finds.
     fn explain_one(cli: &Cli, file: &str, key: &Option<String>, json: bool) -> Result<String, String> {
-        let imported = import(cli, file)?;
-        let order = dependency_order(&imported.graph).map_err(|e| e.to_string())?;
-        let key = key.clone().unwrap_or_else(|| order.last().cloned().unwrap_or_default());
-        let mut kept = None;
-        let (mut progress, total, mut done) = (Progress::new("resolving"), imported.graph.len(), 0);
-        resolve_each(&imported.graph, &options(cli, false), &|k| k == key, |k, r| {
-            progress.update(done, total, "derivations");
+        let text = read_input(file)?;
+        let opts = options(cli, false);
+        let key = match key {
+            Some(k) => k.clone(),
+            None => {
+                let mut progress = Progress::new("ordering");
+                let (_, order) = resolve_json(&text, &cli.store_dir, &opts, &|_| false, |_, _| {
+                    progress.update(0, 0, "derivations");
+                })
+                .map_err(|e| e.to_string())?;
+                progress.finish();
+                order.last().cloned().unwrap_or_default()
+            }
+        };
+        let (mut kept, mut progress, mut done) = (None, Progress::new("resolving"), 0);
+        let (shape, order) = resolve_json(&text, &cli.store_dir, &opts, &|k| k == key, |k, r| {
+            progress.update(done, 0, "derivations");
             done += 1;
             if k == key {
                 kept = Some(r);
@@ -259,18 +270,17 @@ mod cli {
         })
         .map_err(|e| e.to_string())?;
         progress.finish();
-        if !imported.graph.contains_key(&key) {
+        let Some(r) = kept else {
             return Err(format!("--key {key:?}: no such entry; the document has {}", order.join(", ")));
-        }
-        let r = kept.ok_or_else(|| format!("{key}: not resolved"))?;
+        };
         if json {
             return Ok(pretty(&json!({
-                "key": key, "shape": imported.shape, "kind": r.kind.describe(),
+                "key": key, "shape": shape, "kind": r.kind.describe(),
                 "drvPath": r.drv_path, "outputs": r.outputs, "traces": r.traces,
                 "mismatches": r.mismatches,
             })));
         }
-        let mut s = format!("input shape: {}\nentry: {key}\nkind: {}\n", imported.shape.describe(), r.kind.describe());
+        let mut s = format!("input shape: {}\nentry: {key}\nkind: {}\n", shape.describe(), r.kind.describe());
         for (o, t) in &r.traces.outputs {
             s.push_str(&format!("\n== output {o}\n{}", t.to_text()));
         }
@@ -412,8 +422,11 @@ mod cli {
                 return;
             }
             self.last = Some(std::time::Instant::now());
-            let pct = if total == 0 { 100 } else { done * 100 / total };
-            eprint!("\r{}: {done}/{total} {unit} ({pct}%)\x1b[K", self.what);
+            // A total of 0: not known in advance (a document read as it is resolved).
+            match total {
+                0 => eprint!("\r{}: {done} {unit}\x1b[K", self.what),
+                _ => eprint!("\r{}: {done}/{total} {unit} ({}%)\x1b[K", self.what, done * 100 / total),
+            }
             self.shown = true;
         }
 
