@@ -295,19 +295,19 @@ pub(crate) fn resolve_lazily<E>(
         return None;
     }
     let (on, off) = (Options { trace: true, ..opts.clone() }, Options { trace: false, ..opts.clone() });
-    let mut done: Vec<Option<(String, HashModulo)>> = Vec::with_capacity(keys.len());
+    let mut done: Vec<Option<Kept>> = Vec::with_capacity(keys.len());
     done.resize_with(keys.len(), || None);
     for &i in &order {
         let given = make(i).ok()?;
         let r = {
             let inputs: Vec<Done> = inputs[starts[i]..starts[i + 1]]
                 .iter()
-                .map(|&j| done[j].as_ref().map(|(p, m)| Done { drv_path: p, modulo: m }).expect("inputs resolve first"))
+                .map(|&j| done[j].as_ref().map(Kept::done).expect("inputs resolve first"))
                 .collect();
             let opts = if traced(keys[i]) { &on } else { &off };
             with_scratch(|s| resolve_with(keys[i], &given, &inputs, opts, s)).ok()?
         };
-        done[i] = Some((r.drv_path.clone(), r.modulo.clone()));
+        done[i] = Some(Kept::of(&r));
         each(keys[i], r);
     }
     Some(order.iter().map(|&i| keys[i].to_string()).collect())
@@ -374,19 +374,19 @@ pub fn resolve_each(
 ) -> Result<Vec<String>, GraphError> {
     let plan = Plan::of(graph)?;
     let (on, off) = (Options { trace: true, ..opts.clone() }, Options { trace: false, ..opts.clone() });
-    let mut done: Vec<Option<(String, HashModulo)>> = Vec::with_capacity(graph.len());
+    let mut done: Vec<Option<Kept>> = Vec::with_capacity(graph.len());
     done.resize_with(graph.len(), || None);
     for &i in &plan.order {
         let key = plan.keys[i].as_str();
         let r = {
             let inputs: Vec<Done> = plan.inputs[plan.starts[i]..plan.starts[i + 1]]
                 .iter()
-                .map(|&j| done[j].as_ref().map(|(p, m)| Done { drv_path: p, modulo: m }).expect("inputs resolve first"))
+                .map(|&j| done[j].as_ref().map(Kept::done).expect("inputs resolve first"))
                 .collect();
             let opts = if traced(key) { &on } else { &off };
             with_scratch(|s| resolve_with(key, plan.drvs[i], &inputs, opts, s))?
         };
-        done[i] = Some((r.drv_path.clone(), r.modulo.clone()));
+        done[i] = Some(Kept::of(&r));
         each(key, r);
     }
     Ok(plan.order.iter().map(|&i| plan.keys[i].clone()).collect())
@@ -510,18 +510,65 @@ struct Inputs<'a> {
     deferred: bool,
 }
 
-type Listed<'a> = (&'a str, &'a HashModulo, &'a BTreeSet<String>, &'a str);
+type Listed<'a> = (&'a str, &'a str, &'a BTreeSet<String>, &'a str);
 
-/// What a dependent needs of a resolved input: its `.drv` path and its hash modulo.
+/// What a dependent needs of a resolved input: its `.drv` path, its hash modulo (in hex, and
+/// whether it is deferred) and its output names.
 #[derive(Clone, Copy)]
 struct Done<'a> {
     drv_path: &'a str,
-    modulo: &'a HashModulo,
+    hex: &'a str,
+    deferred: bool,
+    outputs: Outputs<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Outputs<'a> {
+    Of(&'a BTreeMap<String, Hash>),
+    Names(&'a [String]),
+}
+
+impl Outputs<'_> {
+    fn has(&self, name: &str) -> bool {
+        match self {
+            Outputs::Of(m) => m.contains_key(name),
+            Outputs::Names(n) => n.binary_search_by(|x| x.as_str().cmp(name)).is_ok(),
+        }
+    }
+
+    fn names(&self) -> Vec<&str> {
+        match self {
+            Outputs::Of(m) => m.keys().map(String::as_str).collect(),
+            Outputs::Names(n) => n.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 impl<'a> Done<'a> {
     fn of(r: &'a Resolved) -> Done<'a> {
-        Done { drv_path: &r.drv_path, modulo: &r.modulo }
+        let m = &r.modulo;
+        Done { drv_path: &r.drv_path, hex: &m.hex, deferred: m.deferred, outputs: Outputs::Of(&m.hashes) }
+    }
+}
+
+/// What is kept of a derivation handed over by [`resolve_each`]: what its dependents need.
+struct Kept {
+    drv_path: String,
+    hex: String,
+    deferred: bool,
+    /// Sorted, as the hashes' keys are.
+    outputs: Box<[String]>,
+}
+
+impl Kept {
+    fn of(r: &Resolved) -> Kept {
+        let (drv_path, hex, deferred) = (r.drv_path.clone(), r.modulo.hex.clone(), r.modulo.deferred);
+        Kept { drv_path, hex, deferred, outputs: r.modulo.hashes.keys().cloned().collect() }
+    }
+
+    fn done(&self) -> Done<'_> {
+        let outputs = Outputs::Names(&self.outputs);
+        Done { drv_path: &self.drv_path, hex: &self.hex, deferred: self.deferred, outputs }
     }
 }
 
@@ -538,19 +585,19 @@ impl<'a> Inputs<'a> {
         let mut listed = Vec::with_capacity(given.input_drvs.len());
         let mut deferred = false;
         for ((input, wanted), res) in given.input_drvs.iter().zip(done) {
-            check_wanted(key, input, wanted, res.modulo)?;
-            deferred |= res.modulo.deferred;
+            check_wanted(key, input, wanted, res.outputs)?;
+            deferred |= res.deferred;
             by_drv_path.insert(res.drv_path.to_string(), wanted.clone());
-            listed.push((res.drv_path, res.modulo, wanted, input.as_str()));
+            listed.push((res.drv_path, res.hex, wanted, input.as_str()));
         }
         // Nix walks inputDrvs in `.drv` path order; with `Overwrite` that order decides who wins.
         listed.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let mut by_modulo: BTreeMap<&str, Cow<BTreeSet<String>>> = BTreeMap::new();
-        for (_, modulo, wanted, _) in &listed {
-            match (merge, by_modulo.get_mut(modulo.hex.as_str())) {
+        for (_, hex, wanted, _) in &listed {
+            match (merge, by_modulo.get_mut(*hex)) {
                 (InputMerge::Merge, Some(outs)) => outs.to_mut().extend(wanted.iter().cloned()),
                 _ => {
-                    by_modulo.insert(modulo.hex.as_str(), Cow::Borrowed(*wanted));
+                    by_modulo.insert(hex, Cow::Borrowed(*wanted));
                 }
             }
         }
@@ -561,17 +608,17 @@ impl<'a> Inputs<'a> {
 }
 
 /// An input must be asked for at least one output, and only for outputs it has.
-fn check_wanted(key: &str, input: &str, wanted: &BTreeSet<String>, modulo: &HashModulo) -> Result<(), GraphError> {
+fn check_wanted(key: &str, input: &str, wanted: &BTreeSet<String>, outputs: Outputs) -> Result<(), GraphError> {
     if wanted.is_empty() {
         return Err(GraphError::NoOutputsRequested { key: key.to_string(), input: input.to_string() });
     }
-    match wanted.iter().find(|o| !modulo.hashes.contains_key(*o)) {
+    match wanted.iter().find(|o| !outputs.has(o)) {
         None => Ok(()),
         Some(o) => Err(GraphError::MissingOutput {
             key: key.to_string(),
             input: input.to_string(),
             output: o.clone(),
-            have: modulo.hashes.keys().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", "),
+            have: outputs.names().iter().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", "),
         }),
     }
 }
@@ -838,10 +885,10 @@ fn aterm_spans(drv: &Derivation, inputs: &BTreeMap<String, BTreeSet<String>>) ->
 }
 
 fn record_replacements(t: &mut Trace, by_path: &[Listed]) {
-    for (path, modulo, wanted, key) in by_path {
+    for (path, hex, wanted, key) in by_path {
         t.step_with(&format!("input {key}"), || {
             let outs: Vec<&str> = wanted.iter().map(String::as_str).collect();
-            format!("{path} [{}] → {}", outs.join(","), modulo.hex)
+            format!("{path} [{}] → {hex}", outs.join(","))
         });
     }
 }

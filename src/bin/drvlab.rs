@@ -17,7 +17,7 @@ mod cli {
     use drvlab_engine::hash::{Hash, HashAlgo, HashFormat};
     use drvlab_engine::import::{import_json, resolve_json, Imported};
     use serde_json::{json, Value};
-    use std::io::Read;
+    use std::io::{Read, Write};
     use std::path::PathBuf;
 
     #[derive(Parser)]
@@ -209,13 +209,13 @@ mod cli {
         aterm: Option<String>,
         #[serde(rename = "drvPath")]
         drv_path: String,
-        outputs: std::collections::BTreeMap<String, Option<String>>,
+        outputs: SortedList<Option<String>>,
     }
 
-    /// A list sorted by distinct keys, printed as the JSON object it is.
-    struct Sorted<'a, T>(&'a [(String, T)]);
+    /// A list sorted by distinct keys, printed as the JSON object it is (smaller than a map).
+    struct SortedList<T>(Vec<(String, T)>);
 
-    impl<T: serde::Serialize> serde::Serialize for Sorted<'_, T> {
+    impl<T: serde::Serialize> serde::Serialize for SortedList<T> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
         }
@@ -230,16 +230,19 @@ mod cli {
         resolve_json(&text, &cli.store_dir, &options(cli, false), &|_| false, |key, r| {
             progress.update(all.len(), 0, "derivations");
             let aterm = aterm.then(|| String::from_utf8_lossy(&r.aterm).into_owned());
-            all.push((key.to_string(), PathsEntry { aterm, drv_path: r.drv_path, outputs: r.outputs }));
+            let outputs = SortedList(r.outputs.into_iter().collect());
+            all.push((key.to_string(), PathsEntry { aterm, drv_path: r.drv_path, outputs }));
         })
         .map_err(|e| e.to_string())?;
         progress.finish();
         drop(text);
         // Keys are distinct: sorting a list once is cheaper than a map's scattered inserts.
         all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut s = serde_json::to_string_pretty(&Sorted(&all)).unwrap_or_default();
-        s.push('\n');
-        Ok(s)
+        // Written as it is printed, not built in memory first.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer_pretty(&mut out, &SortedList(all)).map_err(|e| format!("standard output: {e}"))?;
+        writeln!(out).and_then(|_| out.flush()).map_err(|e| format!("standard output: {e}"))?;
+        Ok(String::new())
     }
 
     /// `explain`: every derivation is resolved (a bad one anywhere is an error, as in `paths`),
