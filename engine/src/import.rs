@@ -231,7 +231,8 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
 /// A JSON object's keys and the raw text of each value, in key order; `None` when `text` is
 /// not an object. Refuses a key given twice (as [`parse_strict`] does).
 fn raw_object<'t>(whole: &'t str, text: &'t str) -> Result<Option<RawEntries<'t>>, ImportError> {
-    if !text.trim_start().starts_with('{') {
+    if text.trim_start().as_bytes().first() != Some(&0x7b) {
+        // Not an object (its first character is not an opening brace).
         return Ok(None);
     }
     let mut de = serde_json::Deserializer::from_str(text);
@@ -1001,7 +1002,7 @@ mod tests {
         docs.extend([(synth.as_str(), true), (MINIMAL, true), (&cyclic, false), (&missing, false), ("[1]", false)]);
         let opts = Options { nix: Some(NixVersion::new(2, 8, 0)), trace: false, ..Options::default() };
         for (doc, one_pass) in docs {
-            let traced = |k: &str| k.len() % 2 == 0;
+            let traced = |k: &str| k.len().is_multiple_of(2);
             let mut ours = BTreeMap::new();
             let got = resolve_json(doc, DEFAULT_STORE_DIR, &opts, &traced, |k, r| {
                 ours.insert(k.to_string(), r);
