@@ -13,6 +13,9 @@ fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
+    if std::env::var_os("DRVLAB_BENCH_LAUNCH").is_some() {
+        return native::launch();
+    }
     native::main()
 }
 
@@ -24,19 +27,39 @@ mod native {
     use std::process::{Command, Stdio};
     use std::time::Instant;
 
-    /// Peak resident memory of one child process, in MB (Linux reports KB), and its wall time.
+    /// Wall time of one `drvlab` run, in ms, and its peak resident memory in MB. A child of
+    /// this benchmark would inherit the benchmark's own high-water mark (Linux keeps it across
+    /// exec), so drvlab is started by a fresh copy of this program ([`launch`]), which reports
+    /// drvlab's peak alone.
     fn run(exe: &str, args: &[&str], file: &Path) -> (f64, f64) {
+        let me = std::env::current_exe().unwrap();
         let t = Instant::now();
-        let mut child = Command::new(exe).args(args).arg(file).stdout(Stdio::null()).spawn().unwrap();
-        let pid = child.id() as libc::pid_t;
-        let mut status = 0;
-        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-        // wait4 reports the child's own peak RSS (getrusage of all children would keep the max).
-        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut u) };
+        let out = Command::new(me)
+            .env("DRVLAB_BENCH_LAUNCH", "1")
+            .arg(exe)
+            .args(args)
+            .arg(file)
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("the launcher runs");
         let ms = t.elapsed().as_secs_f64() * 1e3;
-        assert!(r == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "drvlab {args:?} failed");
-        let _ = child.try_wait();
-        (ms, u.ru_maxrss as f64 / 1024.0)
+        assert!(out.status.success(), "drvlab {args:?} failed");
+        let kb: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(f64::NAN);
+        (ms, kb / 1024.0)
+    }
+
+    /// The launcher: runs its arguments as a command (stdout discarded) and prints the
+    /// command's peak resident memory in KB.
+    pub fn launch() {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let child = Command::new(&args[0]).args(&args[1..]).stdout(Stdio::null()).spawn().unwrap();
+        let pid = child.id() as libc::pid_t;
+        let (mut status, mut u): (i32, libc::rusage) = (0, unsafe { std::mem::zeroed() });
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut u) };
+        if r != pid || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+            std::process::exit(1);
+        }
+        println!("{}", u.ru_maxrss);
     }
 
     fn best(runs: usize, f: impl Fn() -> (f64, f64)) -> (f64, f64) {
