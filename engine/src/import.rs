@@ -90,9 +90,15 @@ impl Ctx<'_> {
 
     fn strings(&self, v: Option<&Value>, field: &str) -> Result<Vec<String>, ImportError> {
         match v {
-            Some(Value::Array(items)) => {
-                items.iter().enumerate().map(|(i, x)| self.string(Some(x), &format!("{field}[{i}]"))).collect()
-            }
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| match x {
+                    // The field's name is made only for an error.
+                    Value::String(s) => Ok(s.clone()),
+                    _ => self.string(Some(x), &format!("{field}[{i}]")),
+                })
+                .collect(),
             Some(other) => Err(self.err(field, format!("expected a list of strings, found {}", kind_of(other)))),
             None => Err(self.err(field, "missing")),
         }
@@ -590,7 +596,11 @@ fn import_env(cx: &Ctx, obj: &Map<String, Value>) -> Result<BTreeMap<String, Str
     let env_obj = cx.object(obj.get("env"), "env")?;
     let mut env = BTreeMap::new();
     for (k, v) in env_obj {
-        env.insert(k.clone(), cx.string(Some(v), &format!("env.{k}"))?);
+        let v = match v {
+            Value::String(s) => s.clone(),
+            _ => cx.string(Some(v), &format!("env.{k}"))?,
+        };
+        env.insert(k.clone(), v);
     }
     Ok(env)
 }
