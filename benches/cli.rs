@@ -52,6 +52,8 @@ mod native {
     /// command's peak resident memory in KB.
     pub fn launch() {
         let args: Vec<String> = std::env::args().skip(1).collect();
+        // Reaped by wait4 below, which also reports its resource use.
+        #[allow(clippy::zombie_processes)]
         let child = Command::new(&args[0]).args(&args[1..]).stdout(Stdio::null()).spawn().unwrap();
         let pid = child.id() as libc::pid_t;
         let (mut status, mut u): (i32, libc::rusage) = (0, unsafe { std::mem::zeroed() });
