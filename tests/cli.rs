@@ -297,3 +297,40 @@ fn nix_version_selector() {
     let (code, _, err) = run(&["--inputs", "overwrite", "--nix", "2.35.1", "paths", "-"], GOLDEN);
     assert_eq!(code, 0, "{err}");
 }
+
+fn run_progress(args: &[&str], stdin: &str, progress: Option<&str>) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_drvlab"));
+    cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    match progress {
+        Some(p) => cmd.env("DRVLAB_PROGRESS", p),
+        None => cmd.env_remove("DRVLAB_PROGRESS"),
+    };
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+/// Long commands show a progress line on a terminal and nothing in a pipe: piped, stderr stays
+/// empty; forced on (`DRVLAB_PROGRESS=always`, as a terminal gets it), the line is written and
+/// erased on stderr and stdout is the same bytes.
+#[test]
+fn progress_only_on_a_terminal() {
+    for args in [&["moves", "-", "--sweep"][..], &["paths", "-"], &["explain", "-"]] {
+        let (code, piped, err) = run_progress(args, GOLDEN, None);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert_eq!(err, "", "{args:?}: no progress in a pipe");
+        let (code, shown, err) = run_progress(args, GOLDEN, Some("always"));
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert_eq!(shown, piped, "{args:?}: progress never reaches stdout");
+        let what = match args[0] {
+            "moves" => "sweeping: 0/2 derivations (0%)",
+            "paths" => "resolving: 0 derivations",
+            _ => "ordering: 0 derivations",
+        };
+        assert!(err.starts_with(&format!("\r{what}")), "{args:?}: {err:?}");
+        assert!(err.ends_with("\r\x1b[K"), "{args:?}: the line is erased: {err:?}");
+        let (_, _, err) = run_progress(args, GOLDEN, Some("never"));
+        assert_eq!(err, "");
+    }
+}

@@ -14,12 +14,31 @@ use crate::store_path;
 pub use crate::trace::{Part, Span};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The five bytes `printString` escapes.
+fn is_special(b: u8) -> bool {
+    matches!(b, b'"' | b'\\' | b'\n' | b'\r' | b'\t')
+}
+
+/// Whether any byte needs an escape: 16 bytes at a time with no early exit inside a block, so
+/// the compiler can check each block in a few vector instructions (most strings have none).
+fn needs_escape(bytes: &[u8]) -> bool {
+    let mut blocks = bytes.chunks_exact(16);
+    for block in &mut blocks {
+        if block.iter().fold(false, |found, &b| found | is_special(b)) {
+            return true;
+        }
+    }
+    blocks.remainder().iter().any(|&b| is_special(b))
+}
+
 /// Appends a quoted, escaped string (`printString`).
 fn quoted(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
     let bytes = s.as_bytes();
+    if !needs_escape(bytes) {
+        return unquoted(out, s);
+    }
+    out.push(b'"');
     let mut start = 0;
-    // Copy runs of plain bytes at once; most strings have nothing to escape.
     for (i, &b) in bytes.iter().enumerate() {
         let esc: &[u8] = match b {
             b'"' => b"\\\"",
@@ -91,8 +110,29 @@ pub fn write_aterm_spans(
     drv: &Derivation,
     mask_outputs: bool,
     input_drvs: &BTreeMap<String, BTreeSet<String>>,
-    mut spans: Option<&mut Vec<Span>>,
+    spans: Option<&mut Vec<Span>>,
 ) {
+    let mut inputs = input_drvs.iter().map(|(k, v)| (k.as_str(), v));
+    write_aterm_with(out, drv, mask_outputs, InputsText::List(&mut inputs), spans);
+}
+
+/// What the second field of an ATerm holds.
+pub(crate) enum InputsText<'a, 'b> {
+    /// Each input (its `.drv` path or its hash modulo) and its outputs, in byte order.
+    List(&'b mut dyn Iterator<Item = (&'a str, &'a BTreeSet<String>)>),
+    /// The same, already written by [`write_input_list`] (copied, not written again).
+    Written(&'b [u8]),
+}
+
+/// [`write_aterm_spans`] with the inputs given as a list or already written; returns where
+/// the inputs stand in `out`, so a caller can hash the same ATerm with other inputs spliced in.
+pub(crate) fn write_aterm_with(
+    out: &mut Vec<u8>,
+    drv: &Derivation,
+    mask_outputs: bool,
+    inputs: InputsText,
+    mut spans: Option<&mut Vec<Span>>,
+) -> std::ops::Range<usize> {
     let sp = &mut spans;
     if drv.dynamic_outputs.is_empty() {
         out.extend_from_slice(b"Derive(");
@@ -117,7 +157,12 @@ pub fn write_aterm_spans(
         out.push(b')');
     }
     out.extend_from_slice(b"],[");
-    write_inputs(out, sp, drv, input_drvs);
+    let start = out.len();
+    match inputs {
+        InputsText::List(list) => write_inputs(out, sp, &drv.dynamic_outputs, list),
+        InputsText::Written(bytes) => out.extend_from_slice(bytes),
+    }
+    let inputs_at = start..out.len();
     out.extend_from_slice(b"],[");
     for (i, s) in drv.input_srcs.iter().enumerate() {
         if i > 0 {
@@ -139,6 +184,12 @@ pub fn write_aterm_spans(
         spanned(out, sp, || Part::Arg(i), |out| quoted(out, a));
     }
     out.extend_from_slice(b"],[");
+    write_env(out, sp, drv, mask_outputs);
+    out.extend_from_slice(b"])");
+    inputs_at
+}
+
+fn write_env(out: &mut Vec<u8>, sp: &mut Option<&mut Vec<Span>>, drv: &Derivation, mask_outputs: bool) {
     for (i, (k, v)) in drv.env.iter().enumerate() {
         if i > 0 {
             out.push(b',');
@@ -151,43 +202,52 @@ pub fn write_aterm_spans(
         spanned(out, sp, part, |out| quoted(out, if blank { "" } else { v }));
         out.push(b')');
     }
-    out.extend_from_slice(b"])");
+}
+
+/// The inputs as the ATerm lists them, without the surrounding brackets: what
+/// [`InputsText::Written`] takes.
+pub(crate) fn write_input_list<'a>(
+    out: &mut Vec<u8>,
+    drv: &Derivation,
+    inputs: &mut dyn Iterator<Item = (&'a str, &'a BTreeSet<String>)>,
+) {
+    write_inputs(out, &mut None, &drv.dynamic_outputs, inputs)
 }
 
 /// The input derivations: `(path,[outputs])`, or for an input with dynamic outputs
 /// `(path,([outputs],[(output,node),…]))` (`unparse` of a `DerivedPathMap`).
-fn write_inputs(
+fn write_inputs<'a>(
     out: &mut Vec<u8>,
     sp: &mut Option<&mut Vec<Span>>,
-    drv: &Derivation,
-    input_drvs: &BTreeMap<String, BTreeSet<String>>,
+    dynamic: &BTreeMap<String, BTreeMap<String, DynNode>>,
+    inputs: &mut dyn Iterator<Item = (&'a str, &'a BTreeSet<String>)>,
 ) {
-    for (i, (path, outputs)) in input_drvs.iter().enumerate() {
+    let none = BTreeMap::new();
+    for (i, (path, outputs)) in inputs.enumerate() {
         if i > 0 {
             out.push(b',');
         }
         out.push(b'(');
-        spanned(out, sp, || Part::Input(path.clone()), |out| unquoted(out, path));
+        spanned(out, sp, || Part::Input(path.to_string()), |out| unquoted(out, path));
         out.push(b',');
-        let node =
-            DynNode { outputs: outputs.clone(), children: drv.dynamic_outputs.get(path).cloned().unwrap_or_default() };
-        spanned(out, sp, || Part::InputOutputs(path.clone()), |out| write_node(out, &node));
+        let children = dynamic.get(path).unwrap_or(&none);
+        spanned(out, sp, || Part::InputOutputs(path.to_string()), |out| write_node(out, outputs, children));
         out.push(b')');
     }
 }
 
-fn write_node(out: &mut Vec<u8>, node: &DynNode) {
-    if node.children.is_empty() {
-        return list(out, &node.outputs, |out, o| unquoted(out, o));
+fn write_node(out: &mut Vec<u8>, outputs: &BTreeSet<String>, children: &BTreeMap<String, DynNode>) {
+    if children.is_empty() {
+        return list(out, outputs, |out, o| unquoted(out, o));
     }
     out.push(b'(');
-    list(out, &node.outputs, |out, o| unquoted(out, o));
+    list(out, outputs, |out, o| unquoted(out, o));
     out.push(b',');
-    list(out, &node.children, |out, (k, child)| {
+    list(out, children, |out, (k, child)| {
         out.push(b'(');
         unquoted(out, k);
         out.push(b',');
-        write_node(out, child);
+        write_node(out, &child.outputs, &child.children);
         out.push(b')');
     });
     out.push(b')');

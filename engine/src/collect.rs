@@ -21,3 +21,43 @@ pub fn map<K: Ord, V>(items: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V>
     }
     m
 }
+
+/// The position of each of a list of distinct strings, looked up by value: hashed on native
+/// targets (100,000 store paths: one probe instead of seventeen comparisons scattered over the
+/// heap); a binary search of the sorted list in wasm (the page's graphs are small, and its
+/// bundle carries no hash table for this).
+pub struct Index<'a> {
+    #[cfg(not(target_arch = "wasm32"))]
+    map: std::collections::HashMap<&'a str, usize>,
+    #[cfg(target_arch = "wasm32")]
+    sorted: Vec<&'a str>,
+}
+
+impl<'a> Index<'a> {
+    /// `keys` must be sorted (as a `BTreeMap`'s keys are).
+    pub fn of_sorted(keys: impl ExactSizeIterator<Item = &'a str>) -> Index<'a> {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let mut map = std::collections::HashMap::with_capacity(keys.len());
+            for (i, k) in keys.enumerate() {
+                map.insert(k, i);
+            }
+            Index { map }
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            Index { sorted: keys.collect() }
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<usize> {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            self.map.get(key).copied()
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            self.sorted.binary_search(&key).ok()
+        }
+    }
+}

@@ -7,11 +7,12 @@
 //! the key of another entry (a real `.drv` path, or any label), and their own output paths (in
 //! `outputs` and in `env`) may be blank: they are computed here, never trusted.
 
-use crate::aterm::write_aterm_spans;
+use crate::aterm::{write_aterm_spans, write_aterm_with, write_input_list, InputsText};
 use crate::derivation::{hash_placeholder, Derivation, DrvKind, KindError};
-use crate::hash::Hash;
+use crate::hash::{Hash, HashAlgo};
 use crate::store_path::{self, NameError, NameRule};
 use crate::trace::Trace;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Nix versions disagree on one detail of `hashDerivationModulo`; the engine can do either.
@@ -201,39 +202,119 @@ pub struct Resolution {
     pub entries: BTreeMap<String, Resolved>,
 }
 
-/// Orders the keys so that every derivation comes after its inputs (Kahn's algorithm, ties
-/// broken by key so the order is stable), or names a cycle.
-pub fn dependency_order(graph: &Graph) -> Result<Vec<String>, GraphError> {
-    // Keys are numbered in key order; the graph's BTreeMap gives each its index.
-    let keys: Vec<&String> = graph.keys().collect();
-    let index = |k: &str| keys.binary_search_by(|x| x.as_str().cmp(k)).ok();
-    let mut missing_deps: Vec<usize> = Vec::with_capacity(keys.len());
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
-    for (i, (key, drv)) in graph.iter().enumerate() {
-        missing_deps.push(drv.input_drvs.len());
-        for input in drv.input_drvs.keys() {
-            let Some(j) = index(input) else {
-                return Err(GraphError::MissingInput { key: key.clone(), input: input.clone() });
-            };
-            dependents[j].push(i);
+/// The graph numbered: keys in key order, each entry's inputs by number (in its `inputDrvs`
+/// order, flattened), and a dependency order. Keys are compared once here; resolving then
+/// looks inputs up by number.
+struct Plan<'g> {
+    keys: Vec<&'g String>,
+    drvs: Vec<&'g Derivation>,
+    /// Entry `i`'s inputs are `inputs[starts[i]..starts[i + 1]]`.
+    inputs: Vec<usize>,
+    starts: Vec<usize>,
+    order: Vec<usize>,
+}
+
+impl<'g> Plan<'g> {
+    /// Kahn's algorithm, ties broken by key so the order is stable; or a cycle, named.
+    fn of(graph: &'g Graph) -> Result<Plan<'g>, GraphError> {
+        let (keys, drvs): (Vec<&String>, Vec<&Derivation>) = graph.iter().unzip();
+        let positions = crate::collect::Index::of_sorted(keys.iter().map(|k| k.as_str()));
+        let index = |k: &str| positions.get(k);
+        let mut inputs = Vec::with_capacity(graph.len() * 2);
+        let mut starts = Vec::with_capacity(graph.len() + 1);
+        for (key, drv) in graph.iter() {
+            starts.push(inputs.len());
+            for input in drv.input_drvs.keys() {
+                let Some(j) = index(input) else {
+                    return Err(GraphError::MissingInput { key: key.clone(), input: input.clone() });
+                };
+                inputs.push(j);
+            }
+        }
+        starts.push(inputs.len());
+        let (order, missing_deps) = kahn(&inputs, &starts);
+        if order.len() < graph.len() {
+            return Err(cycle(graph, &keys, &missing_deps));
+        }
+        Ok(Plan { keys, drvs, inputs, starts, order })
+    }
+}
+
+/// A dependency order of entries whose inputs are `inputs[starts[i]..starts[i + 1]]`, smallest
+/// number first among the ready (Kahn's algorithm); shorter than the entries when some wait in
+/// a cycle (those keep a count of missing inputs).
+fn kahn(inputs: &[usize], starts: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let n = starts.len() - 1;
+    let mut missing_deps: Vec<usize> = (0..n).map(|i| starts[i + 1] - starts[i]).collect();
+    // Who waits on whom, flattened the same way.
+    let mut dependents_start = vec![0usize; n + 1];
+    for &j in inputs {
+        dependents_start[j + 1] += 1;
+    }
+    for i in 0..n {
+        dependents_start[i + 1] += dependents_start[i];
+    }
+    let mut fill = dependents_start.clone();
+    let mut dependents = vec![0usize; inputs.len()];
+    for i in 0..n {
+        for &j in &inputs[starts[i]..starts[i + 1]] {
+            dependents[fill[j]] = i;
+            fill[j] += 1;
         }
     }
     // Ready entries, smallest key first, so the order is stable.
-    let mut ready: BTreeSet<usize> = crate::collect::set((0..keys.len()).filter(|&i| missing_deps[i] == 0));
-    let mut order = Vec::with_capacity(graph.len());
+    let mut ready: BTreeSet<usize> = crate::collect::set((0..n).filter(|&i| missing_deps[i] == 0));
+    let mut order = Vec::with_capacity(n);
     while let Some(i) = ready.pop_first() {
-        order.push(keys[i].clone());
-        for &d in &dependents[i] {
+        order.push(i);
+        for &d in &dependents[dependents_start[i]..dependents_start[i + 1]] {
             missing_deps[d] -= 1;
             if missing_deps[d] == 0 {
                 ready.insert(d);
             }
         }
     }
-    if order.len() == graph.len() {
-        return Ok(order);
+    (order, missing_deps)
+}
+
+/// [`resolve_each`] over entries made one at a time: `keys` in key order, each entry's inputs
+/// by number (`inputs[starts[i]..starts[i + 1]]`, in `inputDrvs` order), and `make(i)` giving
+/// entry `i`'s derivation when its turn comes, dropped once resolved — no whole graph is held.
+/// `None` on a cycle or any error (the caller asks the whole-graph path which).
+pub(crate) fn resolve_lazily<E>(
+    keys: &[&str],
+    inputs: &[usize],
+    starts: &[usize],
+    opts: &Options,
+    traced: &dyn Fn(&str) -> bool,
+    mut make: impl FnMut(usize) -> Result<Derivation, E>,
+    mut each: impl FnMut(&str, Resolved),
+) -> Option<Vec<String>> {
+    let (order, _) = kahn(inputs, starts);
+    if order.len() < keys.len() {
+        return None;
     }
-    // Walk inputs from an unresolved entry until one repeats: that is a cycle.
+    let (on, off) = (Options { trace: true, ..opts.clone() }, Options { trace: false, ..opts.clone() });
+    let mut done: Vec<Option<Kept>> = Vec::with_capacity(keys.len());
+    done.resize_with(keys.len(), || None);
+    for &i in &order {
+        let given = make(i).ok()?;
+        let r = {
+            let inputs: Vec<Done> = inputs[starts[i]..starts[i + 1]]
+                .iter()
+                .map(|&j| done[j].as_ref().map(Kept::done).expect("inputs resolve first"))
+                .collect();
+            let opts = if traced(keys[i]) { &on } else { &off };
+            with_scratch(|s| resolve_with(keys[i], &given, &inputs, opts, s)).ok()?
+        };
+        done[i] = Some(Kept::of(&r));
+        each(keys[i], r);
+    }
+    Some(order.iter().map(|&i| keys[i].to_string()).collect())
+}
+
+/// Walks inputs from an unresolved entry until one repeats: that is a cycle.
+fn cycle(graph: &Graph, keys: &[&String], missing_deps: &[usize]) -> GraphError {
     let stuck: BTreeSet<&str> =
         crate::collect::set((0..keys.len()).filter(|&i| missing_deps[i] > 0).map(|i| keys[i].as_str()));
     let mut path: Vec<&str> = vec![stuck.first().expect("some entry is stuck")];
@@ -248,21 +329,67 @@ pub fn dependency_order(graph: &Graph) -> Result<Vec<String>, GraphError> {
         if let Some(i) = path.iter().position(|k| *k == next) {
             let mut cycle: Vec<String> = path[i..].iter().map(|s| s.to_string()).collect();
             cycle.push(next.to_string());
-            return Err(GraphError::Cycle(cycle));
+            return GraphError::Cycle(cycle);
         }
         path.push(next);
     }
 }
 
+/// Orders the keys so that every derivation comes after its inputs (Kahn's algorithm, ties
+/// broken by key so the order is stable), or names a cycle.
+pub fn dependency_order(graph: &Graph) -> Result<Vec<String>, GraphError> {
+    let plan = Plan::of(graph)?;
+    Ok(plan.order.iter().map(|&i| plan.keys[i].clone()).collect())
+}
+
 /// Resolves every derivation of the graph.
 pub fn resolve(graph: &Graph, opts: &Options) -> Result<Resolution, GraphError> {
-    let order = dependency_order(graph)?;
-    let mut entries = BTreeMap::new();
-    for key in &order {
-        let r = resolve_one(key, &graph[key], &entries, opts)?;
-        entries.insert(key.clone(), r);
+    let plan = Plan::of(graph)?;
+    let mut done: Vec<Option<Resolved>> = Vec::with_capacity(graph.len());
+    done.resize_with(graph.len(), || None);
+    for &i in &plan.order {
+        let r = {
+            let inputs: Vec<Done> = plan.inputs[plan.starts[i]..plan.starts[i + 1]]
+                .iter()
+                .map(|&j| Done::of(done[j].as_ref().expect("inputs resolve first")))
+                .collect();
+            with_scratch(|s| resolve_with(plan.keys[i], plan.drvs[i], &inputs, opts, s))?
+        };
+        done[i] = Some(r);
     }
+    let order = plan.order.iter().map(|&i| plan.keys[i].clone()).collect();
+    let entries = crate::collect::map(plan.keys.iter().zip(done).map(|(k, r)| ((*k).clone(), r.expect("resolved"))));
     Ok(Resolution { order, entries })
+}
+
+/// Resolves every derivation in dependency order and hands each to `each` as soon as it is
+/// resolved, keeping only what its dependents need (its `.drv` path and hash modulo): for a
+/// caller that uses each result once (the CLI's `paths` on 100,000 derivations) rather than
+/// holding every ATerm and copy. `traced` says which keys record traces. Returns the order.
+pub fn resolve_each(
+    graph: &Graph,
+    opts: &Options,
+    traced: &dyn Fn(&str) -> bool,
+    mut each: impl FnMut(&str, Resolved),
+) -> Result<Vec<String>, GraphError> {
+    let plan = Plan::of(graph)?;
+    let (on, off) = (Options { trace: true, ..opts.clone() }, Options { trace: false, ..opts.clone() });
+    let mut done: Vec<Option<Kept>> = Vec::with_capacity(graph.len());
+    done.resize_with(graph.len(), || None);
+    for &i in &plan.order {
+        let key = plan.keys[i].as_str();
+        let r = {
+            let inputs: Vec<Done> = plan.inputs[plan.starts[i]..plan.starts[i + 1]]
+                .iter()
+                .map(|&j| done[j].as_ref().map(Kept::done).expect("inputs resolve first"))
+                .collect();
+            let opts = if traced(key) { &on } else { &off };
+            with_scratch(|s| resolve_with(key, plan.drvs[i], &inputs, opts, s))?
+        };
+        done[i] = Some(Kept::of(&r));
+        each(key, r);
+    }
+    Ok(plan.order.iter().map(|&i| plan.keys[i].clone()).collect())
 }
 
 fn new_trace(opts: &Options) -> Trace {
@@ -273,6 +400,25 @@ fn new_trace(opts: &Options) -> Trace {
     }
 }
 
+/// Buffers reused from one derivation to the next: the ATerms that are only hashed are
+/// written here, never allocated per derivation.
+#[derive(Default)]
+struct Scratch {
+    /// The inputs as the masked ATerm lists them (by hash modulo), written once.
+    inputs: Vec<u8>,
+    masked: Vec<u8>,
+    aterm: Vec<u8>,
+    fingerprint: Vec<u8>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
+    SCRATCH.with(|s| f(&mut s.borrow_mut()))
+}
+
 /// Resolves one derivation whose inputs are already in `done`: the steps of `derivationStrict`
 /// and `writeDerivation`, in order.
 pub fn resolve_one(
@@ -281,8 +427,25 @@ pub fn resolve_one(
     done: &BTreeMap<String, Resolved>,
     opts: &Options,
 ) -> Result<Resolved, GraphError> {
+    let mut inputs = Vec::with_capacity(given.input_drvs.len());
+    for input in given.input_drvs.keys() {
+        let res =
+            done.get(input).ok_or_else(|| GraphError::MissingInput { key: key.to_string(), input: input.clone() })?;
+        inputs.push(Done::of(res));
+    }
+    with_scratch(|s| resolve_with(key, given, &inputs, opts, s))
+}
+
+/// [`resolve_one`] with each input's resolution given, in `inputDrvs` order.
+fn resolve_with(
+    key: &str,
+    given: &Derivation,
+    done: &[Done],
+    opts: &Options,
+    scratch: &mut Scratch,
+) -> Result<Resolved, GraphError> {
     let given_kind = check_derivation(key, given, opts)?;
-    let inputs = Inputs::of(key, given, done, opts.merge)?;
+    let inputs = Inputs::of(key, given, done, opts.merge, &mut scratch.inputs)?;
     let kind = match given_kind {
         DrvKind::InputAddressed if inputs.deferred => DrvKind::Deferred,
         k => k,
@@ -290,15 +453,19 @@ pub fn resolve_one(
     let mut traces = DrvTraces { outputs: BTreeMap::new(), modulo: new_trace(opts), drv_path: new_trace(opts) };
 
     // Fill in the outputs as `derivationStrict` does.
-    let mut drv = given.clone();
-    drv.input_drvs = inputs.by_drv_path.clone();
-    let outputs = output_paths(&kind, &mut drv, given, &inputs, opts, &mut traces.outputs);
-    let mut mismatches = write_outputs(&kind, &mut drv, given, &outputs);
+    let outputs = output_paths(&kind, given, &inputs, opts, scratch, &mut traces.outputs);
+    let (drv, mut mismatches) = written(&kind, given, inputs.by_drv_path.clone(), &outputs);
 
     // The `.drv` file; its hash is also the hash modulo when there are no inputs to replace.
-    let aterm = drv.to_aterm_bytes();
-    let (modulo, aterm_hash) = hash_modulo(&kind, &drv, &aterm, &inputs.by_modulo, &outputs, &mut traces.modulo);
-    let drv_path = drv_path(&drv, &aterm, aterm_hash, &opts.store_dir, &mut traces.drv_path);
+    // Written in a reused buffer, then copied once at its exact size.
+    let buf = &mut scratch.aterm;
+    buf.clear();
+    let mut listed = drv.input_drvs.iter().map(|(k, v)| (k.as_str(), v));
+    let inputs_at = write_aterm_with(buf, &drv, false, InputsText::List(&mut listed), None);
+    let aterm = buf.clone();
+    let modulo_of = Modulo { aterm: &aterm, inputs_at, inputs: &inputs, text: &scratch.inputs };
+    let (modulo, aterm_hash) = hash_modulo(&kind, &drv, &modulo_of, &outputs, &mut traces.modulo);
+    let drv_path = drv_path(&drv, &aterm, aterm_hash, &opts.store_dir, &mut scratch.fingerprint, &mut traces.drv_path);
     if key.starts_with(opts.store_dir.as_str()) && key.ends_with(".drv") && key != drv_path {
         mismatches.push(Mismatch { field: "drvPath".to_string(), given: key.to_string(), computed: drv_path.clone() });
     }
@@ -317,7 +484,7 @@ fn check_derivation(key: &str, given: &Derivation, opts: &Options) -> Result<Drv
     for output in given.outputs.keys() {
         let checked = if output.is_empty() {
             Err(NameError::Empty)
-        } else if output == "out" || !has_paths {
+        } else if output == "out" || !has_paths || store_path::output_name_is_plain(&given.name, output) {
             Ok(())
         } else {
             names.check(&store_path::output_path_name(&given.name, output))
@@ -335,74 +502,136 @@ struct Inputs<'a> {
     /// What the `.drv` file's `inputDrvs` holds.
     by_drv_path: BTreeMap<String, BTreeSet<String>>,
     /// What the masked ATerm holds in its place: each input's hash modulo and its outputs.
-    by_modulo: BTreeMap<String, BTreeSet<String>>,
+    by_modulo: BTreeMap<&'a str, Cow<'a, BTreeSet<String>>>,
     /// Each input as (its `.drv` path, its resolution, the outputs wanted, its key), in `.drv`
     /// path order: the trace lists the replacements in this order.
-    listed: Vec<(&'a str, &'a Resolved, &'a BTreeSet<String>, &'a str)>,
+    listed: Vec<Listed<'a>>,
     /// Some input is content-addressed or deferred: this derivation's paths wait for it.
     deferred: bool,
 }
 
+type Listed<'a> = (&'a str, &'a str, &'a BTreeSet<String>, &'a str);
+
+/// What a dependent needs of a resolved input: its `.drv` path, its hash modulo (in hex, and
+/// whether it is deferred) and its output names.
+#[derive(Clone, Copy)]
+struct Done<'a> {
+    drv_path: &'a str,
+    hex: &'a str,
+    deferred: bool,
+    outputs: Outputs<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Outputs<'a> {
+    Of(&'a BTreeMap<String, Hash>),
+    Names(&'a [String]),
+}
+
+impl Outputs<'_> {
+    fn has(&self, name: &str) -> bool {
+        match self {
+            Outputs::Of(m) => m.contains_key(name),
+            Outputs::Names(n) => n.binary_search_by(|x| x.as_str().cmp(name)).is_ok(),
+        }
+    }
+
+    fn names(&self) -> Vec<&str> {
+        match self {
+            Outputs::Of(m) => m.keys().map(String::as_str).collect(),
+            Outputs::Names(n) => n.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+impl<'a> Done<'a> {
+    fn of(r: &'a Resolved) -> Done<'a> {
+        let m = &r.modulo;
+        Done { drv_path: &r.drv_path, hex: &m.hex, deferred: m.deferred, outputs: Outputs::Of(&m.hashes) }
+    }
+}
+
+/// What is kept of a derivation handed over by [`resolve_each`]: what its dependents need.
+struct Kept {
+    drv_path: String,
+    hex: String,
+    deferred: bool,
+    /// Sorted, as the hashes' keys are.
+    outputs: Box<[String]>,
+}
+
+impl Kept {
+    fn of(r: &Resolved) -> Kept {
+        let (drv_path, hex, deferred) = (r.drv_path.clone(), r.modulo.hex.clone(), r.modulo.deferred);
+        Kept { drv_path, hex, deferred, outputs: r.modulo.hashes.keys().cloned().collect() }
+    }
+
+    fn done(&self) -> Done<'_> {
+        let outputs = Outputs::Names(&self.outputs);
+        Done { drv_path: &self.drv_path, hex: &self.hex, deferred: self.deferred, outputs }
+    }
+}
+
 impl<'a> Inputs<'a> {
+    /// Also writes `by_modulo` as the ATerm lists it into `text`.
     fn of(
         key: &str,
         given: &'a Derivation,
-        done: &'a BTreeMap<String, Resolved>,
+        done: &[Done<'a>],
         merge: InputMerge,
+        text: &mut Vec<u8>,
     ) -> Result<Inputs<'a>, GraphError> {
         let mut by_drv_path: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut listed = Vec::with_capacity(given.input_drvs.len());
         let mut deferred = false;
-        for (input, wanted) in &given.input_drvs {
-            let res = done
-                .get(input)
-                .ok_or_else(|| GraphError::MissingInput { key: key.to_string(), input: input.clone() })?;
-            check_wanted(key, input, wanted, res)?;
-            deferred |= res.modulo.deferred;
-            by_drv_path.insert(res.drv_path.clone(), wanted.clone());
-            listed.push((res.drv_path.as_str(), res, wanted, input.as_str()));
+        for ((input, wanted), res) in given.input_drvs.iter().zip(done) {
+            check_wanted(key, input, wanted, res.outputs)?;
+            deferred |= res.deferred;
+            by_drv_path.insert(res.drv_path.to_string(), wanted.clone());
+            listed.push((res.drv_path, res.hex, wanted, input.as_str()));
         }
         // Nix walks inputDrvs in `.drv` path order; with `Overwrite` that order decides who wins.
         listed.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let mut by_modulo: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for (_, res, wanted, _) in &listed {
-            match (merge, by_modulo.get_mut(&res.modulo.hex)) {
-                (InputMerge::Merge, Some(outs)) => outs.extend(wanted.iter().cloned()),
+        let mut by_modulo: BTreeMap<&str, Cow<BTreeSet<String>>> = BTreeMap::new();
+        for (_, hex, wanted, _) in &listed {
+            match (merge, by_modulo.get_mut(*hex)) {
+                (InputMerge::Merge, Some(outs)) => outs.to_mut().extend(wanted.iter().cloned()),
                 _ => {
-                    by_modulo.insert(res.modulo.hex.clone(), (*wanted).clone());
+                    by_modulo.insert(hex, Cow::Borrowed(*wanted));
                 }
             }
         }
+        text.clear();
+        write_input_list(text, given, &mut by_modulo.iter().map(|(k, v)| (*k, v.as_ref())));
         Ok(Inputs { by_drv_path, by_modulo, listed, deferred })
     }
 }
 
 /// An input must be asked for at least one output, and only for outputs it has.
-fn check_wanted(key: &str, input: &str, wanted: &BTreeSet<String>, res: &Resolved) -> Result<(), GraphError> {
+fn check_wanted(key: &str, input: &str, wanted: &BTreeSet<String>, outputs: Outputs) -> Result<(), GraphError> {
     if wanted.is_empty() {
         return Err(GraphError::NoOutputsRequested { key: key.to_string(), input: input.to_string() });
     }
-    match wanted.iter().find(|o| !res.modulo.hashes.contains_key(*o)) {
+    match wanted.iter().find(|o| !outputs.has(o)) {
         None => Ok(()),
         Some(o) => Err(GraphError::MissingOutput {
             key: key.to_string(),
             input: input.to_string(),
             output: o.clone(),
-            have: res.modulo.hashes.keys().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", "),
+            have: outputs.names().iter().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", "),
         }),
     }
 }
 
 /// Each output's path, by kind: a fixed output from its declared hash; input-addressed outputs
 /// from the masked ATerm's hash (`hashDerivationModulo` with own outputs blank); none where Nix
-/// cannot know them before building. `drv`'s own outputs are blanked for input-addressed
-/// hashing.
+/// cannot know them before building.
 fn output_paths(
     kind: &DrvKind,
-    drv: &mut Derivation,
     given: &Derivation,
     inputs: &Inputs,
     opts: &Options,
+    scratch: &mut Scratch,
     traces: &mut BTreeMap<String, Trace>,
 ) -> BTreeMap<String, Option<String>> {
     let mut outputs = BTreeMap::new();
@@ -416,16 +645,17 @@ fn output_paths(
         DrvKind::Fixed { mode, hash } => {
             let mut t = new_trace(opts);
             t.step("kind", "fixed-output: the path depends only on the name and the declared hash");
-            t.step("name", &drv.name);
-            t.step("declared hash", format!("{}{}:{}", mode.prefix(), hash.algo, hash.to_base16()));
-            let path = store_path::fixed_output_path(&opts.store_dir, &drv.name, *mode, hash, &mut t);
+            t.step("name", &given.name);
+            t.step_with("declared hash", || format!("{}{}:{}", mode.prefix(), hash.algo, hash.to_base16()));
+            let path = store_path::fixed_output_path(&opts.store_dir, &given.name, *mode, hash, &mut t);
             record("out", t, Some(path));
         }
         DrvKind::InputAddressed => {
-            let (shared, h) = masked_hash(drv, given, inputs, opts);
+            let (shared, h) = masked_hash(given, inputs, opts, scratch);
             for name in given.outputs.keys() {
                 let mut t = shared.clone();
-                let path = store_path::output_path(&opts.store_dir, &drv.name, name, &h, &mut t);
+                let fp = &mut scratch.fingerprint;
+                let path = store_path::output_path_into(fp, &opts.store_dir, &given.name, name, &h, &mut t);
                 record(name, t, Some(path));
             }
         }
@@ -441,7 +671,7 @@ fn output_paths(
             for name in given.outputs.keys() {
                 let mut t = new_trace(opts);
                 t.step("kind", "content-addressed (floating): the path is the hash of what the build produces");
-                t.step("env placeholder", hash_placeholder(name));
+                t.step_with("env placeholder", || hash_placeholder(name));
                 t.step("path", "unknown until built");
                 record(name, t, None);
             }
@@ -460,42 +690,65 @@ fn output_paths(
 }
 
 /// `hashDerivationModulo` of an input-addressed derivation with its own outputs blank (in
-/// `outputs` and in `env`), as Nix hashes it before its output paths exist.
-fn masked_hash(drv: &mut Derivation, given: &Derivation, inputs: &Inputs, opts: &Options) -> (Trace, Hash) {
-    for o in drv.outputs.values_mut() {
-        o.path.clear();
-    }
-    // Only the env entries that are there: Nix hashes the env as given (`unparse` with
-    // `maskOutputs` blanks an entry named after an output; it adds none).
-    for name in given.outputs.keys() {
-        if let Some(v) = drv.env.get_mut(name) {
-            v.clear();
-        }
-    }
+/// `outputs` and in `env`), as Nix hashes it before its output paths exist: `unparse` with
+/// `maskOutputs` prints every output path, and each env entry named after an output, as `""`
+/// (it adds none), so the given derivation is written as it is.
+fn masked_hash(given: &Derivation, inputs: &Inputs, opts: &Options, scratch: &mut Scratch) -> (Trace, [u8; 32]) {
     let mut t = new_trace(opts);
     t.step("kind", "input-addressed: the path depends on the whole derivation and its inputs");
     record_replacements(&mut t, &inputs.listed);
-    let mut buf = Vec::with_capacity(1024);
-    let mut spans = Vec::new();
-    write_aterm_spans(&mut buf, drv, true, &inputs.by_modulo, t.is_on().then_some(&mut spans));
-    t.step_aterm("masked ATerm (own outputs blank, inputs replaced by their hash modulo)", &buf, spans);
-    let h = Hash::sha256(&buf);
-    t.step_with("sha256(masked ATerm) = hashDerivationModulo", || h.to_base16());
+    let buf = &mut scratch.masked;
+    buf.clear();
+    write_aterm_with(buf, given, true, InputsText::Written(&scratch.inputs), None);
+    if t.is_on() {
+        let spans = modulo_spans(given, true, inputs);
+        t.step_aterm("masked ATerm (own outputs blank, inputs replaced by their hash modulo)", buf, spans);
+    }
+    let h = crate::hash::sha256_bytes(buf);
+    t.step_with("sha256(masked ATerm) = hashDerivationModulo", || hex(&h));
     (t, h)
 }
 
-/// Writes the computed output paths into the derivation (outputs, and the env entries named
-/// after them where the env has them), noting each given value that differs. A floating or
-/// impure output has no path; its env entry stays as given (Nix 2.8 writes `hashPlaceholder`
-/// there when it evaluates, and checks nothing when it reads one). An env lacking an
-/// input-addressed or fixed output's entry is a mismatch, as in `checkDerivationOutputs`
-/// ("has incorrect environment variable"), and nothing is added.
-fn write_outputs(
+/// The spans of an ATerm with its inputs replaced by their hashes modulo (written again, only
+/// when a trace records them).
+fn modulo_spans(drv: &Derivation, mask: bool, inputs: &Inputs) -> Vec<crate::trace::Span> {
+    let mut spans = Vec::new();
+    let mut list = inputs.by_modulo.iter().map(|(k, v)| (*k, v.as_ref()));
+    write_aterm_with(&mut Vec::with_capacity(1024), drv, mask, InputsText::List(&mut list), Some(&mut spans));
+    spans
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut v = Vec::with_capacity(bytes.len() * 2);
+    crate::hash::push_base16(&mut v, bytes);
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// The derivation as Nix writes it: the given one with its inputs keyed by `.drv` path and the
+/// computed output paths written in (outputs, and the env entries named after them where the
+/// env has them), noting each given value that differs. A floating or impure output has no
+/// path; its env entry stays as given (Nix 2.8 writes `hashPlaceholder` there when it
+/// evaluates, and checks nothing when it reads one). An env lacking an input-addressed or fixed
+/// output's entry is a mismatch, as in `checkDerivationOutputs` ("has incorrect environment
+/// variable"), and nothing is added. A given input-addressed output path is not compared (the
+/// env entry and the `.drv` path are).
+fn written(
     kind: &DrvKind,
-    drv: &mut Derivation,
     given: &Derivation,
+    input_drvs: BTreeMap<String, BTreeSet<String>>,
     outputs: &BTreeMap<String, Option<String>>,
-) -> Vec<Mismatch> {
+) -> (Derivation, Vec<Mismatch>) {
+    let mut drv = Derivation {
+        name: given.name.clone(),
+        outputs: given.outputs.clone(),
+        input_drvs,
+        input_srcs: given.input_srcs.clone(),
+        system: given.system.clone(),
+        builder: given.builder.clone(),
+        args: given.args.clone(),
+        env: given.env.clone(),
+        dynamic_outputs: given.dynamic_outputs.clone(),
+    };
     let mut mismatches = Vec::new();
     let no_paths = matches!(kind, DrvKind::Floating { .. } | DrvKind::Impure { .. });
     for (name, o) in drv.outputs.iter_mut() {
@@ -507,22 +760,32 @@ fn write_outputs(
         let mut differs = |field: String, given: &str| {
             mismatches.push(Mismatch { field, given: given.to_string(), computed: computed.clone() })
         };
-        if !o.path.is_empty() && o.path != computed {
+        if !matches!(kind, DrvKind::InputAddressed) && !o.path.is_empty() && o.path != computed {
             differs(format!("outputs.{name}.path"), &o.path);
         }
-        match given.env.get(name) {
+        match drv.env.get_mut(name) {
             Some(v) => {
                 if !v.is_empty() && *v != computed {
                     differs(format!("env.{name}"), v);
                 }
-                drv.env.insert(name.clone(), computed.clone());
+                v.clone_from(&computed);
             }
             None if !computed.is_empty() => differs(format!("env.{name}"), "(absent)"),
             None => {}
         }
         o.path = computed;
     }
-    mismatches
+    (drv, mismatches)
+}
+
+/// The `.drv` file's ATerm, and what stands in its inputs' place when it is hashed modulo.
+struct Modulo<'a> {
+    aterm: &'a [u8],
+    /// Where the inputs (by `.drv` path) stand in `aterm`.
+    inputs_at: std::ops::Range<usize>,
+    inputs: &'a Inputs<'a>,
+    /// The inputs by hash modulo, as the ATerm lists them.
+    text: &'a [u8],
 }
 
 /// The hash modulo that dependents see in place of this derivation, and the `.drv` file's own
@@ -530,11 +793,10 @@ fn write_outputs(
 fn hash_modulo(
     kind: &DrvKind,
     drv: &Derivation,
-    aterm: &[u8],
-    by_modulo: &BTreeMap<String, BTreeSet<String>>,
+    m: &Modulo,
     outputs: &BTreeMap<String, Option<String>>,
     t: &mut Trace,
-) -> (HashModulo, Option<Hash>) {
+) -> (HashModulo, Option<[u8; 32]>) {
     if let DrvKind::Fixed { mode, hash } = kind {
         let out_path = outputs["out"].as_deref().unwrap_or("");
         let s = format!("fixed:out:{}{}:{}:{}", mode.prefix(), hash.algo, hash.to_base16(), out_path);
@@ -561,40 +823,58 @@ fn hash_modulo(
     t.step("rule", "the ATerm with output paths filled in and inputs replaced by their hash modulo");
     let (h, aterm_hash) = if drv.input_drvs.is_empty() {
         // Nothing to replace: this is the .drv file's own text.
-        let h = Hash::sha256(aterm);
+        let h = crate::hash::sha256_bytes(m.aterm);
         if t.is_on() {
-            t.step_aterm("ATerm (no inputs to replace)", aterm, aterm_spans(drv, &drv.input_drvs));
+            t.step_aterm("ATerm (no inputs to replace)", m.aterm, aterm_spans(drv, &drv.input_drvs));
         }
-        (h.clone(), Some(h))
+        (h, Some(h))
     } else {
-        let mut buf = Vec::with_capacity(aterm.len());
-        let mut spans = Vec::new();
-        write_aterm_spans(&mut buf, drv, false, by_modulo, t.is_on().then_some(&mut spans));
-        t.step_aterm("ATerm (inputs replaced)", &buf, spans);
-        (Hash::sha256(&buf), None)
+        // The same bytes with the inputs section spliced: hashed in three pieces, not copied.
+        let (before, after) = (&m.aterm[..m.inputs_at.start], &m.aterm[m.inputs_at.end..]);
+        if t.is_on() {
+            let text = [before, m.text, after].concat();
+            t.step_aterm("ATerm (inputs replaced)", &text, modulo_spans(drv, false, m.inputs));
+        }
+        use sha2::Digest as _;
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(before);
+        hasher.update(m.text);
+        hasher.update(after);
+        (hasher.finalize().into(), None)
     };
-    t.step_with("sha256 = hashDerivationModulo", || h.to_base16());
-    let hex = h.to_base16();
-    let hashes = crate::collect::map(drv.outputs.keys().map(|o| (o.clone(), h.clone())));
+    t.step_with("sha256 = hashDerivationModulo", || hex(&h));
+    let hash = Hash::new(HashAlgo::Sha256, h.to_vec());
+    let hex = hash.to_base16();
+    let hashes = crate::collect::map(drv.outputs.keys().map(|o| (o.clone(), hash.clone())));
     (HashModulo { hashes, hex, deferred: !matches!(kind, DrvKind::InputAddressed) }, aterm_hash)
 }
 
 /// The `.drv` path: a text path over the full ATerm whose references are the input sources
 /// and the input derivations (`writeDerivation`).
-fn drv_path(drv: &Derivation, aterm: &[u8], aterm_hash: Option<Hash>, store_dir: &str, t: &mut Trace) -> String {
+fn drv_path(
+    drv: &Derivation,
+    aterm: &[u8],
+    aterm_hash: Option<[u8; 32]>,
+    store_dir: &str,
+    fingerprint: &mut Vec<u8>,
+    t: &mut Trace,
+) -> String {
     t.step("rule", "a text path over the full ATerm; references are the input sources and input derivations");
-    let mut refs: Vec<String> = drv.input_srcs.iter().cloned().collect();
-    refs.extend(drv.input_drvs.keys().cloned());
+    let refs = || drv.input_srcs.iter().chain(drv.input_drvs.keys()).map(String::as_str);
     t.step_with("references", || {
-        let mut r = refs.clone();
+        let mut r: Vec<&str> = refs().collect();
         r.sort_unstable();
         r.join("\n")
     });
     if t.is_on() {
         t.step_aterm("ATerm", aterm, aterm_spans(drv, &drv.input_drvs));
     }
-    let aterm_hash = aterm_hash.unwrap_or_else(|| Hash::sha256(aterm));
-    store_path::text_path_of_hash(store_dir, &format!("{}.drv", drv.name), &aterm_hash, &refs, t)
+    let h = aterm_hash.unwrap_or_else(|| crate::hash::sha256_bytes(aterm));
+    t.step_with("sha256(contents)", || hex(&h));
+    // `makeTextPath`: `text:<refs>:sha256:<hex>:<storeDir>:<name>.drv`.
+    fingerprint.clear();
+    store_path::push_type_with_references(fingerprint, "text", refs());
+    store_path::store_path_of(fingerprint, "sha256", &h, store_dir, &[&drv.name, ".drv"], t)
 }
 
 /// The spans of an ATerm already written (written again, only when a trace records them).
@@ -604,11 +884,11 @@ fn aterm_spans(drv: &Derivation, inputs: &BTreeMap<String, BTreeSet<String>>) ->
     spans
 }
 
-fn record_replacements(t: &mut Trace, by_path: &[(&str, &Resolved, &BTreeSet<String>, &str)]) {
-    for (path, res, wanted, key) in by_path {
+fn record_replacements(t: &mut Trace, by_path: &[Listed]) {
+    for (path, hex, wanted, key) in by_path {
         t.step_with(&format!("input {key}"), || {
             let outs: Vec<&str> = wanted.iter().map(String::as_str).collect();
-            format!("{path} [{}] → {}", outs.join(","), res.modulo.hex)
+            format!("{path} [{}] → {hex}", outs.join(","))
         });
     }
 }

@@ -145,6 +145,36 @@ pub fn invisible_note(text: &str) -> String {
     }
 }
 
+/// sha256 of `data`, as bytes (no allocation).
+pub fn sha256_bytes(data: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(data).into()
+}
+
+/// Appends `bytes` in base16 (lower case).
+pub fn push_base16(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        out.push(HEX[(b >> 4) as usize]);
+        out.push(HEX[(b & 15) as usize]);
+    }
+}
+
+/// Appends `bytes` in Nix's base32 (`printHash32`: its own alphabet, last character first).
+pub fn push_nix32(out: &mut String, bytes: &[u8]) {
+    const CHARS: &[u8; 32] = b"0123456789abcdfghijklmnpqrsvwxyz";
+    if bytes.is_empty() {
+        return;
+    }
+    let len = (bytes.len() * 8 - 1) / 5 + 1;
+    for n in (0..len).rev() {
+        let (i, j) = (n * 5 / 8, n * 5 % 8);
+        let hi = if i + 1 < bytes.len() { (bytes[i + 1] as u16) << (8 - j) } else { 0 };
+        let c = ((bytes[i] >> j) as u16 | hi) & 0x1f;
+        out.push(CHARS[c as usize] as char);
+    }
+}
+
 /// A digest together with its algorithm.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Hash {
@@ -193,12 +223,8 @@ impl Hash {
     }
 
     pub fn to_base16(&self) -> String {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut v = Vec::with_capacity(self.bytes.len() * 2);
-        for b in &self.bytes {
-            v.push(HEX[(b >> 4) as usize]);
-            v.push(HEX[(b & 15) as usize]);
-        }
+        push_base16(&mut v, &self.bytes);
         String::from_utf8(v).unwrap_or_default()
     }
 
@@ -363,6 +389,20 @@ fn decode_base64(text: &str, body: &str, algo: HashAlgo, lenient: bool) -> Resul
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        /// The allocation-free encoders print what the crates print.
+        #[test]
+        fn push_encoders_match(bytes in proptest::collection::vec(any::<u8>(), 1..70)) {
+            let mut s = String::new();
+            push_nix32(&mut s, &bytes);
+            prop_assert_eq!(s, nix_base32::to_nix_base32(&bytes));
+            let mut v = Vec::new();
+            push_base16(&mut v, &bytes);
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            prop_assert_eq!(String::from_utf8(v).unwrap(), hex);
+        }
+    }
 
     const EMPTY_SHA256_HEX: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     const EMPTY_SHA256_NIX32: &str = "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73";

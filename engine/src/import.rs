@@ -90,9 +90,15 @@ impl Ctx<'_> {
 
     fn strings(&self, v: Option<&Value>, field: &str) -> Result<Vec<String>, ImportError> {
         match v {
-            Some(Value::Array(items)) => {
-                items.iter().enumerate().map(|(i, x)| self.string(Some(x), &format!("{field}[{i}]"))).collect()
-            }
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| match x {
+                    // The field's name is made only for an error.
+                    Value::String(s) => Ok(s.clone()),
+                    _ => self.string(Some(x), &format!("{field}[{i}]")),
+                })
+                .collect(),
             Some(other) => Err(self.err(field, format!("expected a list of strings, found {}", kind_of(other)))),
             None => Err(self.err(field, "missing")),
         }
@@ -207,7 +213,129 @@ fn is_drv_path_key(k: &str) -> bool {
 }
 
 /// Reads a `nix derivation show` / `nix show-derivation -r` document.
+///
+/// In one pass over the text the document's entries are found without building their values
+/// (the syntax of the whole text is checked), then each entry is read, made a [`Derivation`]
+/// and dropped before the next: memory holds the text, the graph and one entry's JSON, never
+/// a JSON tree of the whole document (100,000 derivations). Documents that are not objects
+/// keyed by derivation, and a single version-4 derivation, are read whole (they are small, or
+/// errors).
 pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError> {
+    let Some(top) = raw_object(text, text)? else {
+        return import_value(text, store_dir);
+    };
+    let Some(version) = raw_get(&top, "version") else {
+        return import_raw(text, &top, JsonShape::Nix2_8, store_dir);
+    };
+    let derivations = raw_get(&top, "derivations").map(|d| raw_object(text, d.get())).transpose()?.flatten();
+    match (parse_entry(text, version)?.as_u64(), derivations) {
+        (Some(4), Some(d)) => import_raw(text, &d, JsonShape::V4, store_dir),
+        _ => import_value(text, store_dir),
+    }
+}
+
+/// A JSON object's keys and the raw text of each value, in key order; `None` when `text` is
+/// not an object. Refuses a key given twice (as [`parse_strict`] does).
+fn raw_object<'t>(whole: &'t str, text: &'t str) -> Result<Option<RawEntries<'t>>, ImportError> {
+    if text.trim_start().as_bytes().first() != Some(&0x7b) {
+        // Not an object (its first character is not an opening brace).
+        return Ok(None);
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let entries = serde::Deserializer::deserialize_map(&mut de, RawObject).and_then(|m| de.end().map(|_| m));
+    entries.map(Some).map_err(|e| syntax_at(whole, text, &e))
+}
+
+/// Keys and raw values, sorted by key.
+type RawEntries<'t> = Vec<(std::borrow::Cow<'t, str>, &'t serde_json::value::RawValue)>;
+
+fn raw_get<'t>(entries: &RawEntries<'t>, key: &str) -> Option<&'t serde_json::value::RawValue> {
+    entries.binary_search_by(|(k, _)| k.as_ref().cmp(key)).ok().map(|i| entries[i].1)
+}
+
+struct RawObject;
+
+impl<'de> serde::de::Visitor<'de> for RawObject {
+    type Value = RawEntries<'de>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    /// Nix prints keys sorted: while each key is greater than the last none can repeat, and
+    /// no set of keys is kept; from the first key out of order on, a set finds repeats.
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut m: RawEntries<'de> = Vec::new();
+        let mut seen: Option<BTreeSet<std::borrow::Cow<'de, str>>> = None;
+        while let Some(k) = map.next_key_seed(Key)? {
+            let v: &serde_json::value::RawValue = map.next_value()?;
+            if seen.is_none() && m.last().is_some_and(|(last, _)| k <= *last) {
+                seen = Some(m.iter().map(|(k, _)| k.clone()).collect());
+            }
+            if let Some(seen) = &mut seen {
+                if !seen.insert(k.clone()) {
+                    return Err(serde::de::Error::custom(format!(
+                        "key {k:?} appears twice in one object (the first would be silently lost)"
+                    )));
+                }
+            }
+            m.push((k, v));
+        }
+        if seen.is_some() {
+            m.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        }
+        Ok(m)
+    }
+}
+
+/// An object key, borrowed from the text where it has no escapes.
+struct Key;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Key {
+    type Value = std::borrow::Cow<'de, str>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Key {
+    type Value = std::borrow::Cow<'de, str>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Borrowed(s))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Owned(s.to_string()))
+    }
+}
+
+/// A syntax error in `part` (a slice of `whole`), placed in `whole`.
+fn syntax_at(whole: &str, part: &str, e: &serde_json::Error) -> ImportError {
+    let offset = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize).min(whole.len());
+    let before = &whole.as_bytes()[..offset];
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let base_line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let (line, column) = if e.line() <= 1 {
+        (base_line, offset - line_start + e.column())
+    } else {
+        (base_line + e.line() - 1, e.column())
+    };
+    let message = e.to_string();
+    // serde_json's message ends "at line L column C" of the part: say it of the whole text.
+    let message = match message.rfind(" at line ") {
+        Some(i) => format!("{} at line {line} column {column}", &message[..i]),
+        None => message,
+    };
+    ImportError::Syntax { line, column, message }
+}
+
+/// One entry's value, read from its raw text (errors placed in the whole text).
+fn parse_entry(whole: &str, raw: &serde_json::value::RawValue) -> Result<Value, ImportError> {
+    parse_strict(raw.get()).map_err(|e| syntax_at(whole, raw.get(), &e))
+}
+
+/// The whole document as one JSON value, then its entries.
+fn import_value(text: &str, store_dir: &str) -> Result<Imported, ImportError> {
     let doc: Value = parse_strict(text).map_err(|e| ImportError::Syntax {
         line: e.line(),
         column: e.column(),
@@ -220,7 +348,7 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
         )));
     };
     let single;
-    let (entries, mut shape) = match top.get("version") {
+    let (entries, shape) = match top.get("version") {
         Some(Value::String(v)) => {
             return Err(ImportError::Document(format!(
                 "\"version\" is the text {v:?}; Nix writes the number (\"version\": 4, without quotes)"
@@ -250,21 +378,40 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
         }
         _ => (&top, JsonShape::Nix2_8),
     };
-    if entries.is_empty() {
+    let keys: Vec<&str> = entries.keys().map(String::as_str).collect();
+    import_entries(&keys, |i| Ok(std::borrow::Cow::Borrowed(&entries[keys[i]])), shape, store_dir)
+}
+
+/// The entries found by [`raw_object`], each read as it comes.
+fn import_raw(text: &str, entries: &RawEntries, shape: JsonShape, store_dir: &str) -> Result<Imported, ImportError> {
+    let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_ref()).collect();
+    let raws: Vec<&serde_json::value::RawValue> = entries.iter().map(|(_, v)| *v).collect();
+    import_entries(&keys, |i| parse_entry(text, raws[i]).map(std::borrow::Cow::Owned), shape, store_dir)
+}
+
+/// Every entry, in key order: `value(i)` gives entry `i`'s JSON.
+fn import_entries<'v>(
+    keys: &[&str],
+    mut value: impl FnMut(usize) -> Result<std::borrow::Cow<'v, Value>, ImportError>,
+    mut shape: JsonShape,
+    store_dir: &str,
+) -> Result<Imported, ImportError> {
+    if keys.is_empty() {
         return Err(ImportError::Document("the document holds no derivations".into()));
     }
     // Resolve inputDrvs keys: exactly, or a `.drv` path by its basename (2.32+ prints
     // basenames everywhere, but a hand-edited file may mix them). Only `.drv` paths, and only a
     // basename that one entry has: labels `a/x` and `b/x` are two entries, never mixed up.
     let mut by_base: BTreeMap<&str, Option<&str>> = BTreeMap::new();
-    for k in entries.keys().filter(|k| is_drv_path_key(k)) {
-        by_base.entry(basename(k)).and_modify(|e| *e = None).or_insert(Some(k.as_str()));
+    for k in keys.iter().copied().filter(|k| is_drv_path_key(k)) {
+        by_base.entry(basename(k)).and_modify(|e| *e = None).or_insert(Some(k));
     }
-    let by_base = InputKeys { exact: entries, by_base };
+    let by_base = InputKeys { exact: crate::collect::Index::of_sorted(keys.iter().copied()), by_base };
     let mut graph = Graph::new();
-    for (key, value) in entries {
+    for (i, key) in keys.iter().copied().enumerate() {
         let cx = Ctx { entry: key, store_dir };
-        let obj = match value {
+        let value = value(i)?;
+        let obj = match value.as_ref() {
             Value::Object(o) => o,
             other => {
                 return Err(ImportError::Document(format!(
@@ -282,9 +429,121 @@ pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError>
             }
         }
         let drv = import_entry(&cx, obj, &by_base, shape == JsonShape::V4, &mut shape)?;
-        graph.insert(key.clone(), drv);
+        graph.insert(key.to_string(), drv);
     }
     Ok(Imported { shape, graph })
+}
+
+/// Why [`resolve_json`] failed: the document, or the graph it holds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StreamError {
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Graph(#[from] crate::graph::GraphError),
+}
+
+/// [`import_json`] and [`crate::graph::resolve_each`] in one pass, never holding the whole
+/// graph: each entry's inputs are read first (only their keys), then, in dependency order, each
+/// entry is made a [`Derivation`], resolved, handed to `each` and dropped. Memory holds the
+/// text, and per derivation its `.drv` path and hash modulo. Any error is the one
+/// `import_json` then `resolve_each` give (on an error, `each` may have seen some entries).
+/// Returns the shape and the dependency order.
+pub fn resolve_json(
+    text: &str,
+    store_dir: &str,
+    opts: &crate::graph::Options,
+    traced: &dyn Fn(&str) -> bool,
+    mut each: impl FnMut(&str, crate::graph::Resolved),
+) -> Result<(JsonShape, Vec<String>), StreamError> {
+    let mut started = false;
+    let fast = stream(text, store_dir, opts, traced, &mut |k, r| {
+        started = true;
+        each(k, r)
+    });
+    if let Some(done) = fast {
+        return Ok(done);
+    }
+    // Some error: the whole-graph path names it as it always has.
+    let imp = import_json(text, store_dir)?;
+    let order = if started {
+        crate::graph::resolve_each(&imp.graph, opts, traced, |_, _| {})?
+    } else {
+        crate::graph::resolve_each(&imp.graph, opts, traced, each)?
+    };
+    Ok((imp.shape, order))
+}
+
+/// The keys of one entry's input derivations (`inputDrvs`, or v4 `inputs.drvs`), and nothing
+/// else of it.
+#[derive(serde::Deserialize)]
+struct InputsOnly {
+    #[serde(rename = "inputDrvs", default)]
+    input_drvs: Option<BTreeMap<String, serde::de::IgnoredAny>>,
+    #[serde(default)]
+    inputs: Option<V4InputsOnly>,
+}
+
+#[derive(serde::Deserialize)]
+struct V4InputsOnly {
+    #[serde(default)]
+    drvs: Option<BTreeMap<String, serde::de::IgnoredAny>>,
+}
+
+/// [`resolve_json`]'s one pass; `None` on any error (the caller reads the document again).
+fn stream(
+    text: &str,
+    store_dir: &str,
+    opts: &crate::graph::Options,
+    traced: &dyn Fn(&str) -> bool,
+    each: &mut dyn FnMut(&str, crate::graph::Resolved),
+) -> Option<(JsonShape, Vec<String>)> {
+    let top = raw_object(text, text).ok()??;
+    let (entries, mut shape) = match raw_get(&top, "version") {
+        None => (top, JsonShape::Nix2_8),
+        Some(v) => match (parse_entry(text, v).ok()?.as_u64(), raw_get(&top, "derivations")) {
+            (Some(4), Some(d)) => (raw_object(text, d.get()).ok()??, JsonShape::V4),
+            _ => return None,
+        },
+    };
+    let v4 = shape == JsonShape::V4;
+    let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_ref()).collect();
+    let mut by_base: BTreeMap<&str, Option<&str>> = BTreeMap::new();
+    for k in keys.iter().copied().filter(|k| is_drv_path_key(k)) {
+        by_base.entry(basename(k)).and_modify(|e| *e = None).or_insert(Some(k));
+    }
+    let index = InputKeys { exact: crate::collect::Index::of_sorted(keys.iter().copied()), by_base };
+    // Each entry's inputs by number, in the order its inputDrvs will hold them.
+    let (mut inputs, mut starts) = (Vec::with_capacity(keys.len() * 2), Vec::with_capacity(keys.len() + 1));
+    for (key, raw) in &entries {
+        starts.push(inputs.len());
+        let only: InputsOnly = serde_json::from_str(raw.get()).ok()?;
+        let listed = if v4 { only.inputs.and_then(|i| i.drvs) } else { only.input_drvs };
+        let cx = Ctx { entry: key, store_dir };
+        let mut targets: Vec<String> =
+            listed.unwrap_or_default().keys().map(|k| index.target(&cx, "", k)).collect::<Result<_, _>>().ok()?;
+        targets.sort_unstable();
+        targets.dedup();
+        for t in &targets {
+            inputs.push(index.exact.get(t)?);
+        }
+    }
+    starts.push(inputs.len());
+    let make = |i: usize| -> Result<Derivation, ImportError> {
+        let (key, value) = (keys[i], parse_entry(text, entries[i].1)?);
+        let Value::Object(obj) = &value else { return Err(ImportError::Document(String::new())) };
+        if !v4 {
+            if obj.contains_key("name") {
+                shape = shape.max(JsonShape::Nix2_15);
+            }
+            if !key.starts_with('/') && key.ends_with(".drv") && key.len() > 33 && key.as_bytes()[32] == b'-' {
+                shape = shape.max(JsonShape::Nix2_32);
+            }
+        }
+        import_entry(&Ctx { entry: key, store_dir }, obj, &index, v4, &mut shape)
+    };
+    let order = crate::graph::resolve_lazily(&keys, &inputs, &starts, opts, traced, make, each)?;
+    Some((shape, order))
 }
 
 fn import_entry(
@@ -337,7 +596,11 @@ fn import_env(cx: &Ctx, obj: &Map<String, Value>) -> Result<BTreeMap<String, Str
     let env_obj = cx.object(obj.get("env"), "env")?;
     let mut env = BTreeMap::new();
     for (k, v) in env_obj {
-        env.insert(k.clone(), cx.string(Some(v), &format!("env.{k}"))?);
+        let v = match v {
+            Value::String(s) => s.clone(),
+            _ => cx.string(Some(v), &format!("env.{k}"))?,
+        };
+        env.insert(k.clone(), v);
     }
     Ok(env)
 }
@@ -471,14 +734,15 @@ type InputSets = (BTreeSet<String>, BTreeMap<String, BTreeSet<String>>, BTreeMap
 
 /// The document's entries, to resolve `inputDrvs` keys against.
 struct InputKeys<'a> {
-    exact: &'a Map<String, Value>,
+    /// Every entry's key.
+    exact: crate::collect::Index<'a>,
     /// Basenames of `.drv` path keys; `None` where two entries share one.
     by_base: BTreeMap<&'a str, Option<&'a str>>,
 }
 
 impl InputKeys<'_> {
     fn target(&self, cx: &Ctx, field: &str, k: &str) -> Result<String, ImportError> {
-        if self.exact.contains_key(k) {
+        if self.exact.get(k).is_some() {
             return Ok(k.to_string());
         }
         match is_drv_path_key(k).then(|| self.by_base.get(basename(k))).flatten() {
@@ -700,6 +964,76 @@ mod tests {
             imp.graph["s"].env["__json"],
             "{\"builder\":\"/bin/sh\",\"n\":[1,\"é\\b\"],\"name\":\"s\",\"system\":\"x\"}"
         );
+    }
+
+    /// Entry by entry or as one JSON tree: the same graph, the same error, at the same place.
+    #[test]
+    fn entry_by_entry_reads_as_the_whole_tree() {
+        let golden = ["forms.nix28.json", "ca.nix28.json", "fetch-build.nix28.json"]
+            .map(|f| std::fs::read_to_string(format!("{}/tests/golden/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap());
+        let entry = r#"{"outputs": {"out": {}}, "inputSrcs": [], "inputDrvs": {}, "system": "x", "builder": "/bin/sh", "args": [], "env": {"name": "a"}}"#;
+        let mut docs: Vec<String> = golden.to_vec();
+        docs.extend([
+            MINIMAL.to_string(),
+            format!(
+                "{{\n  \"a\": {entry},\n  \"b\": {}\n}}",
+                entry.replace(r#""args": []"#, "\"args\": [],\n   \"args\": []")
+            ),
+            format!(r#"{{"a": {entry}, "a": {entry}}}"#),
+            format!(r#"{{"a": {entry}, "b": 3}}"#),
+            format!(r#"{{"b": {entry}, "a": {entry}, "c": {entry}, "b": {entry}}}"#),
+            format!(r#"{{"b": {entry}, "a": {entry}}}"#),
+            format!(r#"{{"version": 4, "derivations": {{"a": {}}}}}"#, entry.replace("inputSrcs", "x")),
+            r#"{"version": "4"}"#.to_string(),
+            "{}".to_string(),
+            format!(r#"{{"a": {entry}}} x"#),
+            format!("{{\"a\\u0041\": {entry}}}"),
+        ]);
+        for doc in &docs {
+            assert_eq!(import_json(doc, DEFAULT_STORE_DIR), import_value(doc, DEFAULT_STORE_DIR), "{doc}");
+        }
+        assert!(err(&docs[4]).contains("appears twice"), "{}", err(&docs[4]));
+    }
+
+    /// In one pass or whole: the same resolutions, shape, order and errors; the golden
+    /// documents and a generated closure take the one pass (no silent fallback).
+    #[test]
+    fn one_pass_resolves_as_import_then_resolve() {
+        use crate::graph::{resolve_each, NixVersion, Options};
+        let golden = ["forms.nix28.json", "ca.nix28.json", "fetch-build.nix28.json"]
+            .map(|f| std::fs::read_to_string(format!("{}/tests/golden/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap());
+        let g = crate::synth::graph(120, 9);
+        let res = crate::graph::resolve(&g, &Options::default()).unwrap();
+        let by_path = crate::collect::map(res.entries.values().map(|r| (r.drv_path.clone(), r.drv.clone())));
+        let synth = export_json_2_8(&by_path).to_string();
+        let cyclic = MINIMAL.replace(r#""inputDrvs": {}"#, r#""inputDrvs": {"a": ["out"]}"#);
+        let missing = MINIMAL.replace(r#""inputDrvs": {}"#, r#""inputDrvs": {"b": ["out"]}"#);
+        let mut docs: Vec<(&str, bool)> = golden.iter().map(|d| (d.as_str(), true)).collect();
+        docs.extend([(synth.as_str(), true), (MINIMAL, true), (&cyclic, false), (&missing, false), ("[1]", false)]);
+        let opts = Options { nix: Some(NixVersion::new(2, 8, 0)), trace: false, ..Options::default() };
+        for (doc, one_pass) in docs {
+            let traced = |k: &str| k.len().is_multiple_of(2);
+            let mut ours = BTreeMap::new();
+            let got = resolve_json(doc, DEFAULT_STORE_DIR, &opts, &traced, |k, r| {
+                ours.insert(k.to_string(), r);
+            });
+            let want = import_json(doc, DEFAULT_STORE_DIR).map_err(StreamError::from).and_then(|imp| {
+                let mut theirs = BTreeMap::new();
+                let order = resolve_each(&imp.graph, &opts, &traced, |k, r| {
+                    theirs.insert(k.to_string(), r);
+                })?;
+                Ok((imp.shape, order, theirs))
+            });
+            match want {
+                Ok((shape, order, theirs)) => {
+                    assert_eq!(got, Ok((shape, order)));
+                    assert!(ours == theirs, "{doc}");
+                }
+                Err(e) => assert_eq!(got, Err(e)),
+            }
+            let streamed = stream(doc, DEFAULT_STORE_DIR, &opts, &traced, &mut |_, _| {}).is_some();
+            assert_eq!(streamed, one_pass, "{doc}");
+        }
     }
 
     #[test]

@@ -146,32 +146,72 @@ fn fold_bytes(digest: &[u8], folded: &[u8]) -> String {
 /// to 20 bytes and printed in nix32. `inner` is always sha256 in Nix (other algorithms are wrapped
 /// by the caller first, see [`fixed_output_path`]).
 pub fn make_store_path(store_dir: &str, path_type: &str, inner: &Hash, name: &str, trace: &mut Trace) -> String {
-    let fingerprint = format!("{path_type}:{}:{}:{store_dir}:{name}", inner.algo, inner.to_base16());
-    trace.step("fingerprint", &fingerprint);
-    let digest = Hash::sha256(fingerprint.as_bytes());
-    trace.step("sha256(fingerprint)", digest.to_base16());
-    let folded = compress_hash(&digest.bytes, 20);
-    trace.step_with("XOR fold, byte by byte", || fold_bytes(&digest.bytes, &folded));
-    let folded = Hash { algo: HashAlgo::Sha256, bytes: folded };
-    trace.step("fold to 20 bytes", folded.to_base16());
-    let hash_part = folded.to_nix32();
-    trace.step("nix32", &hash_part);
-    let path = format!("{store_dir}/{hash_part}-{name}");
+    let mut fingerprint = Vec::with_capacity(path_type.len() + 80 + store_dir.len() + name.len());
+    fingerprint.extend_from_slice(path_type.as_bytes());
+    store_path_of(&mut fingerprint, inner.algo.name(), &inner.bytes, store_dir, &[name], trace)
+}
+
+/// [`make_store_path`] with the fingerprint's type already in `fingerprint` (the buffer is
+/// reused) and the name given in pieces: one code path for every store path, allocating only
+/// the path itself when nothing is traced.
+pub(crate) fn store_path_of(
+    fingerprint: &mut Vec<u8>,
+    algo: &str,
+    inner: &[u8],
+    store_dir: &str,
+    name: &[&str],
+    trace: &mut Trace,
+) -> String {
+    fingerprint.push(b':');
+    fingerprint.extend_from_slice(algo.as_bytes());
+    fingerprint.push(b':');
+    crate::hash::push_base16(fingerprint, inner);
+    fingerprint.push(b':');
+    fingerprint.extend_from_slice(store_dir.as_bytes());
+    fingerprint.push(b':');
+    for part in name {
+        fingerprint.extend_from_slice(part.as_bytes());
+    }
+    trace.step_with("fingerprint", || String::from_utf8_lossy(fingerprint).into_owned());
+    let digest = crate::hash::sha256_bytes(fingerprint);
+    trace.step_with("sha256(fingerprint)", || Hash::new(HashAlgo::Sha256, digest.to_vec()).to_base16());
+    let mut folded = [0u8; 20];
+    for (i, b) in digest.iter().enumerate() {
+        folded[i % 20] ^= b;
+    }
+    trace.step_with("XOR fold, byte by byte", || fold_bytes(&digest, &folded));
+    trace.step_with("fold to 20 bytes", || Hash { algo: HashAlgo::Sha256, bytes: folded.to_vec() }.to_base16());
+    let name_len: usize = name.iter().map(|p| p.len()).sum();
+    let mut path = String::with_capacity(store_dir.len() + 2 + HASH_PART_LEN + name_len);
+    path.push_str(store_dir);
+    path.push('/');
+    crate::hash::push_nix32(&mut path, &folded);
+    trace.step_with("nix32", || path[store_dir.len() + 1..].to_string());
+    path.push('-');
+    for part in name {
+        path.push_str(part);
+    }
     trace.step("path", &path);
     path
 }
 
 /// `makeType`: the type string with each reference appended, sorted (a `StorePathSet`).
 pub fn type_with_references(base: &str, references: &[String]) -> String {
-    let mut refs: Vec<&String> = references.iter().collect();
+    let mut t = Vec::new();
+    push_type_with_references(&mut t, base, references.iter().map(String::as_str));
+    String::from_utf8(t).unwrap_or_default()
+}
+
+/// [`type_with_references`], appended to a buffer.
+pub(crate) fn push_type_with_references<'a>(out: &mut Vec<u8>, base: &str, references: impl Iterator<Item = &'a str>) {
+    let mut refs: Vec<&str> = references.collect();
     refs.sort_unstable();
     refs.dedup();
-    let mut t = base.to_string();
+    out.extend_from_slice(base.as_bytes());
     for r in refs {
-        t.push(':');
-        t.push_str(r);
+        out.push(b':');
+        out.extend_from_slice(r.as_bytes());
     }
-    t
 }
 
 /// `makeTextPath`: `builtins.toFile` results and `.drv` files; sha256 of the contents, with
@@ -264,9 +304,33 @@ pub fn output_path_name(drv_name: &str, output: &str) -> String {
     }
 }
 
+/// Whether `<drv_name>-<output>` is surely a valid name, given that `drv_name` is one: only
+/// plain characters and short enough (the common case, checked without building the name).
+pub(crate) fn output_name_is_plain(drv_name: &str, output: &str) -> bool {
+    drv_name.len() + 1 + output.len() <= MAX_NAME_LEN
+        && output.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-._?=".contains(&b))
+}
+
 /// `makeOutputPath`: an input-addressed output, from the derivation's hash modulo.
 pub fn output_path(store_dir: &str, drv_name: &str, output: &str, hash_modulo: &Hash, trace: &mut Trace) -> String {
-    make_store_path(store_dir, &format!("output:{output}"), hash_modulo, &output_path_name(drv_name, output), trace)
+    let mut fingerprint = Vec::with_capacity(128 + store_dir.len() + drv_name.len());
+    output_path_into(&mut fingerprint, store_dir, drv_name, output, &hash_modulo.bytes, trace)
+}
+
+/// [`output_path`] of a sha256 hash modulo, the fingerprint made in a reused buffer.
+pub(crate) fn output_path_into(
+    fingerprint: &mut Vec<u8>,
+    store_dir: &str,
+    drv_name: &str,
+    output: &str,
+    sha256: &[u8],
+    trace: &mut Trace,
+) -> String {
+    fingerprint.clear();
+    fingerprint.extend_from_slice(b"output:");
+    fingerprint.extend_from_slice(output.as_bytes());
+    let name: &[&str] = if output == "out" { &[drv_name] } else { &[drv_name, "-", output] };
+    store_path_of(fingerprint, "sha256", sha256, store_dir, name, trace)
 }
 
 /// Splits `/nix/store/<hash>-<name>` into its name, checking the shape.

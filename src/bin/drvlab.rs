@@ -15,9 +15,9 @@ mod cli {
     use drvlab::lab::explain;
     use drvlab_engine::graph::{resolve, InputMerge, NixVersion, Options, Resolution};
     use drvlab_engine::hash::{Hash, HashAlgo, HashFormat};
-    use drvlab_engine::import::{import_json, Imported};
-    use serde_json::{json, Map, Value};
-    use std::io::Read;
+    use drvlab_engine::import::{import_json, resolve_json, Imported};
+    use serde_json::{json, Value};
+    use std::io::{Read, Write};
     use std::path::PathBuf;
 
     #[derive(Parser)]
@@ -191,59 +191,114 @@ mod cli {
     }
 
     fn load(cli: &Cli, file: &str, trace: bool) -> Result<(Imported, Resolution), String> {
-        let imported = import_json(&read_input(file)?, &cli.store_dir).map_err(|e| e.to_string())?;
+        let imported = import(cli, file)?;
         let res = resolve(&imported.graph, &options(cli, trace)).map_err(|e| e.to_string())?;
         Ok((imported, res))
     }
 
+    /// The document's derivations; its text is dropped once they are read.
+    fn import(cli: &Cli, file: &str) -> Result<Imported, String> {
+        import_json(&read_input(file)?, &cli.store_dir).map_err(|e| e.to_string())
+    }
+
+    /// What `drvlab paths` prints of each derivation (keys in the order serde_json's map sorts
+    /// them, as the printed object always had).
+    #[derive(serde::Serialize)]
+    struct PathsEntry {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        aterm: Option<String>,
+        #[serde(rename = "drvPath")]
+        drv_path: String,
+        outputs: SortedList<Option<String>>,
+    }
+
+    /// A list sorted by distinct keys, printed as the JSON object it is (smaller than a map).
+    struct SortedList<T>(Vec<(String, T)>);
+
+    impl<T: serde::Serialize> serde::Serialize for SortedList<T> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        }
+    }
+
+    /// Every derivation's paths, imported and resolved in one pass that keeps only the paths
+    /// (and, asked, the ATerm) of each: linear in time and memory, whatever the size.
+    fn paths(cli: &Cli, file: &str, aterm: bool) -> Result<String, String> {
+        let text = read_input(file)?;
+        let mut all = Vec::new();
+        let mut progress = Progress::new("resolving");
+        resolve_json(&text, &cli.store_dir, &options(cli, false), &|_| false, |key, r| {
+            progress.update(all.len(), 0, "derivations");
+            let aterm = aterm.then(|| String::from_utf8_lossy(&r.aterm).into_owned());
+            let outputs = SortedList(r.outputs.into_iter().collect());
+            all.push((key.to_string(), PathsEntry { aterm, drv_path: r.drv_path, outputs }));
+        })
+        .map_err(|e| e.to_string())?;
+        progress.finish();
+        drop(text);
+        // Keys are distinct: sorting a list once is cheaper than a map's scattered inserts.
+        all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // Written as it is printed, not built in memory first.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer_pretty(&mut out, &SortedList(all)).map_err(|e| format!("standard output: {e}"))?;
+        writeln!(out).and_then(|_| out.flush()).map_err(|e| format!("standard output: {e}"))?;
+        Ok(String::new())
+    }
+
+    /// `explain`: every derivation is resolved (a bad one anywhere is an error, as in `paths`),
+    /// but only the one explained records its traces and is kept. Without `--key`, the last in
+    /// dependency order, which a first pass finds.
+    fn explain_one(cli: &Cli, file: &str, key: &Option<String>, json: bool) -> Result<String, String> {
+        let text = read_input(file)?;
+        let opts = options(cli, false);
+        let key = match key {
+            Some(k) => k.clone(),
+            None => {
+                let mut progress = Progress::new("ordering");
+                let (_, order) = resolve_json(&text, &cli.store_dir, &opts, &|_| false, |_, _| {
+                    progress.update(0, 0, "derivations");
+                })
+                .map_err(|e| e.to_string())?;
+                progress.finish();
+                order.last().cloned().unwrap_or_default()
+            }
+        };
+        let (mut kept, mut progress, mut done) = (None, Progress::new("resolving"), 0);
+        let (shape, order) = resolve_json(&text, &cli.store_dir, &opts, &|k| k == key, |k, r| {
+            progress.update(done, 0, "derivations");
+            done += 1;
+            if k == key {
+                kept = Some(r);
+            }
+        })
+        .map_err(|e| e.to_string())?;
+        progress.finish();
+        let Some(r) = kept else {
+            return Err(format!("--key {key:?}: no such entry; the document has {}", order.join(", ")));
+        };
+        if json {
+            return Ok(pretty(&json!({
+                "key": key, "shape": shape, "kind": r.kind.describe(),
+                "drvPath": r.drv_path, "outputs": r.outputs, "traces": r.traces,
+                "mismatches": r.mismatches,
+            })));
+        }
+        let mut s = format!("input shape: {}\nentry: {key}\nkind: {}\n", shape.describe(), r.kind.describe());
+        for (o, t) in &r.traces.outputs {
+            s.push_str(&format!("\n== output {o}\n{}", t.to_text()));
+        }
+        s.push_str(&format!("\n== hash modulo (what dependents see)\n{}", r.traces.modulo.to_text()));
+        s.push_str(&format!("\n== .drv path\n{}", r.traces.drv_path.to_text()));
+        for m in &r.mismatches {
+            s.push_str(&format!("\nDIFFERS {}: given {} computed {}\n", m.field, m.given, m.computed));
+        }
+        Ok(s)
+    }
+
     fn run(cli: &Cli) -> Result<String, String> {
         match &cli.command {
-            Command::Paths { file, aterm } => {
-                let (_, res) = load(cli, file, false)?;
-                let mut top = Map::new();
-                for (key, r) in &res.entries {
-                    let mut e = Map::new();
-                    e.insert("drvPath".into(), json!(r.drv_path));
-                    e.insert(
-                        "outputs".into(),
-                        Value::Object(r.outputs.iter().map(|(k, v)| (k.clone(), json!(v))).collect()),
-                    );
-                    if *aterm {
-                        e.insert("aterm".into(), json!(String::from_utf8_lossy(&r.aterm)));
-                    }
-                    top.insert(key.clone(), Value::Object(e));
-                }
-                Ok(pretty(&Value::Object(top)))
-            }
-            Command::Explain { file, key, json } => {
-                let (imported, res) = load(cli, file, true)?;
-                let key = match key {
-                    Some(k) if res.entries.contains_key(k) => k.clone(),
-                    Some(k) => {
-                        return Err(format!("--key {k:?}: no such entry; the document has {}", res.order.join(", ")))
-                    }
-                    None => res.order.last().cloned().unwrap_or_default(),
-                };
-                let r = &res.entries[&key];
-                if *json {
-                    return Ok(pretty(&json!({
-                        "key": key, "shape": imported.shape, "kind": r.kind.describe(),
-                        "drvPath": r.drv_path, "outputs": r.outputs, "traces": r.traces,
-                        "mismatches": r.mismatches,
-                    })));
-                }
-                let mut s =
-                    format!("input shape: {}\nentry: {key}\nkind: {}\n", imported.shape.describe(), r.kind.describe());
-                for (o, t) in &r.traces.outputs {
-                    s.push_str(&format!("\n== output {o}\n{}", t.to_text()));
-                }
-                s.push_str(&format!("\n== hash modulo (what dependents see)\n{}", r.traces.modulo.to_text()));
-                s.push_str(&format!("\n== .drv path\n{}", r.traces.drv_path.to_text()));
-                for m in &r.mismatches {
-                    s.push_str(&format!("\nDIFFERS {}: given {} computed {}\n", m.field, m.given, m.computed));
-                }
-                Ok(s)
-            }
+            Command::Paths { file, aterm } => paths(cli, file, *aterm),
+            Command::Explain { file, key, json } => explain_one(cli, file, key, *json),
             Command::Drv { files } => drv_command(cli, files),
             Command::Eval(a) => drvlab_nixlang::cli::eval(nix_request(a)),
             Command::Instantiate(a) => drvlab_nixlang::cli::instantiate(nix_request(a)),
@@ -274,7 +329,10 @@ mod cli {
                 let opts = options(cli, false);
                 let mapping: String = lifted.keys.iter().map(|(o, k)| format!("# {k} = {o}\n")).collect();
                 if *sweep {
-                    let sw = drvlab::lab::playground::sweep(&lifted.specs, &opts, None);
+                    let mut progress = Progress::new("sweeping");
+                    let mut report = |done, total| progress.update(done, total, "fields");
+                    let sw = drvlab::lab::playground::sweep_reporting(&lifted.specs, &opts, None, None, &mut report);
+                    progress.finish();
                     if *json {
                         return Ok(pretty(&json!({"keys": lifted.keys, "sweep": sw})));
                     }
@@ -336,6 +394,49 @@ mod cli {
                     s.push('\n');
                 }
                 Ok(s)
+            }
+        }
+    }
+
+    /// A progress line on stderr for long work, rewritten in place at most ten times a second
+    /// and erased at the end — only when stderr is a terminal (never in pipes or logs).
+    /// `DRVLAB_PROGRESS=always` or `never` overrides the terminal check.
+    struct Progress {
+        what: &'static str,
+        on: bool,
+        last: Option<std::time::Instant>,
+        shown: bool,
+    }
+
+    impl Progress {
+        fn new(what: &'static str) -> Progress {
+            use std::io::IsTerminal;
+            let on = match std::env::var("DRVLAB_PROGRESS").as_deref() {
+                Ok("always") => true,
+                Ok("never") => false,
+                _ => std::io::stderr().is_terminal(),
+            };
+            Progress { what, on, last: None, shown: false }
+        }
+
+        fn update(&mut self, done: usize, total: usize, unit: &str) {
+            let due = self.last.is_none_or(|t| t.elapsed() >= std::time::Duration::from_millis(100));
+            if !self.on || !due {
+                return;
+            }
+            self.last = Some(std::time::Instant::now());
+            // A total of 0: not known in advance (a document read as it is resolved).
+            match total {
+                0 => eprint!("\r{}: {done} {unit}\x1b[K", self.what),
+                _ => eprint!("\r{}: {done}/{total} {unit} ({}%)\x1b[K", self.what, done * 100 / total),
+            }
+            self.shown = true;
+        }
+
+        fn finish(&mut self) {
+            if self.shown {
+                eprint!("\r\x1b[K");
+                self.shown = false;
             }
         }
     }

@@ -18,7 +18,7 @@ pub use actions::{Action, SimAction};
 pub use computed::{path_map, Computed, Refs};
 pub use io::{export, import_text, parse_one, ImportReport, Verified};
 pub use state::{Change, Fate, Playground, Suggested};
-pub use sweep::{flipped, sweep, sweep_following, SweepJob, Sweeping};
+pub use sweep::{flipped, sweep, sweep_following, sweep_reporting, SweepJob, Sweeping};
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;

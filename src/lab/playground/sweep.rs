@@ -32,10 +32,30 @@ pub fn sweep(specs: &SpecGraph, opts: &Options, only: Option<&str>) -> Sweep {
 /// The sweep, with a name that follows its recipe ([`NameFollows`]) re-applied after each
 /// perturbation, as the reducer applies it after each edit.
 pub fn sweep_following(specs: &SpecGraph, opts: &Options, only: Option<&str>, follows: Option<&NameFollows>) -> Sweep {
+    sweep_reporting(specs, opts, only, follows, &mut |_, _| {})
+}
+
+/// [`sweep_following`], calling `progress(fields swept, fields to sweep)` between slices of
+/// work and once at the end: the CLI's progress line.
+pub fn sweep_reporting(
+    specs: &SpecGraph,
+    opts: &Options,
+    only: Option<&str>,
+    follows: Option<&NameFollows>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Sweep {
     let quiet = Options { trace: false, ..opts.clone() };
     let base = Rc::new(Computed::new(specs, &quiet));
     let mut job = SweepJob::new(specs, base, &quiet, only, follows.copied(), false);
-    while !job.step(specs, usize::MAX) {}
+    loop {
+        let (done, total) = job.progress();
+        progress(done, total);
+        if job.step(specs, 256) {
+            break;
+        }
+    }
+    let (_, total) = job.progress();
+    progress(total, total);
     job.sweep()
 }
 
