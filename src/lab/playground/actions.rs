@@ -103,7 +103,7 @@ impl Playground {
             } else {
                 crate::lab::explain::compare(&before.eval.resolution, &after.eval.resolution)
             };
-            Change { label, edited_key, changes }
+            Change::new(label, edited_key, changes)
         });
         self.computed = after;
     }
@@ -338,7 +338,7 @@ impl Playground {
                 p.scenario = None;
                 p.computed = Rc::new(p.compute());
                 p.last_good = p.computed.clone();
-                p.last_change = Some(Change { label, edited_key: p.selected.clone(), changes: vec![] });
+                p.last_change = Some(Change::new(label, p.selected.clone(), vec![]));
             }
         }
         Some(p)
