@@ -324,7 +324,7 @@ fn progress_only_on_a_terminal() {
         assert_eq!(code, 0, "{args:?}: {err}");
         assert_eq!(shown, piped, "{args:?}: progress never reaches stdout");
         let what = match args[0] {
-            "moves" => "sweeping: 0/2 derivations (0%)",
+            "moves" => "sweeping: 0/12 fields (0%)",
             "paths" => "resolving: 0 derivations",
             _ => "ordering: 0 derivations",
         };
