@@ -261,6 +261,30 @@ stdenv.mkDerivation rec {
     assert_eq!(got, std::mem::take(&mut want));
 }
 
+#[test]
+fn a_forum_package_with_pname_and_version_runs_over_the_prelude() {
+    // Forum snippets give pname and version, not name: nixpkgs makes the name from them.
+    let code = r#"{ stdenv, fetchurl }:
+stdenv.mkDerivation {
+  pname = "hello";
+  version = "1";
+  src = fetchurl {
+    url = "https://example.org/hello.tar.gz";
+    sha256 = "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73";
+  };
+}
+"#;
+    let p = page_with(code);
+    assert!(p.code.error().is_none(), "{:?}", p.code.error());
+    let dir = std::env::temp_dir().join(format!("drvlab-code-pname-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pkg.nix"), code).unwrap();
+    let want = nix_instantiate_in(&dir, "import ./pkg.nix { inherit (import ./prelude.nix) stdenv fetchurl; }");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(drv_paths(&p.code), want);
+    assert!(want.iter().next().unwrap().ends_with("-hello-1.drv"), "{want:?}");
+}
+
 fn nix_instantiate_in(dir: &std::path::Path, code: &str) -> BTreeSet<String> {
     std::fs::write(dir.join("prelude.nix"), examples::PRELUDE).unwrap();
     std::fs::write(dir.join("main.nix"), code).unwrap();
