@@ -292,3 +292,19 @@ fn nix_instantiate_in(dir: &std::path::Path, code: &str) -> BTreeSet<String> {
     assert!(out.status.success(), "nix-instantiate: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
 }
+
+#[test]
+fn a_sweep_stopped_for_time_keeps_the_evaluated_paths() {
+    // A 5,000-line program evaluates, but its 400 perturbed evaluations outrun the watchdog:
+    // that used to be reported as the code's error, greying paths that were right.
+    let p = page_with(examples::example("fetchurl").unwrap().code);
+    let good = drv_paths(&p.code);
+    let p = p.reduce(Action::Code(CodeAction::SweepStopped("the per-literal marks took too long".into()))).unwrap();
+    assert!(p.code.error().is_none(), "{:?}", p.code.error());
+    assert!(!p.code.pending());
+    assert_eq!(drv_paths(&p.code), good);
+    let s = p.code.sweep.as_ref().unwrap();
+    assert_eq!(s.id, p.code.generation, "this text's sweep is done (not sent again)");
+    assert_eq!(s.sweep.as_ref().unwrap().error.as_deref(), Some("the per-literal marks took too long"));
+    assert_eq!(p.code.worker, drvlab::lab::code::WorkerState::NotStarted, "restarted when needed");
+}
