@@ -174,9 +174,9 @@ fn a_computed_field_is_not_rewritten() {
     assert!(after.code.note.as_deref().unwrap_or_default().contains("computed by the code"), "{:?}", after.code.note);
     assert_eq!(after.code.text, p.code.text);
     assert_eq!(after.specs, p.specs);
-    // Undo would put the form out of step with the code: it says where to undo instead.
+    // Undo with the code open undoes form edits in the code; there was none (it was refused).
     let undone = after.reduce(Action::Undo).unwrap();
-    assert!(undone.code.note.as_deref().unwrap_or_default().contains("undo in the code editor"));
+    assert!(undone.code.note.as_deref().unwrap_or_default().contains("in the code editor"));
     assert_eq!(undone.specs, after.specs);
 }
 
@@ -307,4 +307,26 @@ fn a_sweep_stopped_for_time_keeps_the_evaluated_paths() {
     assert_eq!(s.id, p.code.generation, "this text's sweep is done (not sent again)");
     assert_eq!(s.sweep.as_ref().unwrap().error.as_deref(), Some("the per-literal marks took too long"));
     assert_eq!(p.code.worker, drvlab::lab::code::WorkerState::NotStarted, "restarted when needed");
+}
+
+#[test]
+fn undo_and_redo_with_the_code_open_undo_the_form_edit_in_the_code() {
+    // The form's Undo said "undo in the code editor (Ctrl+Z there)", but the textarea's own undo
+    // never sees a rewrite made from the form: a form edit could not be undone at all.
+    let p = page_with(examples::example("fetchurl").unwrap().code);
+    let before = p.code.text.clone();
+    let key = p.code.keys.keys().find(|k| k.as_str() == "hello").unwrap().clone();
+    let mut spec = p.specs[&key].clone();
+    spec.name = "hello-2.12.9".into();
+    let edit = SpecEdit::Name(spec.name.clone());
+    let p = p.reduce(Action::Edit(key.clone(), edit)).unwrap();
+    let edited = p.code.text.clone();
+    assert_ne!(edited, before);
+    let p = p.reduce(Action::Undo).unwrap();
+    assert_eq!(p.code.text, before, "Undo put the code back");
+    let p = p.reduce(Action::Redo).unwrap();
+    assert_eq!(p.code.text, edited, "Redo put the edit back");
+    let p = p.reduce(Action::Undo).unwrap().reduce(Action::Undo).unwrap();
+    assert_eq!(p.code.text, before);
+    assert!(p.code.note.as_deref().is_some_and(|n| n.contains("no form edit to undo")), "{:?}", p.code.note);
 }

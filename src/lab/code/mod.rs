@@ -220,6 +220,10 @@ pub struct CodeView {
     pub note: Option<String>,
     /// The selected literal (its index in `good.literals`), for "moves …; stays …".
     pub selected_literal: Option<usize>,
+    /// The texts before each form edit rewrote the code (the textarea's own undo does not see
+    /// a rewrite made from outside), and those undone: Undo and Redo with the view open.
+    pub undo_texts: Vec<String>,
+    pub redo_texts: Vec<String>,
 }
 
 /// What the page does in the code view.
@@ -239,6 +243,11 @@ pub enum CodeAction {
     /// (its paths stay, not greyed); only the marks are missing, and the message says why.
     SweepStopped(String),
     SelectLiteral(Option<usize>),
+    /// A form edit rewrote a literal: the new text (undoable with Undo).
+    FormEdit(String),
+    /// Undo / Redo with the view open: the text before (after) the last form edit.
+    Undo,
+    Redo,
 }
 
 /// The graph the code made, lifted into the editable model, keyed by the program's own
@@ -532,6 +541,36 @@ impl CodeView {
                     error: Some(err),
                     ..Answer::default()
                 }));
+            }
+            CodeAction::FormEdit(t) => {
+                if t == v.text {
+                    return None;
+                }
+                v.undo_texts.push(v.text.clone());
+                v.redo_texts.clear();
+                v.set_text(t);
+            }
+            u @ (CodeAction::Undo | CodeAction::Redo) => {
+                let undo = u == CodeAction::Undo;
+                let popped = if undo { v.undo_texts.pop() } else { v.redo_texts.pop() };
+                match popped {
+                    Some(t) => {
+                        let now = std::mem::replace(&mut v.text, String::new());
+                        if undo {
+                            v.redo_texts.push(now.clone())
+                        } else {
+                            v.undo_texts.push(now.clone())
+                        }
+                        v.text = now;
+                        v.set_text(t);
+                    }
+                    None => {
+                        let (w, k) = if undo { ("undo", "Z") } else { ("redo", "Shift+Z") };
+                        v.note = Some(format!(
+                            "no form edit to {w} in the code; to {w} an edit you typed, use Ctrl+{k} in the code editor"
+                        ));
+                    }
+                }
             }
             CodeAction::SweepStopped(msg) => {
                 // The worker was terminated: started again when the view next needs it.
