@@ -217,4 +217,15 @@ describe('drvlab code view', () => {
     assert.match((await codePaths(p))['s4999 .drv'] ?? (await codePaths(p))['main .drv'] ?? Object.values(await codePaths(p))[0], STORE_PATH_RE);
     await shot(p, 'code-5000-lines');
   });
+
+  test('switching scenario with the code view open, then opening it again, evaluates (it waited for the worker forever)', async () => {
+    const p = b.page;
+    await p.getByTestId('code-example').selectOption('garbage');
+    await waitEvaluated(p);
+    await p.locator('select:has(option[value="rerun-on-change"])').first().selectOption('rerun-on-change');
+    await p.getByTestId('open-code').click();
+    await waitEvaluated(p);
+    assert.equal(await p.getByTestId('code-error').count(), 0);
+    assert.match(Object.values(await codePaths(p))[0], STORE_PATH_RE);
+  });
 });

@@ -234,7 +234,15 @@ pub fn code_panel() -> Html {
         let want = v.open && matches!(v.worker, WorkerState::NotStarted | WorkerState::Failed(_));
         let generation = v.generation;
         use_effect_with((want, generation), move |(want, _)| {
-            if *want && link.borrow().worker.is_none() {
+            if *want {
+                if link.borrow().worker.is_some() {
+                    // A live worker the state does not know (a scenario switch began a new
+                    // code view): its generations mean nothing to the new view. Start afresh,
+                    // or the view waited for "ready" forever.
+                    stop_worker(&link);
+                    let mut l = link.borrow_mut();
+                    (l.sent_eval, l.sent_sweep) = (0, 0);
+                }
                 start_worker(&link, &ctx);
             }
         });
