@@ -555,13 +555,12 @@ impl CodeView {
                 let popped = if undo { v.undo_texts.pop() } else { v.redo_texts.pop() };
                 match popped {
                     Some(t) => {
-                        let now = std::mem::replace(&mut v.text, String::new());
+                        let now = v.text.clone();
                         if undo {
-                            v.redo_texts.push(now.clone())
+                            v.redo_texts.push(now);
                         } else {
-                            v.undo_texts.push(now.clone())
+                            v.undo_texts.push(now);
                         }
-                        v.text = now;
                         v.set_text(t);
                     }
                     None => {
