@@ -229,8 +229,57 @@ fn evaluator(files: &[(String, String)], code: &str, budget: Budget) -> Evaluato
     Evaluator::new(Box::new(fs), Options { budget, experimental_ca: true, ..Options::default() })
 }
 
+/// rnix's syntax errors in Nix's words: `unexpected '}'` for `unexpected TOKEN_R_BRACE at
+/// 12..13, wanted any of [...]`; an unterminated string is `unexpected end of file, expecting
+/// '"'`, as Nix 2.8 says. (The line and column are given beside the message.)
+pub fn syntax_in_nix_words(message: &str, code: &str) -> String {
+    let Some(rest) = message.strip_prefix("syntax error, unexpected TOKEN_") else { return message.to_string() };
+    let sym = |k: &str| -> Option<&'static str> {
+        Some(match k {
+            "R_BRACE" | "INTERPOL_END" => "'}'",
+            "L_BRACE" => "'{'",
+            "SEMICOLON" => "';'",
+            "R_PAREN" => "')'",
+            "L_PAREN" => "'('",
+            "R_BRACK" => "']'",
+            "L_BRACK" => "'['",
+            "ASSIGN" => "'='",
+            "COLON" => "':'",
+            "COMMA" => "','",
+            "DOT" => "'.'",
+            "STRING_END" | "STRING_START" => "'\"'",
+            "IN" => "'in'",
+            "THEN" => "'then'",
+            "ELSE" => "'else'",
+            _ => return None,
+        })
+    };
+    let kind: String = rest.chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect();
+    let range = rest[kind.len()..].strip_prefix(" at ").and_then(|r| {
+        let r: String = r.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+        let (a, b) = r.split_once("..")?;
+        Some((a.parse::<usize>().ok()?, b.parse::<usize>().ok()?))
+    });
+    let text = range.and_then(|(a, b)| code.get(a..b)).unwrap_or_default();
+    // An unclosed string: rnix's error token runs to the end, wanting the string's end.
+    let open_string = |end: &str| kind == "ERROR" && rest.contains(end);
+    if open_string("TOKEN_STRING_END") || open_string("TOKEN_IND_STRING_END") {
+        let want = if open_string("TOKEN_STRING_END") { "'\"'" } else { "''" };
+        return format!("syntax error, unexpected end of file, expecting {want} (the string is not closed)");
+    }
+    let got = sym(&kind).map(str::to_string).unwrap_or_else(|| format!("'{}'", text.trim()));
+    let wanted: Vec<&str> = rest
+        .split_once("wanted any of [")
+        .map(|(_, w)| w.trim_end_matches(']').split(", ").filter_map(|k| sym(k.trim_start_matches("TOKEN_"))).collect())
+        .unwrap_or_default();
+    match wanted.as_slice() {
+        [one] => format!("syntax error, unexpected {got}, expecting {one}"),
+        _ => format!("syntax error, unexpected {got}"),
+    }
+}
+
 fn page_error(ev: &Evaluator, e: &EvalError, code: &str) -> PageError {
-    let mut message = e.kind.to_string();
+    let mut message = syntax_in_nix_words(&e.kind.to_string(), code);
     if message.contains("file 'nixpkgs' was not found") || message.contains("'nixpkgs'") {
         message.push_str(
             ". drvlab has no nixpkgs: the page's prelude stands in for a small part of it (import ./prelude.nix: stdenv.mkDerivation, fetchurl, runCommandLocal, …); real nixpkgs gives other paths",
@@ -557,6 +606,26 @@ mod tests {
         let o = on_stack(move || evaluate("{ stdenv, lib, fetchFromGitHub }: stdenv", &prelude, Budget::default()));
         let m = o.error.unwrap().message;
         assert!(m.contains("prelude (a small stand-in for nixpkgs) has no 'lib', 'fetchFromGitHub'"), "{m}");
+    }
+
+    #[test]
+    fn syntax_errors_in_nix_words() {
+        // As nix-instantiate --parse (2.8) says them; rnix said "unexpected TOKEN_ERROR at
+        // 51..54, wanted any of [TOKEN_STRING_END, ...]".
+        for (code, nix) in [
+            ("derivation { p = \"${}\"; }", "syntax error, unexpected '}'"),
+            (
+                "derivation { name = \"a; builder = \"b\"; system = \"x\"; }",
+                "syntax error, unexpected end of file, expecting '\"'",
+            ),
+            ("{ a = 1 }", "syntax error, unexpected '}', expecting ';'"),
+        ] {
+            let code = code.to_string();
+            let o = on_stack(move || evaluate(&code, &[], Budget::default()));
+            let m = o.error.unwrap().message;
+            assert!(m.starts_with(nix), "{m}");
+            assert!(!m.contains("TOKEN_"), "{m}");
+        }
     }
 
     #[test]
