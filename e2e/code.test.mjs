@@ -173,4 +173,59 @@ describe('drvlab code view', () => {
     assert.equal(now['src out'], paths['src out']);
     assert.equal(await p.getByTestId('code-note').count(), 0);
   });
+
+  test('hostile paste: markup in strings and names is text, never executed', async () => {
+    const p = b.page;
+    const ran = [];
+    await p.exposeFunction('__drvlabPwned', (x) => { ran.push(x); });
+    const bait = '<img src=x onerror=__drvlabPwned(1)><script>__drvlabPwned(2)</script>';
+    await setCode(p, `{ "${bait}" = derivation { name = "a"; builder = "${bait}"; system = "x"; }; }`);
+    assert.equal(await p.getByTestId('code-error').count(), 0);
+    await p.getByTestId('code-input').fill(`throw "${bait}"`);
+    await p.getByTestId('code-error').waitFor();
+    assert.ok((await p.getByTestId('code-error').textContent()).includes(bait), 'shown as text');
+    assert.equal(await p.locator('img[src="x"]').count(), 0, 'no element made from the code');
+    assert.equal(await p.$$eval('script', (ss) => ss.filter((s) => s.textContent.includes('__drvlabPwned')).length), 0);
+    await p.waitForTimeout(300);
+    assert.deepEqual(ran, [], 'nothing from the code ran');
+  });
+
+  test('a 5,000-line program: the tab stays responsive and its paths are not greyed when the marks run out of time', async () => {
+    const p = b.page;
+    const n = 5000;
+    const code = 'let\n' + Array.from({ length: n }, (_, i) => `  v${i} = "s${i}";`).join('\n')
+      + `\nin derivation { name = v${n - 1}; builder = "b"; system = "x"; }`;
+    // Set at once (typing 150 kB would take minutes), then probe the main thread until the
+    // marks are done or stopped.
+    await p.getByTestId('code-input').evaluate((el, code) => {
+      el.value = code; el.dispatchEvent(new InputEvent('input', { bubbles: true }));
+    }, code);
+    const t0 = Date.now();
+    let worst = 0;
+    for (;;) {
+      const t1 = Date.now();
+      const s = await p.evaluate(() => (document.querySelector('[data-testid="code-status"]') ?? document.querySelector('[data-testid="code-error"]'))?.textContent ?? '');
+      worst = Math.max(worst, Date.now() - t1);
+      if (/perturbed|marks took longer/.test(s) || Date.now() - t0 > 40_000) break;
+      await p.waitForTimeout(100);
+    }
+    console.log(`# code view: ${n}-line program, marks done or stopped after ${Date.now() - t0} ms; longest main-thread stall ${worst} ms`);
+    // Before: highlighting searched the tokens once per piece, and the tab froze for minutes.
+    assert.ok(worst < 3000, `the main thread answered within 3 s (worst ${worst} ms)`);
+    assert.equal(await p.getByTestId('code-error').count(), 0, 'a slow sweep is not the code\'s error');
+    assert.doesNotMatch(await p.getByTestId('code-paths').getAttribute('class'), /stale/);
+    assert.match((await codePaths(p))['s4999 .drv'] ?? (await codePaths(p))['main .drv'] ?? Object.values(await codePaths(p))[0], STORE_PATH_RE);
+    await shot(p, 'code-5000-lines');
+  });
+
+  test('switching scenario with the code view open, then opening it again, evaluates (it waited for the worker forever)', async () => {
+    const p = b.page;
+    await p.getByTestId('code-example').selectOption('garbage');
+    await waitEvaluated(p);
+    await p.locator('select:has(option[value="rerun-on-change"])').first().selectOption('rerun-on-change');
+    await p.getByTestId('open-code').click();
+    await waitEvaluated(p);
+    assert.equal(await p.getByTestId('code-error').count(), 0);
+    assert.match(Object.values(await codePaths(p))[0], STORE_PATH_RE);
+  });
 });

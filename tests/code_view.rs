@@ -174,9 +174,9 @@ fn a_computed_field_is_not_rewritten() {
     assert!(after.code.note.as_deref().unwrap_or_default().contains("computed by the code"), "{:?}", after.code.note);
     assert_eq!(after.code.text, p.code.text);
     assert_eq!(after.specs, p.specs);
-    // Undo would put the form out of step with the code: it says where to undo instead.
+    // Undo with the code open undoes form edits in the code; there was none (it was refused).
     let undone = after.reduce(Action::Undo).unwrap();
-    assert!(undone.code.note.as_deref().unwrap_or_default().contains("undo in the code editor"));
+    assert!(undone.code.note.as_deref().unwrap_or_default().contains("in the code editor"));
     assert_eq!(undone.specs, after.specs);
 }
 
@@ -261,10 +261,72 @@ stdenv.mkDerivation rec {
     assert_eq!(got, std::mem::take(&mut want));
 }
 
+#[test]
+fn a_forum_package_with_pname_and_version_runs_over_the_prelude() {
+    // Forum snippets give pname and version, not name: nixpkgs makes the name from them.
+    let code = r#"{ stdenv, fetchurl }:
+stdenv.mkDerivation {
+  pname = "hello";
+  version = "1";
+  src = fetchurl {
+    url = "https://example.org/hello.tar.gz";
+    sha256 = "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73";
+  };
+}
+"#;
+    let p = page_with(code);
+    assert!(p.code.error().is_none(), "{:?}", p.code.error());
+    let dir = std::env::temp_dir().join(format!("drvlab-code-pname-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pkg.nix"), code).unwrap();
+    let want = nix_instantiate_in(&dir, "import ./pkg.nix { inherit (import ./prelude.nix) stdenv fetchurl; }");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(drv_paths(&p.code), want);
+    assert!(want.iter().next().unwrap().ends_with("-hello-1.drv"), "{want:?}");
+}
+
 fn nix_instantiate_in(dir: &std::path::Path, code: &str) -> BTreeSet<String> {
     std::fs::write(dir.join("prelude.nix"), examples::PRELUDE).unwrap();
     std::fs::write(dir.join("main.nix"), code).unwrap();
     let out = Command::new("nix-instantiate").arg(dir.join("main.nix")).output().expect("nix-instantiate on PATH");
     assert!(out.status.success(), "nix-instantiate: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
+}
+
+#[test]
+fn a_sweep_stopped_for_time_keeps_the_evaluated_paths() {
+    // A 5,000-line program evaluates, but its 400 perturbed evaluations outrun the watchdog:
+    // that used to be reported as the code's error, greying paths that were right.
+    let p = page_with(examples::example("fetchurl").unwrap().code);
+    let good = drv_paths(&p.code);
+    let p = p.reduce(Action::Code(CodeAction::SweepStopped("the per-literal marks took too long".into()))).unwrap();
+    assert!(p.code.error().is_none(), "{:?}", p.code.error());
+    assert!(!p.code.pending());
+    assert_eq!(drv_paths(&p.code), good);
+    let s = p.code.sweep.as_ref().unwrap();
+    assert_eq!(s.id, p.code.generation, "this text's sweep is done (not sent again)");
+    assert_eq!(s.sweep.as_ref().unwrap().error.as_deref(), Some("the per-literal marks took too long"));
+    assert_eq!(p.code.worker, drvlab::lab::code::WorkerState::NotStarted, "restarted when needed");
+}
+
+#[test]
+fn undo_and_redo_with_the_code_open_undo_the_form_edit_in_the_code() {
+    // The form's Undo said "undo in the code editor (Ctrl+Z there)", but the textarea's own undo
+    // never sees a rewrite made from the form: a form edit could not be undone at all.
+    let p = page_with(examples::example("fetchurl").unwrap().code);
+    let before = p.code.text.clone();
+    let key = p.code.keys.keys().find(|k| k.as_str() == "hello").unwrap().clone();
+    let mut spec = p.specs[&key].clone();
+    spec.name = "hello-2.12.9".into();
+    let edit = SpecEdit::Name(spec.name.clone());
+    let p = p.reduce(Action::Edit(key.clone(), edit)).unwrap();
+    let edited = p.code.text.clone();
+    assert_ne!(edited, before);
+    let p = p.reduce(Action::Undo).unwrap();
+    assert_eq!(p.code.text, before, "Undo put the code back");
+    let p = p.reduce(Action::Redo).unwrap();
+    assert_eq!(p.code.text, edited, "Redo put the edit back");
+    let p = p.reduce(Action::Undo).unwrap().reduce(Action::Undo).unwrap();
+    assert_eq!(p.code.text, before);
+    assert!(p.code.note.as_deref().is_some_and(|n| n.contains("no form edit to undo")), "{:?}", p.code.note);
 }

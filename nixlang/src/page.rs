@@ -48,6 +48,39 @@ impl Literal {
     }
 }
 
+/// Another hash of the same kind when `s` looks like one (nix32 or base16 of a sha1, sha256 or
+/// sha512, or an SRI hash): one character changed where every value of it is valid.
+pub fn other_hash(s: &str) -> Option<String> {
+    const NIX32: &str = "0123456789abcdfghijklmnpqrsvwxyz";
+    const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let swap = |c: char, alphabet: &str| -> char {
+        let i = alphabet.find(c).unwrap_or(0);
+        alphabet.as_bytes()[(i + 1) % alphabet.len()] as char
+    };
+    let all_in = |t: &str, a: &str| !t.is_empty() && t.chars().all(|c| a.contains(c));
+    let n = s.len();
+    // The last character of nix32 and base16 holds the lowest bits: any value is valid there.
+    let last = |a: &str| -> String {
+        let mut t: String = s[..n - 1].to_string();
+        t.push(swap(s.chars().last().unwrap_or('0'), a));
+        t
+    };
+    if matches!(n, 32 | 52 | 103) && all_in(s, NIX32) {
+        return Some(last(NIX32));
+    }
+    if matches!(n, 40 | 64 | 128) && all_in(s, "0123456789abcdef") {
+        return Some(last("0123456789abcdef"));
+    }
+    // SRI: the first base64 character after the dash holds the highest bits.
+    let (algo, b64) = s.split_once('-')?;
+    if matches!(algo, "sha1" | "sha256" | "sha512") && b64.len() >= 28 && all_in(b64.trim_end_matches('='), B64) {
+        let mut c = b64.chars();
+        let first = swap(c.next()?, B64);
+        return Some(format!("{algo}-{first}{}", c.as_str()));
+    }
+    None
+}
+
 /// The literals of a program, in source order (none when it does not parse).
 pub fn literals(code: &str) -> Vec<Literal> {
     let parse = rnix::Root::parse(code);
@@ -69,15 +102,15 @@ pub fn literals(code: &str) -> Vec<Literal> {
                     }
                 }
                 let in_attr = node.parent().is_some_and(|p| p.kind() == K::NODE_ATTRPATH);
-                // Insert after the opening quote: valid in both string forms.
+                // Insert after the opening quote: valid in both string forms. A hash is
+                // perturbed into another hash of its kind (one character changed, its length
+                // and alphabet kept): an `x` in front would only say "invalid hash".
                 let open = node.first_token().map_or(1, |t| usize::from(t.text_range().len()));
-                out.push(Literal {
-                    start,
-                    end,
-                    kind: if in_attr { "attr" } else { "string" },
-                    value,
-                    perturb: Perturb::Insert(start + open, "x"),
-                });
+                let perturb = match value.as_deref().and_then(other_hash) {
+                    Some(h) if !in_attr => Perturb::Replace(format!("\"{h}\"")),
+                    _ => Perturb::Insert(start + open, "x"),
+                };
+                out.push(Literal { start, end, kind: if in_attr { "attr" } else { "string" }, value, perturb });
             }
             K::NODE_LITERAL => {
                 let Some(tok) = node.first_token() else { continue };
@@ -196,8 +229,57 @@ fn evaluator(files: &[(String, String)], code: &str, budget: Budget) -> Evaluato
     Evaluator::new(Box::new(fs), Options { budget, experimental_ca: true, ..Options::default() })
 }
 
+/// rnix's syntax errors in Nix's words: `unexpected '}'` for `unexpected TOKEN_R_BRACE at
+/// 12..13, wanted any of [...]`; an unterminated string is `unexpected end of file, expecting
+/// '"'`, as Nix 2.8 says. (The line and column are given beside the message.)
+pub fn syntax_in_nix_words(message: &str, code: &str) -> String {
+    let Some(rest) = message.strip_prefix("syntax error, unexpected TOKEN_") else { return message.to_string() };
+    let sym = |k: &str| -> Option<&'static str> {
+        Some(match k {
+            "R_BRACE" | "INTERPOL_END" => "'}'",
+            "L_BRACE" => "'{'",
+            "SEMICOLON" => "';'",
+            "R_PAREN" => "')'",
+            "L_PAREN" => "'('",
+            "R_BRACK" => "']'",
+            "L_BRACK" => "'['",
+            "ASSIGN" => "'='",
+            "COLON" => "':'",
+            "COMMA" => "','",
+            "DOT" => "'.'",
+            "STRING_END" | "STRING_START" => "'\"'",
+            "IN" => "'in'",
+            "THEN" => "'then'",
+            "ELSE" => "'else'",
+            _ => return None,
+        })
+    };
+    let kind: String = rest.chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect();
+    let range = rest[kind.len()..].strip_prefix(" at ").and_then(|r| {
+        let r: String = r.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+        let (a, b) = r.split_once("..")?;
+        Some((a.parse::<usize>().ok()?, b.parse::<usize>().ok()?))
+    });
+    let text = range.and_then(|(a, b)| code.get(a..b)).unwrap_or_default();
+    // An unclosed string: rnix's error token runs to the end, wanting the string's end.
+    let open_string = |end: &str| kind == "ERROR" && rest.contains(end);
+    if open_string("TOKEN_STRING_END") || open_string("TOKEN_IND_STRING_END") {
+        let want = if open_string("TOKEN_STRING_END") { "'\"'" } else { "''" };
+        return format!("syntax error, unexpected end of file, expecting {want} (the string is not closed)");
+    }
+    let got = sym(&kind).map(str::to_string).unwrap_or_else(|| format!("'{}'", text.trim()));
+    let wanted: Vec<&str> = rest
+        .split_once("wanted any of [")
+        .map(|(_, w)| w.trim_end_matches(']').split(", ").filter_map(|k| sym(k.trim_start_matches("TOKEN_"))).collect())
+        .unwrap_or_default();
+    match wanted.as_slice() {
+        [one] => format!("syntax error, unexpected {got}, expecting {one}"),
+        _ => format!("syntax error, unexpected {got}"),
+    }
+}
+
 fn page_error(ev: &Evaluator, e: &EvalError, code: &str) -> PageError {
-    let mut message = e.kind.to_string();
+    let mut message = syntax_in_nix_words(&e.kind.to_string(), code);
     if message.contains("file 'nixpkgs' was not found") || message.contains("'nixpkgs'") {
         message.push_str(
             ". drvlab has no nixpkgs: the page's prelude stands in for a small part of it (import ./prelude.nix: stdenv.mkDerivation, fetchurl, runCommandLocal, …); real nixpkgs gives other paths",
@@ -245,19 +327,21 @@ fn tops(ev: &mut Evaluator, v: Value) -> Result<Vec<(String, Value)>, EvalError>
 
 /// A pasted package function (`{ stdenv, fetchurl }: stdenv.mkDerivation { … }`) is called as
 /// `callPackage` would, with what the prelude has of its arguments, when the prelude has every
-/// one without a default; otherwise it is left to `nix-instantiate`'s rule (called with `{}`).
-/// Returns the names it was given.
-fn call_package(ev: &mut Evaluator, v: Value) -> Result<(Value, Vec<String>), EvalError> {
+/// one without a default; otherwise it is left to `nix-instantiate`'s rule (called with `{}`),
+/// and the names the prelude lacks are returned so the error can say so.
+/// Returns the value, the names it was given, and the names the prelude lacks.
+type Called = (Value, Vec<String>, Vec<String>);
+fn call_package(ev: &mut Evaluator, v: Value) -> Result<Called, EvalError> {
     let span = Span::default();
-    let Value::Lambda(c) = &v else { return Ok((v, vec![])) };
-    let Some(formals) = &c.lambda.formals else { return Ok((v, vec![])) };
+    let Value::Lambda(c) = &v else { return Ok((v, vec![], vec![])) };
+    let Some(formals) = &c.lambda.formals else { return Ok((v, vec![], vec![])) };
     let prelude = format!("{DIR}/prelude.nix");
     if ev.fs.kind(&prelude).is_none() {
-        return Ok((v, vec![]));
+        return Ok((v, vec![], vec![]));
     }
-    let Value::Attrs(p) = ev.eval_file(&prelude)? else { return Ok((v, vec![])) };
+    let Value::Attrs(p) = ev.eval_file(&prelude)? else { return Ok((v, vec![], vec![])) };
     let mut args = crate::eval::value::Attrs::new();
-    let mut given = Vec::new();
+    let (mut given, mut missing) = (Vec::new(), Vec::new());
     for f in &formals.entries {
         match p.get(&*f.name) {
             Some(t) => {
@@ -265,23 +349,28 @@ fn call_package(ev: &mut Evaluator, v: Value) -> Result<(Value, Vec<String>), Ev
                 given.push(f.name.to_string());
             }
             None if f.default.is_some() => {}
-            None => return Ok((v, vec![])),
+            None => missing.push(f.name.to_string()),
         }
     }
+    if !missing.is_empty() {
+        return Ok((v, vec![], missing));
+    }
     let r = ev.call(v.clone(), crate::Thunk::value(Value::attrs(args)), span)?;
-    Ok((r, given))
+    Ok((r, given, vec![]))
 }
 
 fn run(
     ev: &mut Evaluator,
     names: &mut BTreeMap<String, String>,
     given: &mut Vec<String>,
+    missing: &mut Vec<String>,
 ) -> Result<Vec<String>, EvalError> {
     let span = Span::default();
     let v = ev.eval_file(MAIN)?;
     let v = {
-        let (v, g) = call_package(ev, v)?;
+        let (v, g, m) = call_package(ev, v)?;
         *given = g;
+        *missing = m;
         v
     };
     let mut drv_paths = Vec::new();
@@ -310,10 +399,20 @@ fn run(
 /// Evaluates the program over the virtual files and instantiates what it holds.
 pub fn evaluate(code: &str, files: &[(String, String)], budget: Budget) -> Outcome {
     let mut ev = evaluator(files, code, budget);
-    let (mut names, mut called_with) = (BTreeMap::new(), Vec::new());
-    let r = run(&mut ev, &mut names, &mut called_with);
+    let (mut names, mut called_with, mut missing) = (BTreeMap::new(), Vec::new(), Vec::new());
+    let r = run(&mut ev, &mut names, &mut called_with, &mut missing);
     match r {
-        Err(e) => Outcome { derivations: BTreeMap::new(), names, called_with, error: Some(page_error(&ev, &e, code)) },
+        Err(e) => {
+            let mut error = page_error(&ev, &e, code);
+            if !missing.is_empty() && error.message.contains("called without required argument") {
+                let list = missing.iter().map(|m| format!("'{m}'")).collect::<Vec<_>>().join(", ");
+                error.message.push_str(&format!(
+                    ". This is a package function; the page calls it as callPackage would, but its prelude (a small stand-in for nixpkgs) has no {list}: drvlab has no nixpkgs. Give {} a default, or define it in the code",
+                    if missing.len() == 1 { "it" } else { "them" }
+                ));
+            }
+            Outcome { derivations: BTreeMap::new(), names, called_with, error: Some(error) }
+        }
         Ok(tops) => {
             // The closure of what the program holds (not every derivation it looked at, such as
             // the unfixed recipe `rerunOnChange` takes a hash from).
@@ -453,6 +552,30 @@ mod tests {
     }
 
     #[test]
+    fn a_hash_is_perturbed_into_another_valid_hash() {
+        // A fixed output whose hash changes moves its output path; an `x` in front of the hash
+        // made every such row "changing it breaks the evaluation".
+        for h in [
+            "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73",
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+        ] {
+            let code = format!(
+                "derivation {{ name = \"a\"; builder = \"b\"; system = \"c\"; outputHashAlgo = \"sha256\"; outputHash = \"{h}\"; }}"
+            );
+            let lit = literals(&code).into_iter().find(|l| l.value.as_deref() == Some(h)).unwrap();
+            let other = lit.perturbed(&code);
+            let (a, b) =
+                on_stack(move || (evaluate(&code, &[], Budget::default()), evaluate(&other, &[], Budget::default())));
+            assert!(a.error.is_none() && b.error.is_none(), "{h}: {:?}", b.error.map(|e| e.message));
+            let out = |o: &Outcome| o.derivations.values().next().unwrap().outputs["out"].path.clone();
+            assert_ne!(out(&a), out(&b), "{h}");
+        }
+        assert_eq!(other_hash("sha256"), None);
+        assert_eq!(other_hash("hello"), None);
+    }
+
+    #[test]
     fn evaluates_derivations_and_maps_attributes_to_literals() {
         let code = r#"{ a = derivation { name = "a"; builder = "b"; system = "c"; }; n = 1; }"#;
         let o = on_stack(move || evaluate(code, &[], Budget::default()));
@@ -478,6 +601,31 @@ mod tests {
         assert_eq!(o.derivations.len(), 1);
         let o = on_stack(|| evaluate("{ stdenv }: stdenv", &[], Budget::default()));
         assert!(o.error.unwrap().message.contains("called without required argument 'stdenv'"));
+        // Arguments the prelude lacks are named (not the first formal, which it has).
+        let prelude = vec![("prelude.nix".to_string(), "{ stdenv = {}; }".to_string())];
+        let o = on_stack(move || evaluate("{ stdenv, lib, fetchFromGitHub }: stdenv", &prelude, Budget::default()));
+        let m = o.error.unwrap().message;
+        assert!(m.contains("prelude (a small stand-in for nixpkgs) has no 'lib', 'fetchFromGitHub'"), "{m}");
+    }
+
+    #[test]
+    fn syntax_errors_in_nix_words() {
+        // As nix-instantiate --parse (2.8) says them; rnix said "unexpected TOKEN_ERROR at
+        // 51..54, wanted any of [TOKEN_STRING_END, ...]".
+        for (code, nix) in [
+            ("derivation { p = \"${}\"; }", "syntax error, unexpected '}'"),
+            (
+                "derivation { name = \"a; builder = \"b\"; system = \"x\"; }",
+                "syntax error, unexpected end of file, expecting '\"'",
+            ),
+            ("{ a = 1 }", "syntax error, unexpected '}', expecting ';'"),
+        ] {
+            let code = code.to_string();
+            let o = on_stack(move || evaluate(&code, &[], Budget::default()));
+            let m = o.error.unwrap().message;
+            assert!(m.starts_with(nix), "{m}");
+            assert!(!m.contains("TOKEN_"), "{m}");
+        }
     }
 
     #[test]

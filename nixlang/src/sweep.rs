@@ -71,8 +71,15 @@ pub fn sweep(code: &str, files: &[(String, String)], budget: Budget) -> Sweep {
         let error = after.error.as_ref().map(|e| e.message.clone());
         if error.is_none() {
             let now = labelled_paths(&after);
+            let still: std::collections::BTreeSet<&String> = now.values().collect();
             for (label, p) in &before {
-                if now.get(label) == Some(p) {
+                // A path still made under another label (a renamed top-level attribute) did
+                // not move: only its name in the program did.
+                let kept = match now.get(label) {
+                    Some(q) => q == p,
+                    None => still.contains(p),
+                };
+                if kept {
                     stayed.push(label.clone());
                 } else {
                     moved.push(label.clone());
@@ -134,5 +141,18 @@ mod tests {
         // Renaming the attribute `dep` changes u's environment.
         let row = s.rows.iter().find(|r| &code[r.literal.start..r.literal.end] == "dep").unwrap();
         assert_eq!(row.moved, ["u .drv", "u out"]);
+    }
+
+    #[test]
+    fn renaming_a_top_level_attribute_moves_no_path() {
+        let code = r#"{
+  a = derivation { name = "a"; builder = "b"; system = "c"; };
+  u = derivation { name = "u"; builder = "b"; system = "c"; };
+}"#;
+        let s = crate::cli::on_big_stack(move || sweep(code, &[], Budget::default()));
+        let row = s.rows.iter().find(|r| &code[r.literal.start..r.literal.end] == "a").unwrap();
+        assert!(row.error.is_none());
+        assert!(row.moved.is_empty(), "{:?}", row.moved);
+        assert_eq!(row.stayed, ["a .drv", "a out", "u .drv", "u out"]);
     }
 }

@@ -141,9 +141,17 @@ fn post(link: &Rc<RefCell<Link>>, ctx: &Ctx, op: &'static str, id: u64, code: &s
     let fire = Closure::<dyn FnMut()>::new(move || {
         link2.borrow_mut().watchdog = None;
         stop_worker(&link2);
+        if op == "sweep" {
+            // The code evaluated: its paths stand; only the marks are missing.
+            let msg = format!(
+                "the per-literal marks took longer than {} s and were stopped (each literal is a whole evaluation; a long program has many)",
+                limit / 1000
+            );
+            ctx2.dispatch(Action::Code(CodeAction::SweepStopped(msg)));
+            return;
+        }
         let msg = format!(
-            "the {} took longer than {} s and was stopped (the evaluator was restarted; edit the code to evaluate it again); look for a loop that never ends",
-            if op == "sweep" { "per-literal sweep" } else { "evaluation" },
+            "the evaluation took longer than {} s and was stopped (the evaluator was restarted; edit the code to evaluate it again); look for a loop that never ends",
             limit / 1000
         );
         ctx2.dispatch(Action::Code(CodeAction::WorkerFailed(msg)));
@@ -181,44 +189,14 @@ fn highlighted(v: &CodeView, selected: Option<(usize, usize)>) -> Html {
         let end = if e.end > e.start { e.end } else { (e.start + 1).min(text.len()) };
         (e.start, end)
     });
-    let mut out: Vec<Html> = Vec::new();
-    let mut at = 0usize;
-    let piece = |a: usize, b: usize, class: Option<String>| -> Html {
+    let out = crate::lab::code::highlight_spans(text, &tokens, err, selected).into_iter().map(|(a, b, c)| {
         let s = text.get(a..b).unwrap_or_default().to_string();
-        let mut c = class.unwrap_or_default();
-        if err.is_some_and(|(s0, e0)| a < e0 && b > s0) {
-            c.push_str(" code-err");
-        }
-        if selected.is_some_and(|(s0, e0)| a >= s0 && b <= e0) {
-            c.push_str(" lit-sel");
-        }
         if c.is_empty() {
             html! { {s} }
         } else {
             html! { <span class={c}>{s}</span> }
         }
-    };
-    // Token boundaries, split further at the error and selection edges.
-    let mut cuts: Vec<usize> = vec![];
-    for (a, b, _) in &tokens {
-        cuts.push(*a);
-        cuts.push(*b);
-    }
-    for (a, b) in err.into_iter().chain(selected) {
-        cuts.push(a);
-        cuts.push(b);
-    }
-    cuts.push(text.len());
-    cuts.sort_unstable();
-    cuts.dedup();
-    for cut in cuts {
-        if cut <= at || cut > text.len() || !text.is_char_boundary(cut) {
-            continue;
-        }
-        let class = tokens.iter().find(|(a, b, _)| *a <= at && cut <= *b).map(|(_, _, c)| format!("t-{c}"));
-        out.push(piece(at, cut, class));
-        at = cut;
-    }
+    });
     // A final newline needs something after it to take up its line.
     html! { <pre class="code-layer" aria-hidden="true">{ for out }{" "}</pre> }
 }
@@ -256,7 +234,15 @@ pub fn code_panel() -> Html {
         let want = v.open && matches!(v.worker, WorkerState::NotStarted | WorkerState::Failed(_));
         let generation = v.generation;
         use_effect_with((want, generation), move |(want, _)| {
-            if *want && link.borrow().worker.is_none() {
+            if *want {
+                if link.borrow().worker.is_some() {
+                    // A live worker the state does not know (a scenario switch began a new
+                    // code view): its generations mean nothing to the new view. Start afresh,
+                    // or the view waited for "ready" forever.
+                    stop_worker(&link);
+                    let mut l = link.borrow_mut();
+                    (l.sent_eval, l.sent_sweep) = (0, 0);
+                }
                 start_worker(&link, &ctx);
             }
         });
@@ -384,6 +370,9 @@ pub fn code_panel() -> Html {
         _ => {
             let ms = v.answer.as_ref().map_or(0.0, |a| a.ms);
             let sweep = match v.sweep.as_ref().filter(|s| s.id == v.generation) {
+                Some(s) if s.sweep.as_ref().is_some_and(|x| x.error.is_some() && x.rows.is_empty()) => {
+                    format!("; {}", s.sweep.as_ref().and_then(|x| x.error.clone()).unwrap_or_default())
+                }
                 Some(s) => format!(
                     "; each of its {} literals perturbed and re-evaluated in {:.0} ms",
                     s.sweep.as_ref().map_or(0, |x| x.rows.len()),

@@ -147,11 +147,13 @@ impl Playground {
     pub(super) fn reduce_graph(&self, action: Action) -> Option<Playground> {
         let mut p = self.clone();
         if p.code.open && matches!(action, Action::Undo | Action::Redo) {
-            // The code is the source while its view is open: undoing the form alone would put
-            // the two out of step.
-            p.code.note = Some(
-                "with the code view open, undo in the code editor (Ctrl+Z there); the form follows the code".into(),
-            );
+            // The code is the source while its view is open: undo the code (the form follows).
+            let a = if action == Action::Undo {
+                crate::lab::code::CodeAction::Undo
+            } else {
+                crate::lab::code::CodeAction::Redo
+            };
+            p.code = p.code.reduce(a, &p.options())?.0;
             return Some(p);
         }
         match action {
@@ -367,7 +369,7 @@ impl Playground {
         if p.code.open {
             // Code and form in step: the edit rewrites its literal in the code.
             match p.code.rewrite_for_edit(&key, &p.specs[&key], &spec) {
-                Ok(text) => p.code = p.code.reduce(crate::lab::code::CodeAction::Edit(text), &p.options())?.0,
+                Ok(text) => p.code = p.code.reduce(crate::lab::code::CodeAction::FormEdit(text), &p.options())?.0,
                 Err(note) => {
                     p.code.note = Some(note);
                     return Some(p);

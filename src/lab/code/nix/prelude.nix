@@ -15,8 +15,12 @@ rec {
     inherit system;
     # As nixpkgs' mkDerivation: null attributes are left out (__ignoreNulls), `passthru` is
     # not passed to the builder, and `overrideAttrs` re-runs it with changed attributes.
-    mkDerivation = attrs:
+    # Its `name` defaults to "${pname}-${version}" (or `pname`), as nixpkgs' does.
+    mkDerivation = attrs0:
       let
+        attrs = (if attrs0 ? pname && !(attrs0 ? name)
+          then { name = if attrs0 ? version then "${attrs0.pname}-${attrs0.version}" else attrs0.pname; }
+          else { }) // attrs0;
         drv = derivation ({
           inherit system;
           builder = "/bin/sh";
@@ -25,7 +29,7 @@ rec {
         } // builtins.removeAttrs attrs [ "buildCommand" "passthru" ]);
       in
       drv // (attrs.passthru or { }) // {
-        overrideAttrs = f: stdenv.mkDerivation (attrs // (if builtins.isFunction f then f attrs else f));
+        overrideAttrs = f: stdenv.mkDerivation (attrs0 // (if builtins.isFunction f then f attrs else f));
       };
   };
 
