@@ -228,4 +228,17 @@ describe('drvlab code view', () => {
     assert.equal(await p.getByTestId('code-error').count(), 0);
     assert.match(Object.values(await codePaths(p))[0], STORE_PATH_RE);
   });
+  test('a reload brings the code back, comments and all, with the view open', async () => {
+    const p = b.page;
+    if (!(await p.getByTestId('code-input').count())) await p.getByTestId('open-code').click();
+    await waitEvaluated(p);
+    const mine = `# my own words, kept by the link\n${RERUN}`;
+    await setCode(p, mine);
+    await p.waitForTimeout(1000); // the link and the kept session follow the state
+    await p.reload();
+    await p.getByTestId('code-input').waitFor({ timeout: 15_000 });
+    await waitEvaluated(p);
+    assert.equal(await p.getByTestId('code-input').inputValue(), mine);
+    assert.equal(await p.getByTestId('code-error').count(), 0);
+  });
 });

@@ -48,6 +48,7 @@ fn state() -> impl Strategy<Value = Shared> {
         scenario: None,
         merge: InputMerge::Merge,
         nix: Default::default(),
+        code: None,
     })
 }
 
@@ -148,6 +149,7 @@ fn damaged_links_say_it_in_words() {
         scenario: None,
         merge: InputMerge::Merge,
         nix: Default::default(),
+        code: None,
     };
     let f = encode(&s);
     for cut in (8..f.len()).step_by(4) {

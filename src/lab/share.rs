@@ -29,6 +29,11 @@ pub struct Shared {
     /// text is unchanged.
     #[serde(default, skip_serializing_if = "is_strictest")]
     pub nix: NixChoice,
+    /// The Nix code, when the code view was open: the code is the source then (its comments,
+    /// its layout, its use of the prelude), and the graph is what it evaluated to. Absent
+    /// otherwise, so links without code are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 fn is_strictest(n: &NixChoice) -> bool {
@@ -162,7 +167,17 @@ mod tests {
             scenario: Some(s.id.into()),
             merge: InputMerge::Merge,
             nix: NixChoice::Strictest,
+            code: None,
         }
+    }
+
+    #[test]
+    fn the_code_round_trips() {
+        let code = "# mine\nlet p = import ./prelude.nix; in { x = p.hello; }\n".to_string();
+        let s = Shared { code: Some(code), ..sample() };
+        assert_eq!(decode(&encode_checked(&s).unwrap()).unwrap(), s);
+        // A link without code reads as before (no `code` key in its JSON).
+        assert!(!serde_json::to_string(&sample()).unwrap().contains("\"code\""));
     }
 
     #[test]

@@ -468,5 +468,10 @@ fn restore(shared: crate::lab::share::Shared, new: fn(Scenario) -> Playground) -
     }
     n.computed = Rc::new(n.compute());
     n.last_good = n.computed.clone();
+    if let Some(code) = shared.code {
+        // The code view opens on the person's own code; the worker's answer then loads what it
+        // evaluates to, as an edit of the code would.
+        n.code = n.code.reduce(crate::lab::code::CodeAction::Open(code), &n.options())?.0;
+    }
     Some(n)
 }

@@ -144,6 +144,7 @@ impl Playground {
             scenario: self.scenario.as_ref().map(|s| s.id.to_string()),
             merge: self.merge,
             nix: self.nix,
+            code: self.code.open.then(|| self.code.text.clone()),
         }
     }
 

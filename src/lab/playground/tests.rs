@@ -665,3 +665,21 @@ fn a_stale_fixed_output_says_who_is_wrong() {
     assert!(lines.contains(&"src's output path moved: no build made it before, so Nix would fetch it anew and check it against the declared hash (or substitute it, if a binary cache has it).".to_string()), "{lines:?}");
     assert!(lines[0].starts_with("nix-build would rebuild: src, hello"), "{lines:?}");
 }
+
+/// A link (or the kept session) made with the code view open brings the person's code back,
+/// byte for byte, with the view open; one made without it opens no code view.
+#[test]
+fn a_shared_state_keeps_the_code() {
+    let p = Playground::default();
+    let code = "# my own comment\nlet\n  x = derivation { name = \"x\"; builder = \"b\"; system = \"s\"; };\nin { inherit x; }\n";
+    let opened = p.reduce(Action::Code(crate::lab::code::CodeAction::Open(code.into()))).unwrap();
+    let shared = opened.shared();
+    assert_eq!(shared.code.as_deref(), Some(code));
+    let back = crate::lab::share::decode(&crate::lab::share::encode(&shared)).unwrap();
+    let restored = p.reduce(Action::Restore(back)).unwrap();
+    assert!(restored.code.open);
+    assert_eq!(restored.code.text, code);
+    assert_eq!(p.shared().code, None);
+    let plain = p.reduce(Action::Restore(p.shared()));
+    assert!(plain.is_none_or(|n| !n.code.open));
+}
