@@ -330,3 +330,34 @@ fn undo_and_redo_with_the_code_open_undo_the_form_edit_in_the_code() {
     assert_eq!(p.code.text, before);
     assert!(p.code.note.as_deref().is_some_and(|n| n.contains("no form edit to undo")), "{:?}", p.code.note);
 }
+
+/// Opening the code view on a scenario whose seed example replaces the form's graph is a load,
+/// not an edit: "What moved" reports no moved path and no rebuild the person never caused, and
+/// the example selector names the example.
+#[test]
+fn opening_an_example_is_a_load_not_an_edit() {
+    let mut replaced = 0;
+    for e in examples::EXAMPLES {
+        let Some(scenario) = drvlab::lab::scenarios::scenarios()
+            .into_iter()
+            .find(|s| examples::for_scenario(s.id).is_some_and(|x| x.id == e.id))
+        else {
+            continue;
+        };
+        let p = Playground::from_scenario(scenario);
+        let p = p.reduce(Action::Code(CodeAction::Open(e.code.to_string()))).unwrap();
+        let p = p.reduce(Action::Code(CodeAction::Example(e.id.to_string()))).unwrap();
+        assert_eq!(p.code.example.as_deref(), Some(e.id));
+        let ans = worker("eval", p.code.generation, &p.code.text);
+        let p = p.reduce(Action::Code(CodeAction::Answer(ans))).unwrap();
+        if p.scenario.is_some() {
+            continue; // the example's graph is the scenario's: nothing was replaced
+        }
+        replaced += 1;
+        let change = p.last_change.as_ref().expect("the load is reported");
+        assert!(change.changes.iter().all(|c| !c.moved()), "{}: {:?}", e.id, change.label);
+        let verdict = drvlab::lab::playground::verdict(change, &p.specs);
+        assert!(!verdict.contains("would rebuild"), "{}: {verdict}", e.id);
+    }
+    assert!(replaced > 0, "some example's graph differs from its scenario's (url-changed's does)");
+}

@@ -285,13 +285,16 @@ pub fn code_panel() -> Html {
     if !v.open {
         let open = {
             let ctx = ctx.clone();
-            let code = p
-                .scenario
-                .as_ref()
-                .and_then(|s| examples::for_scenario(s.id))
-                .map(|e| e.code.to_string())
-                .unwrap_or_else(|| crate::lab::code::code_for_graph(&p.specs));
-            Callback::from(move |_| ctx.dispatch(Action::Code(CodeAction::Open(code.clone()))))
+            let example = p.scenario.as_ref().and_then(|s| examples::for_scenario(s.id));
+            let code = example.map_or_else(|| crate::lab::code::code_for_graph(&p.specs), |e| e.code.to_string());
+            let id = example.map(|e| e.id.to_string());
+            Callback::from(move |_| {
+                ctx.dispatch(Action::Code(CodeAction::Open(code.clone())));
+                // The selector names the example the text is (not "the graph as code").
+                if let Some(id) = &id {
+                    ctx.dispatch(Action::Code(CodeAction::Example(id.clone())));
+                }
+            })
         };
         return html! {
             <section class="panel code-view" aria-label="Nix code">

@@ -289,9 +289,16 @@ impl Playground {
                         p.specs = l.specs;
                         p.selected = selected.clone();
                         if first_load {
+                            // The code's own graph replaces the scenario's (an example is written
+                            // as its seed wrote it, not as the form's graph): a load, as an
+                            // import is, not an edit — nothing "moved" or "rebuilds" because of it.
                             p.base = Rc::new(p.specs.clone());
+                            p.computed = Rc::new(p.compute());
+                            p.last_good = p.computed.clone();
+                            p.last_change = Some(Change::new("loaded from the code".into(), selected, vec![]));
+                        } else {
+                            p.recompute("code edited".into(), selected);
                         }
-                        p.recompute("code edited".into(), selected);
                     }
                 }
             }
