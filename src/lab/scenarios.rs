@@ -398,7 +398,7 @@ pub fn scenarios() -> Vec<Scenario> {
         Scenario {
             id: "font-fod",
             title: "A font made fixed-output to avoid rebuilds",
-            story: "Fonts come in zips; unpacking them into a font package never changes unless the font does, so someone made the package fixed-output to spare rebuilds. That works for self-contained files. A package whose output refers to other store paths (propagated dependencies) or to itself cannot be fixed-output: Nix rejects outputs of fixed-output derivations that contain references.",
+            story: "Fonts come in zips; unpacking them into a font package never changes unless the font does, so someone made the package fixed-output to spare rebuilds. That works for self-contained files. A package whose output refers to other store paths (propagated dependencies) or to itself cannot be fixed-output: Nix rejects outputs of fixed-output derivations that contain references. Inputs used only while building (here zip, the fetched archive, and whatever unzips it) are allowed: the output is checked against the declared hash, so they may be anything that makes the same bytes.",
             try_this: "Change the unpack script of the font.",
             seed: "discourse-when-to-use-fixed-output",
             specs: graph(vec![
