@@ -107,7 +107,9 @@ impl BinOp {
 /// A part of an interpolated string or path.
 pub enum Part {
     Lit(Rc<str>),
-    Expr(Expr),
+    /// An interpolated expression and where its `${` starts (the place Nix names when the
+    /// value cannot be coerced).
+    Expr(Expr, Span),
 }
 
 pub enum ExprKind {

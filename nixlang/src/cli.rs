@@ -18,6 +18,11 @@ pub struct Request {
 /// Stack for evaluation threads: the evaluator recurses natively, bounded by its depth budget.
 pub const STACK: usize = 1 << 30;
 
+/// How much of it evaluation may take before failing with `stack overflow (possible infinite
+/// recursion)`: about as deep as Nix 2.8 gets on its own stack (`f = n: … f (n + 1)` runs
+/// past 120,000 calls and not to 140,000), leaving the rest for printing and built-ins.
+pub const NIX_STACK: usize = 128 << 20;
+
 fn evaluator(req: &Request) -> Evaluator {
     let mut search = Vec::new();
     for i in &req.include {
@@ -26,9 +31,16 @@ fn evaluator(req: &Request) -> Evaluator {
     if let Ok(p) = std::env::var("NIX_PATH") {
         search.extend(parse_search_path(&p));
     }
-    let budget = Budget { max_depth: 100_000, max_steps: 2_000_000_000, max_cells: 2_000_000_000 };
+    // Depth is bounded by the native stack (`guard_stack`), as Nix's is.
+    let budget = Budget { max_depth: usize::MAX, max_steps: 2_000_000_000, max_cells: 2_000_000_000 };
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).ok();
-    Evaluator::new(Box::new(RealFs), Options { budget, search_path: search, current_time: now, ..Options::default() })
+    let mut ev = Evaluator::new(
+        Box::new(RealFs),
+        Options { budget, search_path: search, current_time: now, ..Options::default() },
+    );
+    // Leave room below the guard for the deepest single step (a built-in's own recursion).
+    ev.guard_stack(NIX_STACK);
+    ev
 }
 
 fn top(ev: &mut Evaluator, req: &Request) -> Result<Value, crate::EvalError> {
@@ -76,7 +88,8 @@ pub fn eval(req: Request) -> Result<String, String> {
                 ev.print(&v, req.strict)
             }
         });
-        r.map(|s| format!("{s}\n")).map_err(|e| ev.render_error(&e))
+        // Nix 2.8 ends the plain value with a newline and the JSON text without one.
+        r.map(|s| if req.json { s } else { format!("{s}\n") }).map_err(|e| ev.render_error(&e))
     })
 }
 

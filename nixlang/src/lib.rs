@@ -80,6 +80,7 @@ impl Evaluator {
             budget: opts.budget,
             steps: 0,
             depth: 0,
+            stack: None,
             cells: 0,
             references: HashMap::new(),
             store_dir: opts.store_dir,
@@ -171,9 +172,10 @@ impl Evaluator {
         let tree = parse.tree();
         self.sources.files.push(Source { name: name.to_string(), text: text.into(), tree: tree.clone() });
         // Where Nix's own parser stops comes first; rnix's errors cover what it leaves out.
-        if let Some((msg, at)) = syntax::nix_parse_error(text) {
-            let span = Span { file, start: at as u32, end: at as u32 };
-            return Err(EvalError::new(ErrorKind::Syntax(msg), span));
+        if let Some(e) = syntax::nix_parse_error(text) {
+            let span = Span { file, start: e.at as u32, end: e.at as u32 };
+            let kind = if e.syntax { ErrorKind::Syntax(e.message) } else { ErrorKind::Other(e.message) };
+            return Err(EvalError::new(kind, span));
         }
         if let Some(e) = parse.errors().first() {
             let (msg, at) = syntax::describe(text, e);
@@ -350,8 +352,10 @@ mod tests {
         assert!(ev("assert 1 == 2; 3").starts_with("error: assertion '(1 == 2)' failed"));
         assert!(ev("builtins.length 1").starts_with("error: value is an integer while a list was expected"));
         // Syntax errors: bison's token names, at the token (the end of input: the last lexeme).
-        assert!(ev("{ a = 1 }").starts_with("error: syntax error, unexpected '}'\n\n       at «string»:1:9:"));
-        assert!(ev("let a = 1 in a").starts_with("error: syntax error, unexpected IN\n\n       at «string»:1:11:"));
+        assert!(ev("{ a = 1 }")
+            .starts_with("error: syntax error, unexpected '}', expecting ';'\n\n       at «string»:1:9:"));
+        assert!(ev("let a = 1 in a")
+            .starts_with("error: syntax error, unexpected IN, expecting ';'\n\n       at «string»:1:11:"));
         assert!(ev("1 +   ").starts_with("error: syntax error, unexpected end of file\n\n       at «string»:1:4:"));
         assert!(ev("1 == 2 == 3").starts_with("error: syntax error, unexpected EQ\n\n       at «string»:1:8:"));
         assert!(ev("''\n    indented\n ").contains("at «string»:2:1:"));

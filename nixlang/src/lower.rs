@@ -540,7 +540,8 @@ impl<'a> Lowerer<'a> {
                 }
                 rn::InterpolPart::Interpolation(x) => {
                     let inner = x.expr().ok_or_else(|| self.missing(x.syntax()))?;
-                    out.push(Part::Expr(self.expr(inner)?));
+                    let at = self.span_of(x.syntax());
+                    out.push(Part::Expr(self.expr(inner)?, Span { end: at.start, ..at }));
                 }
             }
         }
@@ -607,7 +608,11 @@ impl<'a> Lowerer<'a> {
         for p in parts {
             match p {
                 IndPart::Text(t) => out.push(Part::Lit(t.into())),
-                IndPart::Interp(x) => out.push(Part::Expr(self.expr(x)?)),
+                IndPart::Interp(x) => {
+                    // The `${`: the start of the interpolation around the expression.
+                    let at = x.syntax().parent().map_or_else(|| self.span_of(x.syntax()), |n| self.span_of(&n));
+                    out.push(Part::Expr(self.expr(x)?, Span { end: at.start, ..at }));
+                }
             }
         }
         Ok(match out.as_slice() {
@@ -697,9 +702,10 @@ impl<'a> Lowerer<'a> {
                         };
                         if let Some(j) = raw.find(&name) {
                             let at = self.pos(raw.attrs[j].2);
-                            return Err(self.err(ErrorKind::DuplicateAttr { name: name.to_string(), at }, span));
+                            return Err(self.err(ErrorKind::DuplicateAttr { name: name.to_string(), at }, pos));
                         }
-                        raw.attrs.push((name.clone(), RawVal::Inherit(from.clone(), name, span, pos), span));
+                        // Defined (for later duplicates) where Nix places it, after `inherit`.
+                        raw.attrs.push((name.clone(), RawVal::Inherit(from.clone(), name, span, pos), pos));
                     }
                 }
                 rn::Entry::AttrpathValue(av) => {
@@ -707,7 +713,7 @@ impl<'a> Lowerer<'a> {
                     let path = av.attrpath().ok_or_else(|| self.missing(av.syntax()))?;
                     let value = strip_parens(av.value().ok_or_else(|| self.missing(av.syntax()))?);
                     let names: Vec<rn::Attr> = path.attrs().collect();
-                    self.add_attr(&mut raw, &names, value, span)?;
+                    self.add_attr(&mut raw, &names, &names, value, span)?;
                 }
             }
         }
@@ -738,7 +744,15 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn add_attr(&mut self, attrs: &mut RawAttrs, path: &[rn::Attr], value: rn::Expr, span: Span) -> Result<()> {
+    /// Adds `path = value` (the rest of the definition's attribute path `whole`) to `attrs`.
+    fn add_attr(
+        &mut self,
+        attrs: &mut RawAttrs,
+        whole: &[rn::Attr],
+        path: &[rn::Attr],
+        value: rn::Expr,
+        span: Span,
+    ) -> Result<()> {
         let dup = |me: &Self, name: &str, at: Span| {
             Err(me.err(ErrorKind::DuplicateAttr { name: name.to_string(), at: me.pos(at) }, span))
         };
@@ -754,17 +768,19 @@ impl<'a> Lowerer<'a> {
                             (RawVal::Attrs(existing), RawVal::Attrs(add)) => {
                                 for (n, v, s) in add.attrs {
                                     if let Some(k) = existing.find(&n) {
-                                        let at = existing.attrs[k].2;
+                                        // Nix 2.8 swaps the places here: the message names the
+                                        // new definition and the error points at the old one.
+                                        let old = existing.attrs[k].2;
                                         return Err(self.err(
-                                            ErrorKind::DuplicateAttr { name: n.to_string(), at: self.pos(at) },
-                                            s,
+                                            ErrorKind::DuplicateAttr { name: n.to_string(), at: self.pos(s) },
+                                            old,
                                         ));
                                     }
                                     existing.attrs.push((n, v, s));
                                 }
                                 Ok(())
                             }
-                            _ => dup(self, &full_path(self, path), attrs.attrs[j].2),
+                            _ => dup(self, &full_path(self, whole), attrs.attrs[j].2),
                         }
                     } else {
                         let v = self.raw_val(value)?;
@@ -776,13 +792,13 @@ impl<'a> Lowerer<'a> {
                         Some(j) => {
                             let at = attrs.attrs[j].2;
                             match &mut attrs.attrs[j].1 {
-                                RawVal::Attrs(nested) => self.add_attr(nested, rest, value, span),
-                                _ => dup(self, &full_path(self, path), at),
+                                RawVal::Attrs(nested) => self.add_attr(nested, whole, rest, value, span),
+                                _ => dup(self, &full_path(self, whole), at),
                             }
                         }
                         None => {
                             let mut nested = RawAttrs { rec: false, attrs: Vec::new(), dynamic: Vec::new() };
-                            self.add_attr(&mut nested, rest, value, span)?;
+                            self.add_attr(&mut nested, whole, rest, value, span)?;
                             attrs.attrs.push((name.into(), RawVal::Attrs(nested), span));
                             Ok(())
                         }
@@ -796,7 +812,7 @@ impl<'a> Lowerer<'a> {
                     attrs.dynamic.push((e, v, span));
                 } else {
                     let mut nested = RawAttrs { rec: false, attrs: Vec::new(), dynamic: Vec::new() };
-                    self.add_attr(&mut nested, rest, value, span)?;
+                    self.add_attr(&mut nested, whole, rest, value, span)?;
                     attrs.dynamic.push((e, RawVal::Attrs(nested), span));
                 }
                 Ok(())
@@ -879,8 +895,11 @@ impl<'a> Lowerer<'a> {
 
     fn let_in(&mut self, l: rn::LetIn) -> Result<ExprKind> {
         let mut raw = self.raw_attrs(&l, true)?;
-        if let Some((_, _, span)) = raw.dynamic.first() {
-            return Err(self.err(ErrorKind::Syntax("dynamic attributes not allowed in let".into()), *span));
+        if !raw.dynamic.is_empty() {
+            // Nix's parser refuses it at the `let` (not as a syntax error).
+            let at = self.span_of(l.syntax());
+            let at = Span { end: at.start, ..at };
+            return Err(self.err(ErrorKind::Other("dynamic attributes not allowed in let".into()), at));
         }
         raw.rec = true;
         let names: HashMap<Name, usize> = raw.attrs.iter().enumerate().map(|(i, (n, _, _))| (n.clone(), i)).collect();
@@ -1110,7 +1129,7 @@ pub fn show(e: &Expr) -> String {
                         format!("{}{slash}", canon_path(s))
                     }
                     Part::Lit(s) => show_string(s),
-                    Part::Expr(e) => show(e),
+                    Part::Expr(e, _) => show(e),
                 })
                 .collect();
             format!("({})", ps.join(" + "))

@@ -2,7 +2,11 @@
 //! `lexer.l`): `syntax error, unexpected X` where X is bison's name of the token (`';'`, `ID`,
 //! `IN`, `end of file`, …) at the token's start; at the end of the input, the start of the last
 //! thing the lexer matched (a token, white space or a comment), since Nix's lexer leaves its
-//! location there. Bison's `, expecting …` lists depend on its parse tables and are left out.
+//! location there. Bison's `, expecting …` list (given when at most four tokens could follow)
+//! names what the state the parser stopped in can shift, after its default reductions: one
+//! closing token after a complete expression (`')'`, `';'`, `ELSE`, `end of file`), the pairs
+//! after an attribute path (`'.' or '='`) and after a pattern (`':' or '@'`), an attribute's
+//! first tokens after `.` or `?`, and an indented string's parts.
 
 use rnix::SyntaxKind::{self, *};
 
@@ -68,6 +72,16 @@ fn bison_name(kind: SyntaxKind, text: &str, in_indented: bool) -> &'static str {
         // `|>` and `<|` are not Nix 2.8's; neither is any other character the lexer refuses.
         _ => "invalid token",
     }
+}
+
+/// The lexeme of a path ending in `/` (`./a/`, `/nix/store/`), which Nix's lexer refuses with
+/// a message of its own.
+const TRAILING_SLASH: &str = "path has a trailing slash";
+
+fn is_trailing_slash_path(t: &str) -> bool {
+    let path_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '/');
+    let body = t.strip_prefix('~').unwrap_or(t);
+    t.len() > 1 && t.ends_with('/') && body.contains('/') && body.chars().all(path_char) && !body.contains("//")
 }
 
 struct Lexeme {
@@ -182,6 +196,7 @@ fn lex(text: &str) -> Vec<Lexeme> {
             let name = match kind {
                 // An unterminated `/* …`: Nix's lexer sees a `/`.
                 TOKEN_ERROR if t.starts_with("/*") => "'/'",
+                TOKEN_ERROR if is_trailing_slash_path(t) => TRAILING_SLASH,
                 _ => bison_name(kind, t, in_indented),
             };
             // `0.` and `00.5` are not Nix floats (`[1-9][0-9]*\.[0-9]*|0?\.[0-9]+`): an INT, then
@@ -279,7 +294,13 @@ struct Recogniser<'a> {
     toks: Vec<&'a Lexeme>,
     i: usize,
     depth: usize,
+    /// What bison would list as expected where the recogniser stopped (empty: more than four
+    /// tokens could follow, or the list is not known).
+    want: &'static [&'static str],
 }
+
+/// The first tokens of an attribute name, in bison's order of symbols.
+const ATTR_START: &[&str] = &["ID", "OR_KW", "DOLLAR_CURLY", "'\"'"];
 
 type R = Result<(), usize>;
 
@@ -290,15 +311,35 @@ impl<'a> Recogniser<'a> {
     fn peek_at(&self, k: usize) -> &'static str {
         self.toks.get(self.i + k).map_or("end of file", |l| l.name)
     }
-    fn fail<T>(&self) -> Result<T, usize> {
+    /// Stops where many tokens could go on (the start of an expression, a list, bindings).
+    fn fail<T>(&mut self) -> Result<T, usize> {
+        self.want = &[];
         Err(self.i)
     }
-    fn eat(&mut self, name: &str) -> R {
+    /// Stops where only the tokens of `want` could go on.
+    fn fail_wanting<T>(&mut self, want: &'static [&'static str]) -> Result<T, usize> {
+        self.want = want;
+        Err(self.i)
+    }
+    /// The one token a state waits for after a complete expression or keyword.
+    fn eat(&mut self, name: &'static str) -> R {
         if self.peek() == name {
             self.i += 1;
             Ok(())
         } else {
-            self.fail()
+            let want: &'static [&'static str] = match name {
+                "'{'" => &["'{'"],
+                "'}'" => &["'}'"],
+                "')'" => &["')'"],
+                "':'" => &["':'"],
+                "';'" => &["';'"],
+                "'\"'" => &["'\"'"],
+                "ID" => &["ID"],
+                "THEN" => &["THEN"],
+                "ELSE" => &["ELSE"],
+                _ => &[],
+            };
+            self.fail_wanting(want)
         }
     }
     fn deeper(&mut self) -> R {
@@ -337,6 +378,8 @@ impl<'a> Recogniser<'a> {
                 if self.peek() == "'@'" {
                     self.i += 1;
                     self.eat("ID")?;
+                } else if self.peek() != "':'" {
+                    return self.fail_wanting(&["':'", "'@'"]);
                 }
                 self.eat("':'")?;
                 self.expr()
@@ -396,7 +439,8 @@ impl<'a> Recogniser<'a> {
                         break;
                     }
                 }
-                _ => return self.fail(),
+                // After `,` bison reduces the empty rest of the formals and waits for `}`.
+                _ => return self.fail_wanting(&["'}'"]),
             }
         }
         self.eat("'}'")
@@ -517,7 +561,7 @@ impl<'a> Recogniser<'a> {
                 self.expr()?;
                 self.eat("'}'")
             }
-            _ => self.fail(),
+            _ => self.fail_wanting(ATTR_START),
         }
     }
 
@@ -559,13 +603,19 @@ impl<'a> Recogniser<'a> {
                         self.eat("')'")?;
                     }
                     while self.peek() != "';'" {
+                        if !ATTR_START.contains(&self.peek()) {
+                            return self.fail();
+                        }
                         self.attr()?;
                     }
                     self.i += 1;
                 }
                 "ID" | "OR_KW" | "'\"'" | "DOLLAR_CURLY" => {
                     self.attrpath()?;
-                    self.eat("'='")?;
+                    if self.peek() != "'='" {
+                        return self.fail_wanting(&["'.'", "'='"]);
+                    }
+                    self.i += 1;
                     self.expr()?;
                     self.eat("';'")?;
                 }
@@ -611,7 +661,10 @@ impl<'a> Recogniser<'a> {
                         _ => break,
                     }
                 }
-                self.eat("IND_STRING_CLOSE")?;
+                if self.peek() != "IND_STRING_CLOSE" {
+                    return self.fail_wanting(&["IND_STR", "DOLLAR_CURLY", "IND_STRING_CLOSE"]);
+                }
+                self.i += 1;
             }
             "'('" => {
                 self.i += 1;
@@ -634,7 +687,10 @@ impl<'a> Recogniser<'a> {
                 while Self::starts_simple(self.peek()) {
                     self.select()?;
                 }
-                self.eat("']'")?;
+                if self.peek() != "']'" {
+                    return self.fail();
+                }
+                self.i += 1;
             }
             _ => return self.fail(),
         }
@@ -642,22 +698,38 @@ impl<'a> Recogniser<'a> {
     }
 }
 
+/// How Nix 2.8's parser fails on `text`, if it does.
+pub struct NixParseError {
+    /// The message; after `syntax error, ` when `syntax` is set.
+    pub message: String,
+    /// The byte offset Nix names.
+    pub at: usize,
+    /// Bison's `syntax error, …` rather than a message of the lexer's own.
+    pub syntax: bool,
+}
+
 /// Where Nix 2.8's parser fails on `text`, if it does: the message and the byte offset.
-pub fn nix_parse_error(text: &str) -> Option<(String, usize)> {
+pub fn nix_parse_error(text: &str) -> Option<NixParseError> {
     let lexemes = lex(text);
     let toks: Vec<&Lexeme> = lexemes.iter().filter(|l| !l.trivia).collect();
-    let mut r = Recogniser { toks, i: 0, depth: 0 };
+    let mut r = Recogniser { toks, i: 0, depth: 0, want: &[] };
     let parsed = r.expr();
     let at = match parsed {
         Ok(()) if r.i == r.toks.len() => return None,
-        Ok(()) => r.i,
+        Ok(()) => {
+            r.want = &["end of file"];
+            r.i
+        }
         Err(usize::MAX) => return None,
         Err(at) => at,
     };
-    match r.toks.get(at) {
-        Some(l) if !l.unterminated => Some((format!("unexpected {}", l.name), l.start)),
-        _ => Some(("unexpected end of file".to_string(), end_position(&lexemes))),
-    }
+    let expecting = if r.want.is_empty() { String::new() } else { format!(", expecting {}", r.want.join(" or ")) };
+    let (message, at, syntax) = match r.toks.get(at) {
+        Some(l) if l.name == TRAILING_SLASH => (TRAILING_SLASH.to_string(), l.start, false),
+        Some(l) if !l.unterminated => (format!("unexpected {}{expecting}", l.name), l.start, true),
+        _ => (format!("unexpected end of file{expecting}"), end_position(&lexemes), true),
+    };
+    Some(NixParseError { message, at, syntax })
 }
 
 /// Where Nix's lexer leaves its location at the end of the input: the start of the last thing

@@ -66,7 +66,7 @@ fn eval_and_instantiate_files() {
     assert!(dev.trim_end().ends_with("-base.drv!dev"), "{dev}");
     let mut json = req(&dir, "value");
     json.json = true;
-    assert_eq!(eval(json).unwrap(), "3\n");
+    assert_eq!(eval(json).unwrap(), "3");
     for attr in ["value", "name", "base.outPath", "app.drvPath", "fetched.outPath"] {
         let Some(theirs) = nix(&dir, &["--eval", "--strict", "--read-write-mode", "-A", attr]) else {
             eprintln!("nix-instantiate not available: {attr} checked against drvlab only");

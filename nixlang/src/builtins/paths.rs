@@ -85,8 +85,11 @@ pub fn prim_import(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Val
     if let Some(corepkg) = path.strip_prefix("/__corepkgs__/") {
         return import_corepkg(ev, corepkg, span);
     }
-    if ev.fs.kind(&path) == Some(FileKind::Directory) {
-        path = format!("{}/default.nix", path.trim_end_matches('/'));
+    match ev.fs.kind(&path) {
+        // `resolveExprPath` stats the path first.
+        None => return fail(ErrorKind::Other(format!("getting status of '{path}': No such file or directory")), span),
+        Some(FileKind::Directory) => path = format!("{}/default.nix", path.trim_end_matches('/')),
+        Some(_) => {}
     }
     if let Some(t) = ev.imports.get(&path).cloned() {
         return ev.force(&t, span);
@@ -107,8 +110,11 @@ pub fn prim_scoped_import(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Res
         return prim_import(ev, &args[1..], span);
     }
     let scope = ev.force_attrs(&args[0], span)?;
-    if ev.fs.kind(&path) == Some(FileKind::Directory) {
-        path = format!("{}/default.nix", path.trim_end_matches('/'));
+    match ev.fs.kind(&path) {
+        // `resolveExprPath` stats the path first.
+        None => return fail(ErrorKind::Other(format!("getting status of '{path}': No such file or directory")), span),
+        Some(FileKind::Directory) => path = format!("{}/default.nix", path.trim_end_matches('/')),
+        Some(_) => {}
     }
     let text = ev.read_text(&path, span)?;
     let dir = dir_of(&path).to_string();
@@ -152,6 +158,9 @@ pub fn prim_read_file(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<
             _ => return fail(ErrorKind::Other(format!("opening file '{p}': No such file or directory")), span),
         };
         return Ok(Value::string(text));
+    }
+    if ev.fs.kind(&p) == Some(FileKind::Directory) {
+        return fail(ErrorKind::Other("reading from file: Is a directory".into()), span);
     }
     Ok(Value::string(ev.read_text(&p, span)?))
 }

@@ -55,6 +55,10 @@ pub struct Evaluator {
     pub experimental_ca: bool,
     /// Messages of `builtins.trace`, in order.
     pub traces: Vec<String>,
+    /// The native stack this evaluator may use: (address near its base, bytes). Nix's only limit
+    /// is its stack; a caller on a thread with a known stack sets this so that deep (not
+    /// infinite) recursion runs as far as the stack allows and then fails as Nix does.
+    pub(crate) stack: Option<(usize, usize)>,
 }
 
 pub(crate) fn type_err<T>(got: &Value, expected: &'static str, span: Span) -> Result<T> {
@@ -88,9 +92,24 @@ impl Evaluator {
         Ok(())
     }
 
+    /// Lets evaluation use `bytes` of the native stack below the caller's frame (on a thread
+    /// whose stack is larger than that): deeper nesting fails with Nix's `stack overflow`.
+    pub fn guard_stack(&mut self, bytes: usize) {
+        let here = 0u8;
+        self.stack = Some((std::hint::black_box(&here) as *const u8 as usize, bytes));
+    }
+
     pub(crate) fn enter(&mut self, span: Span) -> Result<()> {
         self.depth += 1;
-        if self.depth > self.budget.max_depth {
+        let deep = match self.stack {
+            Some((base, bytes)) => {
+                let here = 0u8;
+                let at = std::hint::black_box(&here) as *const u8 as usize;
+                base.saturating_sub(at) > bytes
+            }
+            None => false,
+        };
+        if deep || self.depth > self.budget.max_depth {
             self.depth -= 1;
             return fail(ErrorKind::Other("stack overflow (possible infinite recursion)".into()), span);
         }
@@ -328,6 +347,23 @@ impl Evaluator {
                 e.push(t.clone());
                 attrs.insert(Key::at(b.name.clone(), AttrPos { file: span.file, offset: b.pos }), t);
             }
+            // `rec { __overrides = { … }; }`: the set's attributes replace the statically named
+            // ones (in the set and in its scope) or are added to the set (not to the scope).
+            if let Some(i) = lit.attrs.iter().position(|b| &*b.name == "__overrides") {
+                let t = e.get(i);
+                let at = lit.attrs[i].value.span;
+                let over = match self.force(&t, at)? {
+                    Value::Attrs(a) => a,
+                    v => return type_err(&v, "a set", at),
+                };
+                for (k, t) in over.iter() {
+                    if let Some(j) = lit.attrs.iter().position(|b| b.name == k.name) {
+                        e.slots.borrow_mut()[j] = t.clone();
+                    }
+                    attrs.remove(&*k.name);
+                    attrs.insert(k.clone(), t.clone());
+                }
+            }
             e
         } else {
             for b in &lit.attrs {
@@ -485,7 +521,7 @@ impl Evaluator {
                 // A path with `${}` starts with a path value (`ExprPath` in Nix's parser).
                 Part::Lit(s) if path && i == 0 => vals.push((Value::Path(s.clone()), span)),
                 Part::Lit(s) => vals.push((Value::string(s.clone()), span)),
-                Part::Expr(e) => vals.push((self.eval(e, env)?, e.span)),
+                Part::Expr(e, at) => vals.push((self.eval(e, env)?, *at)),
             }
         }
         self.concat_values(vals, !path, span)
