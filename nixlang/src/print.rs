@@ -111,8 +111,10 @@ fn print_into(
 
 /// An attribute name, quoted unless it is a plain identifier.
 fn print_attr_name(k: &str) -> String {
+    // Nix 2.8 quotes `if` alone of the keywords (`{ "if" = 1; then = 2; }`).
     let ident = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || "_'-".contains(c));
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || "_'-".contains(c))
+        && k != "if";
     if ident {
         k.to_string()
     } else {

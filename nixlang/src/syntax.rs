@@ -725,7 +725,10 @@ pub fn nix_parse_error(text: &str) -> Option<NixParseError> {
     };
     let expecting = if r.want.is_empty() { String::new() } else { format!(", expecting {}", r.want.join(" or ")) };
     let (message, at, syntax) = match r.toks.get(at) {
-        Some(l) if l.name == TRAILING_SLASH => (TRAILING_SLASH.to_string(), l.start, false),
+        // Nix's lexer notices at the character after the path (at the end, the path's start).
+        Some(l) if l.name == TRAILING_SLASH => {
+            (TRAILING_SLASH.to_string(), if l.end < text.len() { l.end } else { l.start }, false)
+        }
         Some(l) if !l.unterminated => (format!("unexpected {}{expecting}", l.name), l.start, true),
         _ => (format!("unexpected end of file{expecting}"), end_position(&lexemes), true),
     };

@@ -85,7 +85,7 @@ fn mine_drvs(expr: &str) -> Result<String, String> {
 /// Failures compare on Nix's whole message (first line), failed assertions included (drvlab
 /// renders the condition as Nix's `Expr::show` does; `DRVLAB_DIFF_ASSERT_KIND=1` compares only
 /// the kind there, since Nix orders a shown set's attributes by symbol address). Syntax errors
-/// compare on the unexpected token and the position (bison's `expecting` lists are left out).
+/// compare whole too: the unexpected token, bison's `, expecting …` list and the position.
 fn same_kind(e: String) -> String {
     let e = e.trim_end().to_string();
     if e.starts_with("error: assertion '")
@@ -97,13 +97,6 @@ fn same_kind(e: String) -> String {
     if e.starts_with("error: while parsing a TOML string: ") {
         // toml11's messages against the `toml` crate's: the failure must match, not the words.
         return "error: while parsing a TOML string: …".into();
-    }
-    if e.starts_with("error: syntax error") {
-        // Bison's `, expecting …` follows its parse tables; the token and position must match.
-        let at = e.rfind(" at ").map(|i| e[i..].to_string()).unwrap_or_default();
-        let head = e.split(", expecting").next().unwrap_or(&e);
-        let head = head.split(" at «").next().unwrap_or(head);
-        return format!("{head}{at}");
     }
     e
 }

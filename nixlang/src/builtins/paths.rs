@@ -3,7 +3,12 @@
 //! `EvalState::copyPathToStore` of `eval.cc`).
 
 use crate::context::{Context, CtxElem};
-use crate::error::{fail, ErrorKind, Result, Span};
+use crate::error::{fail, ErrorKind, EvalError, Result, Span};
+
+/// `lstat` failing: a system error, for which Nix names no place in the program.
+fn no_such_file(path: &str) -> EvalError {
+    EvalError::bare(ErrorKind::Other(format!("getting status of '{path}': No such file or directory")))
+}
 use crate::eval::value::{Attrs, NixString, Thunk, Value};
 use crate::eval::Evaluator;
 use crate::fs::FileKind;
@@ -87,7 +92,7 @@ pub fn prim_import(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Val
     }
     match ev.fs.kind(&path) {
         // `resolveExprPath` stats the path first.
-        None => return fail(ErrorKind::Other(format!("getting status of '{path}': No such file or directory")), span),
+        None => return Err(no_such_file(&path)),
         Some(FileKind::Directory) => path = format!("{}/default.nix", path.trim_end_matches('/')),
         Some(_) => {}
     }
@@ -112,7 +117,7 @@ pub fn prim_scoped_import(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Res
     let scope = ev.force_attrs(&args[0], span)?;
     match ev.fs.kind(&path) {
         // `resolveExprPath` stats the path first.
-        None => return fail(ErrorKind::Other(format!("getting status of '{path}': No such file or directory")), span),
+        None => return Err(no_such_file(&path)),
         Some(FileKind::Directory) => path = format!("{}/default.nix", path.trim_end_matches('/')),
         Some(_) => {}
     }
@@ -160,7 +165,7 @@ pub fn prim_read_file(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<
         return Ok(Value::string(text));
     }
     if ev.fs.kind(&p) == Some(FileKind::Directory) {
-        return fail(ErrorKind::Other("reading from file: Is a directory".into()), span);
+        return Err(EvalError::bare(ErrorKind::Other("reading from file: Is a directory".into())));
     }
     Ok(Value::string(ev.read_text(&p, span)?))
 }
@@ -331,7 +336,7 @@ fn add_path(
             _ => None,
         };
         let Some(bytes) = bytes else {
-            return fail(ErrorKind::Other(format!("getting status of '{path}': No such file or directory")), span);
+            return Err(no_such_file(&path));
         };
         (store_path::FixedMode::Flat, drvlab_engine::Hash::sha256(&bytes))
     };
@@ -359,7 +364,7 @@ fn nar_string(out: &mut Vec<u8>, b: &[u8]) {
 /// order, with a `PathFilter` that calls the Nix function when given.
 fn dump(ev: &mut Evaluator, path: &str, filter: Option<&Value>, out: &mut Vec<u8>, span: Span) -> Result<()> {
     let Some(kind) = ev.fs.kind(path) else {
-        return fail(ErrorKind::Other(format!("getting status of '{path}': No such file or directory")), span);
+        return Err(no_such_file(path));
     };
     ev.step(span)?;
     nar_string(out, b"(");

@@ -121,10 +121,72 @@ pub fn prim_replace_strings(ev: &mut Evaluator, args: &[Thunk], span: Span) -> R
     Ok(string(String::from_utf8_lossy(&res).into_owned(), ctx))
 }
 
+/// A POSIX extended regular expression (as libstdc++'s `std::regex::extended` reads it) in
+/// regex-lite's syntax: outside brackets a backslash escapes only a special character (`\d`,
+/// `\w`, `\n` are errors); inside brackets a backslash is itself, and so are `[` (but for
+/// `[:class:]`), `&` and `~`, which regex-lite would read as class syntax.
+fn posix_to_rust(re: &str) -> Option<String> {
+    let mut out = String::with_capacity(re.len() + 8);
+    let mut it = re.chars().peekable();
+    while let Some(c) = it.next() {
+        match c {
+            '\\' => {
+                let e = it.next()?;
+                // libstdc++ refuses `\]` and `\}` too.
+                if !"^$\\.*+?()[{|".contains(e) {
+                    return None;
+                }
+                out.push('\\');
+                out.push(e);
+            }
+            '[' => {
+                out.push('[');
+                if it.peek() == Some(&'^') {
+                    out.push('^');
+                    it.next();
+                }
+                // A `]` first is a member, not the end.
+                if it.peek() == Some(&']') {
+                    out.push_str("\\]");
+                    it.next();
+                }
+                loop {
+                    match it.next()? {
+                        ']' => break,
+                        '[' if it.peek() == Some(&':') => {
+                            out.push_str("[:");
+                            it.next();
+                            loop {
+                                let k = it.next()?;
+                                out.push(k);
+                                if k == ':' && it.peek() == Some(&']') {
+                                    out.push(']');
+                                    it.next();
+                                    break;
+                                }
+                            }
+                        }
+                        k @ ('\\' | '[' | '&' | '~') => {
+                            out.push('\\');
+                            out.push(k);
+                        }
+                        k => out.push(k),
+                    }
+                }
+                out.push(']');
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
 fn regex(re: &str, span: Span, whole: bool) -> Result<regex_lite::Regex> {
+    let bad = || fail(ErrorKind::Other(format!("invalid regular expression '{re}'")), span);
+    let Some(rust) = posix_to_rust(re) else { return bad() };
     // POSIX `.` matches a newline too.
-    let pat = if whole { format!("(?s)^(?:{re})$") } else { format!("(?s){re}") };
-    regex_lite::Regex::new(&pat).or_else(|_| fail(ErrorKind::Other(format!("invalid regular expression '{re}'")), span))
+    let pat = if whole { format!("(?s)^(?:{rust})$") } else { format!("(?s){rust}") };
+    regex_lite::Regex::new(&pat).or_else(|_| bad())
 }
 
 fn groups(c: &regex_lite::Captures) -> Vec<Value> {
@@ -149,11 +211,16 @@ pub fn prim_split(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Valu
     let r = regex(&re, span, false)?;
     let mut out = Vec::new();
     let mut last = 0;
-    for c in r.captures_iter(&s.s) {
+    // As `std::sregex_iterator` walks: an empty match may follow a match at its end; after an
+    // empty match the search goes on one character later.
+    let mut at = 0;
+    while at <= s.s.len() {
+        let Some(c) = r.captures_at(&s.s, at) else { break };
         let m = c.get(0).expect("whole match");
         out.push(Value::string(&s.s[last..m.start()]));
         out.push(Value::list_of(groups(&c)));
         last = m.end();
+        at = if m.is_empty() { m.end() + s.s[m.end()..].chars().next().map_or(1, char::len_utf8) } else { m.end() };
     }
     out.push(Value::string(&s.s[last..]));
     Ok(Value::list_of(out))
@@ -373,9 +440,11 @@ pub fn prim_from_json(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<
         match j {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(b),
-            serde_json::Value::Number(n) => match n.as_i64() {
-                Some(i) => Value::Int(i),
-                None => Value::Float(n.as_f64().unwrap_or(0.0)),
+            // nlohmann's unsigned numbers past the signed range wrap, as Nix stores them.
+            serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => Value::Int(i),
+                (None, Some(u)) => Value::Int(u as i64),
+                _ => Value::Float(n.as_f64().unwrap_or(0.0)),
             },
             serde_json::Value::String(s) => Value::string(s),
             serde_json::Value::Array(a) => Value::list_of(a.into_iter().map(conv).collect()),

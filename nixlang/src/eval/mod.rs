@@ -111,7 +111,9 @@ impl Evaluator {
         };
         if deep || self.depth > self.budget.max_depth {
             self.depth -= 1;
-            return fail(ErrorKind::Other("stack overflow (possible infinite recursion)".into()), span);
+            // Nix names no place for it.
+            let _ = span;
+            return Err(EvalError::bare(ErrorKind::Other("stack overflow (possible infinite recursion)".into())));
         }
         Ok(())
     }
@@ -354,7 +356,8 @@ impl Evaluator {
                 let at = lit.attrs[i].value.span;
                 let over = match self.force(&t, at)? {
                     Value::Attrs(a) => a,
-                    v => return type_err(&v, "a set", at),
+                    // Nix names no place (the value has none).
+                    v => return Err(EvalError::bare(ErrorKind::Type { got: v.show_type(), expected: "a set" })),
                 };
                 for (k, t) in over.iter() {
                     if let Some(j) = lit.attrs.iter().position(|b| b.name == k.name) {

@@ -466,7 +466,14 @@ impl Gen {
 
     fn str_list(&mut self, d: u32) -> String {
         let e = |g: &mut Gen, t| g.expr(t, d - 1);
-        match self.rng.below(7) {
+        match self.rng.below(9) {
+            // Empty matches: after a match at its end, and after an empty one a character on.
+            7 => format!(
+                "(builtins.filter builtins.isString (builtins.split \"{}\" {}))",
+                self.rng.pick(&["a*", "o*|x", "(b)*", "[[:space:]]*", "[]a]*", "[^a-c]*"]),
+                e(self, Ty::Str)
+            ),
+            8 => format!("(builtins.attrNames {{ \"if\" = 1; then = 2; \"{}\" = 3; }})", self.rng.pick(WORDS)),
             0 => format!("[ {} {} ]", e(self, Ty::Str), e(self, Ty::Str)),
             1 => format!("(builtins.attrNames {})", e(self, Ty::Attrs)),
             2 => format!("(builtins.splitVersion {})", e(self, Ty::Str)),
@@ -479,7 +486,19 @@ impl Gen {
 
     fn attrs(&mut self, d: u32) -> String {
         let e = |g: &mut Gen, t| g.expr(t, d - 1);
-        match self.rng.below(24) {
+        match self.rng.below(27) {
+            // `rec { __overrides }`: overriding a named attribute (in the scope too) or adding one.
+            24 => format!(
+                "(rec {{ a = {}; b = a; __overrides = {{ a = {}; {} = b; }}; }})",
+                e(self, Ty::Int),
+                e(self, Ty::Int),
+                self.rng.pick(&["c", "b", "z"])
+            ),
+            25 => format!("{{ \"if\" = {}; \"or\" = 1; \"in\" = 2; \"a b\" = 3; }}", e(self, Ty::Str)),
+            26 => format!(
+                "(builtins.fromJSON \"{{\\\"a\\\": [ {}, -1.5e3, 18446744073709551615 ]}}\")",
+                self.rng.below(100)
+            ),
             19 => format!(
                 "(let p = builtins.unsafeGetAttrPos \"{}\" {}; in if p == null then {{ }} else p)",
                 self.rng.pick(&["a", "b", "c", "x", "name", "value"]),
@@ -686,7 +705,13 @@ impl Gen {
     /// A program that fails, and how.
     pub fn failing(&mut self) -> String {
         let ok = self.expr(Ty::Int, 2);
-        match self.rng.below(36) {
+        match self.rng.below(42) {
+            36 => format!("rec {{ a = {ok}; __overrides = {ok}; }}"),
+            37 => format!("{{ x.y = {ok}; x.y = 2; }}"),
+            38 => format!("{{ x = {{ y = {ok}; }}; x = {{ y = 2; }}; }}"),
+            39 => format!("let a = {{ x = {ok}; }}; in {{ inherit (a) x; x = 2; }}"),
+            40 => format!("builtins.match \"{}\" \"a\"", self.rng.pick(&["\\\\d", "a\\\\}", "(", "[a"])),
+            41 => format!("let f = n: if n == 0 then {ok} else 1 + f (n - 1); in f 90000"),
             26..=28 => {
                 // A program cut short: mostly `unexpected end of file`, at Nix's position.
                 let p = self.program();
