@@ -390,11 +390,37 @@ fn rename_keys(specs: &mut SpecGraph, keys: &mut BTreeMap<String, String>, renam
         }
         let (from_a, from_b) = (format!("${{{old}}}"), format!("${{{old}."));
         let (to_a, to_b) = (format!("${{{new}}}"), format!("${{{new}."));
+        let re = |v: &mut String| *v = v.replace(&from_a, &to_a).replace(&from_b, &to_b);
         for s in specs.values_mut() {
-            for v in s.args.iter_mut().chain(s.env.iter_mut().map(|(_, v)| v)) {
-                *v = v.replace(&from_a, &to_a).replace(&from_b, &to_b);
+            re(&mut s.builder);
+            s.args.iter_mut().for_each(re);
+            for (k, v) in s.env.iter_mut() {
+                re(k);
+                re(v);
+            }
+            // Structured attributes' typed values hold references too (`s = { x = "${dep}"; }`).
+            for (k, v) in s.typed_env.iter_mut() {
+                re(k);
+                rename_in_json(v, &re);
             }
         }
+    }
+}
+
+/// Applies `re` to every string (and key) inside a JSON value.
+fn rename_in_json(v: &mut Json, re: &dyn Fn(&mut String)) {
+    match v {
+        Json::String(s) => re(s),
+        Json::Array(items) => items.iter_mut().for_each(|x| rename_in_json(x, re)),
+        Json::Object(m) => {
+            let old = std::mem::take(m);
+            for (mut k, mut x) in old {
+                re(&mut k);
+                rename_in_json(&mut x, re);
+                m.insert(k, x);
+            }
+        }
+        _ => {}
     }
 }
 
