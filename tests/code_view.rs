@@ -449,3 +449,49 @@ fn every_kind_and_hash_spelling_written_as_code_shows_exactly() {
     let again = drvlab::lab::code::code_for_graph(&p.specs);
     assert_eq!(nix_show(&again).0, want, "{again}");
 }
+
+/// Code the person typed is never dropped by a switch: choosing an example puts it on Undo
+/// (and offers it back), and switching scenario keeps it to be brought back.
+#[test]
+fn a_switch_keeps_the_code_the_person_typed() {
+    let e = examples::example("fetchurl").unwrap();
+    let p = page_with(e.code);
+    assert!(!p.code.edited(), "a loaded text is not the person's work");
+    let typed = format!("{}\n# my own note\n", e.code);
+    let p = p.reduce(Action::Code(CodeAction::Edit(typed.clone()))).unwrap();
+    assert!(p.code.edited());
+    // Another example replaces it, says so, and Undo brings it back.
+    let other = examples::EXAMPLES.iter().find(|x| x.id != e.id).unwrap();
+    let q = p.reduce(Action::Code(CodeAction::Example(other.id.to_string()))).unwrap();
+    assert_eq!(q.code.text, other.code);
+    assert!(q.code.note.as_deref().is_some_and(|n| n.contains("Undo")), "{:?}", q.code.note);
+    assert_eq!(q.reduce(Action::Undo).unwrap().code.text, typed);
+    // …and so does "Bring back my code".
+    assert_eq!(q.reduce(Action::Code(CodeAction::Restore)).unwrap().code.text, typed);
+    // An example over an example just loaded asks nothing (nothing of the person's is lost).
+    let r = q.reduce(Action::Code(CodeAction::Example(e.id.to_string()))).unwrap();
+    assert_eq!(r.code.note, None);
+    // A scenario switch keeps it too: the new scenario's view offers it back, open on it.
+    let s = p.reduce(Action::LoadScenario("url-changed".into())).unwrap();
+    assert!(!s.code.open);
+    assert_eq!(s.code.kept.as_deref(), Some(typed.as_str()));
+    let s = s.reduce(Action::Code(CodeAction::Restore)).unwrap();
+    assert!(s.code.open && s.code.kept.is_none());
+    assert_eq!(s.code.text, typed);
+    // A switch with only loaded code keeps nothing to offer.
+    let t = page_with(e.code).reduce(Action::LoadScenario("url-changed".into())).unwrap();
+    assert_eq!(t.code.kept, None);
+    assert_eq!(t.reduce(Action::Code(CodeAction::Restore)), None);
+}
+
+/// Opening on the scenario's example is one action, and the selector names the example.
+#[test]
+fn opening_on_an_example_is_one_action() {
+    let e = examples::example("fetchurl").unwrap();
+    let p = Playground::default().reduce(Action::Code(CodeAction::OpenExample(e.id.into()))).unwrap();
+    assert!(p.code.open);
+    assert_eq!(p.code.example.as_deref(), Some(e.id));
+    assert_eq!(p.code.text, e.code);
+    assert!(!p.code.edited());
+    assert_eq!(Playground::default().reduce(Action::Code(CodeAction::OpenExample("no-such".into()))), None);
+}
