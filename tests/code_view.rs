@@ -495,3 +495,49 @@ fn opening_on_an_example_is_one_action() {
     assert!(!p.code.edited());
     assert_eq!(Playground::default().reduce(Action::Code(CodeAction::OpenExample("no-such".into()))), None);
 }
+
+/// Hashes as a hostile person writes them: a valid md5 SRI loads exactly; a wrong-length SRI,
+/// an algo the SRI contradicts, an unknown algo, a bare hash with no type each say what is
+/// wrong (in Nix's words) and where, and the form keeps its last good graph.
+#[test]
+fn hostile_hashes_say_what_and_where() {
+    let drv = |attrs: &str| {
+        format!(
+            "{{\n  x = derivation {{\n    name = \"c\"; system = \"x\"; builder = \"/b\";\n    {attrs}\n  }};\n}}\n"
+        )
+    };
+    let md5 = drv("outputHashAlgo = \"\"; outputHash = \"md5-1B2M2Y8AsgTpgAmY7PhCfg==\";");
+    let p = page_with(&md5);
+    assert!(p.code.error().is_none(), "{:?}", p.code.error());
+    assert_eq!(drv_paths(&p.code), nix_show(&md5).0);
+    assert_eq!(&p.computed.eval.resolution.entries["x"].drv_path, p.code.keys.get("x").unwrap());
+    let sri = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+    for (attrs, says) in [
+        (format!("outputHashAlgo = \"\"; outputHash = \"{}\";", &sri[..sri.len() - 2]), "invalid SRI hash"),
+        (format!("outputHashAlgo = \"sha1\"; outputHash = \"{sri}\";"), "should have type 'sha1'"),
+        (
+            "outputHashAlgo = \"md6\"; outputHash = \"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\";".into(),
+            "does not include a type",
+        ),
+        (
+            "outputHashAlgo = \"\"; outputHash = \"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\";".into(),
+            "does not include a type",
+        ),
+        (format!("outputHash = \"blake3-{}\";", &sri[7..]), "unknown hash algorithm 'blake3'"),
+    ] {
+        let bad = drv(&attrs);
+        let q = p.reduce(Action::Code(CodeAction::Edit(bad.clone()))).unwrap();
+        let q = q.reduce(Action::Code(CodeAction::Answer(worker("eval", q.code.generation, &bad)))).unwrap();
+        let err = q.code.error().unwrap_or_else(|| panic!("{attrs}: no error"));
+        assert!(err.message.contains(says), "{attrs}: {}", err.describe());
+        assert!(err.line > 0, "{attrs}: says where: {}", err.describe());
+        // Real Nix refuses it too.
+        let dir = std::env::temp_dir().join(format!("drvlab-code-bad-{}-{}", std::process::id(), rand_suffix(&bad)));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("main.nix"), &bad).unwrap();
+        let out = Command::new("nix-instantiate").arg(dir.join("main.nix")).output().unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains(says), "{attrs}");
+        assert_eq!(q.specs, p.specs, "{attrs}: the last good graph stays");
+    }
+}

@@ -204,6 +204,21 @@ pub fn prim_derivation_strict(ev: &mut Evaluator, args: &[Thunk], span: Span) ->
                 None => return other("empty hash requires explicit hash type".into(), span),
             }
         } else {
+            // `Hash::parseAny`: an `algo:` or SRI `algo-` prefix names the algorithm (an unknown
+            // name is an error of its own), and a malformed SRI body is said as Nix says it.
+            let prefix = h.find([':', '-']).map(|i| (&h[..i], h.as_bytes()[i] == b'-', &h[i + 1..]));
+            if let Some((name, sri, body)) = prefix {
+                match HashAlgo::parse(name) {
+                    Err(_) => return other(format!("unknown hash algorithm '{name}'"), span),
+                    Ok(a) if algo.is_some_and(|x| x != a) => {
+                        return other(format!("hash '{h}' should have type '{}'", algo.unwrap_or(a)), span)
+                    }
+                    Ok(_) if sri && Hash::parse(&h, algo).is_err() => {
+                        return other(format!("invalid SRI hash '{body}'"), span)
+                    }
+                    Ok(_) => {}
+                }
+            }
             match Hash::parse(&h, algo) {
                 Ok(x) => x,
                 Err(_) if algo.is_none() => {
