@@ -69,10 +69,8 @@ fn every_example_instantiates_as_nix_does() {
 fn the_graph_as_code_instantiates_as_nix_does() {
     for s in drvlab::lab::scenarios::scenarios() {
         let code = drvlab::lab::code::code_for_graph(&s.specs);
-        if code.contains("builtins.path") || s.id == "content-addressed" {
-            // Directory sources are written by a shell script, not one .nix file; a floating
-            // content-addressed derivation does not lift back to the same .drv yet (the page
-            // says so instead of showing other paths: see `load`).
+        if code.contains("builtins.path") {
+            // Directory sources are written by a shell script, not one .nix file.
             continue;
         }
         let p = page_with(&code);
@@ -360,4 +358,186 @@ fn opening_an_example_is_a_load_not_an_edit() {
         assert!(!verdict.contains("would rebuild"), "{}: {verdict}", e.id);
     }
     assert!(replaced > 0, "some example's graph differs from its scenario's (url-changed's does)");
+}
+
+/// `nix-instantiate` with the experimental features floating and impure derivations need, and
+/// the derivations as `nix show-derivation -r` prints them.
+fn nix_show(code: &str) -> (BTreeSet<String>, serde_json::Value) {
+    let dir = std::env::temp_dir().join(format!("drvlab-code-kinds-{}-{}", std::process::id(), rand_suffix(code)));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("main.nix"), code).unwrap();
+    let features = ["--extra-experimental-features", "nix-command ca-derivations impure-derivations"];
+    let out = Command::new("nix-instantiate").args(features).arg(dir.join("main.nix")).output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.status.success(), "nix-instantiate: {}", String::from_utf8_lossy(&out.stderr));
+    let drvs: BTreeSet<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+    let show = Command::new("nix").args(features).arg("show-derivation").args(&drvs).output().unwrap();
+    assert!(show.status.success(), "nix show-derivation: {}", String::from_utf8_lossy(&show.stderr));
+    (drvs, serde_json::from_slice(&show.stdout).unwrap())
+}
+
+/// Code whose derivations are each kind the engine computes, in each spelling of a fixed
+/// output's hash Nix accepts, loads into the form, and the form's model computes the paths
+/// real Nix makes, with the env Nix writes (`outputHashAlgo = ""` and the SRI text kept).
+#[test]
+fn every_kind_and_hash_spelling_written_as_code_shows_exactly() {
+    let h = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    let sri = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+    let fixed = |name: &str, attrs: &str| {
+        format!("  {name} = derivation {{ name = \"{name}\"; system = \"x86_64-linux\"; builder = \"/bin/sh\"; {attrs} }};\n")
+    };
+    let mut code = String::from("rec {\n");
+    code.push_str(&format!(
+        "  fetched = import <nix/fetchurl.nix> {{ url = \"https://example.org/a.tar.gz\"; hash = \"{sri}\"; }};\n"
+    ));
+    code.push_str(&format!(
+        "  fetched2 = import <nix/fetchurl.nix> {{ url = \"https://example.org/b.tar.gz\"; sha256 = \"{h}\"; }};\n"
+    ));
+    code.push_str(&fixed("sriempty", &format!("outputHashAlgo = \"\"; outputHash = \"{sri}\";")));
+    code.push_str(&fixed("srialgo", &format!("outputHashAlgo = \"sha256\"; outputHash = \"{sri}\";")));
+    code.push_str(&fixed("srionly", &format!("outputHash = \"{sri}\"; outputHashMode = \"recursive\";")));
+    code.push_str(&fixed("base16", &format!("outputHashAlgo = \"sha256\"; outputHash = \"{h}\";")));
+    code.push_str(&fixed(
+        "nix32",
+        "outputHashAlgo = \"sha256\"; outputHash = \"0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73\";",
+    ));
+    code.push_str(&fixed(
+        "base64",
+        "outputHashAlgo = \"sha256\"; outputHash = \"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\";",
+    ));
+    code.push_str(&fixed("prefixed", &format!("outputHash = \"sha256:{h}\"; outputHashMode = \"flat\";")));
+    code.push_str(&fixed(
+        "sha1",
+        "outputHashAlgo = \"\"; outputHash = \"sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=\"; outputHashMode = \"recursive\";",
+    ));
+    code.push_str(&fixed(
+        "floating",
+        "__contentAddressed = true; outputHashMode = \"recursive\"; outputHashAlgo = \"sha256\"; outputs = [ \"out\" \"dev\" ];",
+    ));
+    code.push_str(&fixed("usesfloating", "args = [ \"-c\" \"echo ${floating} ${floating.dev}\" ];"));
+    code.push_str(&fixed("impure", "__impure = true;"));
+    code.push_str(&fixed("usesimpure", "args = [ \"-c\" \"echo ${impure}\" ];"));
+    code.push_str(&fixed(
+        "structured",
+        "__structuredAttrs = true; n = 3; l = [ \"a\" 1 true null ]; s = { x = \"${fetched}\"; };",
+    ));
+    code.push_str(&fixed(
+        "structuredfixed",
+        &format!("__structuredAttrs = true; outputHashAlgo = \"\"; outputHash = \"{sri}\"; n = 1.5;"),
+    ));
+    code.push_str("}\n");
+    let (want, shown) = nix_show(&code);
+    let p = page_with(&code);
+    assert!(p.code.error().is_none(), "{:?}", p.code.error().map(|e| e.describe()));
+    assert_eq!(drv_paths(&p.code), want);
+    // The form's model, computed by the engine, gives each path and env exactly.
+    for (key, drv) in &p.code.keys {
+        let r = &p.computed.eval.resolution.entries[key];
+        assert_eq!(&r.drv_path, drv, "{key}");
+        let nix = &shown[drv.as_str()];
+        let env: std::collections::BTreeMap<String, String> = serde_json::from_value(nix["env"].clone()).unwrap();
+        assert_eq!(r.drv.env, env, "{key}: env");
+        for (o, path) in &r.outputs {
+            assert_eq!(path.as_deref(), nix["outputs"][o]["path"].as_str(), "{key}.{o}");
+        }
+    }
+    assert_eq!(p.specs["sriempty"].fixed.as_ref().unwrap().hash, sri);
+    assert!(
+        p.specs["floating"].content_addressed && p.specs["impure"].impure && p.specs["structured"].structured_attrs
+    );
+    // The form's graph written back as code is the same derivations again.
+    let again = drvlab::lab::code::code_for_graph(&p.specs);
+    assert_eq!(nix_show(&again).0, want, "{again}");
+}
+
+/// Code the person typed is never dropped by a switch: choosing an example puts it on Undo
+/// (and offers it back), and switching scenario keeps it to be brought back.
+#[test]
+fn a_switch_keeps_the_code_the_person_typed() {
+    let e = examples::example("fetchurl").unwrap();
+    let p = page_with(e.code);
+    assert!(!p.code.edited(), "a loaded text is not the person's work");
+    let typed = format!("{}\n# my own note\n", e.code);
+    let p = p.reduce(Action::Code(CodeAction::Edit(typed.clone()))).unwrap();
+    assert!(p.code.edited());
+    // Another example replaces it, says so, and Undo brings it back.
+    let other = examples::EXAMPLES.iter().find(|x| x.id != e.id).unwrap();
+    let q = p.reduce(Action::Code(CodeAction::Example(other.id.to_string()))).unwrap();
+    assert_eq!(q.code.text, other.code);
+    assert!(q.code.note.as_deref().is_some_and(|n| n.contains("Undo")), "{:?}", q.code.note);
+    assert_eq!(q.reduce(Action::Undo).unwrap().code.text, typed);
+    // …and so does "Bring back my code".
+    assert_eq!(q.reduce(Action::Code(CodeAction::Restore)).unwrap().code.text, typed);
+    // An example over an example just loaded asks nothing (nothing of the person's is lost).
+    let r = q.reduce(Action::Code(CodeAction::Example(e.id.to_string()))).unwrap();
+    assert_eq!(r.code.note, None);
+    // A scenario switch keeps it too: the new scenario's view offers it back, open on it.
+    let s = p.reduce(Action::LoadScenario("url-changed".into())).unwrap();
+    assert!(!s.code.open);
+    assert_eq!(s.code.kept.as_deref(), Some(typed.as_str()));
+    let s = s.reduce(Action::Code(CodeAction::Restore)).unwrap();
+    assert!(s.code.open && s.code.kept.is_none());
+    assert_eq!(s.code.text, typed);
+    // A switch with only loaded code keeps nothing to offer.
+    let t = page_with(e.code).reduce(Action::LoadScenario("url-changed".into())).unwrap();
+    assert_eq!(t.code.kept, None);
+    assert_eq!(t.reduce(Action::Code(CodeAction::Restore)), None);
+}
+
+/// Opening on the scenario's example is one action, and the selector names the example.
+#[test]
+fn opening_on_an_example_is_one_action() {
+    let e = examples::example("fetchurl").unwrap();
+    let p = Playground::default().reduce(Action::Code(CodeAction::OpenExample(e.id.into()))).unwrap();
+    assert!(p.code.open);
+    assert_eq!(p.code.example.as_deref(), Some(e.id));
+    assert_eq!(p.code.text, e.code);
+    assert!(!p.code.edited());
+    assert_eq!(Playground::default().reduce(Action::Code(CodeAction::OpenExample("no-such".into()))), None);
+}
+
+/// Hashes as a hostile person writes them: a valid md5 SRI loads exactly; a wrong-length SRI,
+/// an algo the SRI contradicts, an unknown algo, a bare hash with no type each say what is
+/// wrong (in Nix's words) and where, and the form keeps its last good graph.
+#[test]
+fn hostile_hashes_say_what_and_where() {
+    let drv = |attrs: &str| {
+        format!(
+            "{{\n  x = derivation {{\n    name = \"c\"; system = \"x\"; builder = \"/b\";\n    {attrs}\n  }};\n}}\n"
+        )
+    };
+    let md5 = drv("outputHashAlgo = \"\"; outputHash = \"md5-1B2M2Y8AsgTpgAmY7PhCfg==\";");
+    let p = page_with(&md5);
+    assert!(p.code.error().is_none(), "{:?}", p.code.error());
+    assert_eq!(drv_paths(&p.code), nix_show(&md5).0);
+    assert_eq!(&p.computed.eval.resolution.entries["x"].drv_path, p.code.keys.get("x").unwrap());
+    let sri = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+    for (attrs, says) in [
+        (format!("outputHashAlgo = \"\"; outputHash = \"{}\";", &sri[..sri.len() - 2]), "invalid SRI hash"),
+        (format!("outputHashAlgo = \"sha1\"; outputHash = \"{sri}\";"), "should have type 'sha1'"),
+        (
+            "outputHashAlgo = \"md6\"; outputHash = \"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\";".into(),
+            "does not include a type",
+        ),
+        (
+            "outputHashAlgo = \"\"; outputHash = \"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\";".into(),
+            "does not include a type",
+        ),
+        (format!("outputHash = \"blake3-{}\";", &sri[7..]), "unknown hash algorithm 'blake3'"),
+    ] {
+        let bad = drv(&attrs);
+        let q = p.reduce(Action::Code(CodeAction::Edit(bad.clone()))).unwrap();
+        let q = q.reduce(Action::Code(CodeAction::Answer(worker("eval", q.code.generation, &bad)))).unwrap();
+        let err = q.code.error().unwrap_or_else(|| panic!("{attrs}: no error"));
+        assert!(err.message.contains(says), "{attrs}: {}", err.describe());
+        assert!(err.line > 0, "{attrs}: says where: {}", err.describe());
+        // Real Nix refuses it too.
+        let dir = std::env::temp_dir().join(format!("drvlab-code-bad-{}-{}", std::process::id(), rand_suffix(&bad)));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("main.nix"), &bad).unwrap();
+        let out = Command::new("nix-instantiate").arg(dir.join("main.nix")).output().unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains(says), "{attrs}");
+        assert_eq!(q.specs, p.specs, "{attrs}: the last good graph stays");
+    }
 }

@@ -149,7 +149,13 @@ fn random_graph(r: &mut Rng, g: usize) -> SpecGraph {
                 let algo = *r.pick(&HashAlgo::ALL);
                 let (hash, a) = hash_text(r, algo);
                 let mode = if r.chance(50) { FixedMode::Flat } else { FixedMode::Recursive };
-                s.fixed = Some(FixedSpec { mode, algo: a, hash, omit_mode: r.chance(20) && mode == FixedMode::Flat });
+                s.fixed = Some(FixedSpec {
+                    mode,
+                    algo: a,
+                    hash,
+                    omit_mode: r.chance(20) && mode == FixedMode::Flat,
+                    empty_algo: false,
+                });
             }
             3 => s.content_addressed = true,
             _ => {
@@ -195,7 +201,7 @@ fn collision_graphs(start: usize) -> Vec<SpecGraph> {
         let fod = |script: &str| {
             let mut s = base("image", &["-c", script]);
             let hash = HashAlgo::Sha256.digest(b"image").to_nix32();
-            s.fixed = Some(FixedSpec { mode, algo: Some(HashAlgo::Sha256), hash, omit_mode: false });
+            s.fixed = Some(FixedSpec { mode, algo: Some(HashAlgo::Sha256), hash, omit_mode: false, empty_algo: false });
             s
         };
         let (f1, f2) = (format!("c{g}f1"), format!("c{g}f2"));

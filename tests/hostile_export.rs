@@ -143,6 +143,7 @@ fn graph(field: Field, text: &str, real_src: &str) -> SpecGraph {
                 algo: Some(HashAlgo::Sha256),
                 hash: format!("0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73{text}"),
                 omit_mode: false,
+                empty_algo: false,
             })
         }
         Field::OutputName => b.outputs = vec!["out".into(), text.into()],

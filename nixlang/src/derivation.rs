@@ -32,6 +32,8 @@ pub fn prim_derivation_strict(ev: &mut Evaluator, args: &[Thunk], span: Span) ->
     let mut ctx = Context::default();
     let mut json = String::from("{");
     let mut content_addressed = false;
+    let mut impure = false;
+    let mut mode_given = false;
     let mut output_hash: Option<String> = None;
     let mut output_hash_algo = String::new();
     let mut mode = FixedMode::Flat;
@@ -78,6 +80,16 @@ pub fn prim_derivation_strict(ev: &mut Evaluator, args: &[Thunk], span: Span) ->
                     span,
                 );
             }
+        } else if key == "__impure" {
+            // Consumed, as `__contentAddressed` is: not an env entry. The page's evaluator
+            // enables both experimental features with one switch.
+            impure = ev.force_bool(t, span)?;
+            if impure && !ev.experimental_ca {
+                return other(
+                    "experimental Nix feature 'impure-derivations' is disabled; use '--extra-experimental-features impure-derivations' to override".into(),
+                    span,
+                );
+            }
         } else if key == "args" {
             let l = ev.force_list(t, span)?;
             for x in l.iter() {
@@ -105,7 +117,10 @@ pub fn prim_derivation_strict(ev: &mut Evaluator, args: &[Thunk], span: Span) ->
                 "system" => drv.system = ev.force_string_no_ctx(t, span)?.to_string(),
                 "outputHash" => output_hash = Some(ev.force_string_no_ctx(t, span)?.to_string()),
                 "outputHashAlgo" => output_hash_algo = ev.force_string_no_ctx(t, span)?.to_string(),
-                "outputHashMode" => mode = hash_mode(&ev.force_string_no_ctx(t, span)?)?,
+                "outputHashMode" => {
+                    mode = hash_mode(&ev.force_string_no_ctx(t, span)?)?;
+                    mode_given = true;
+                }
                 "outputs" => {
                     let l = ev.force_list(t, span)?;
                     let mut ss = Vec::new();
@@ -125,7 +140,10 @@ pub fn prim_derivation_strict(ev: &mut Evaluator, args: &[Thunk], span: Span) ->
                 "system" => drv.system = s.clone(),
                 "outputHash" => output_hash = Some(s.clone()),
                 "outputHashAlgo" => output_hash_algo = s.clone(),
-                "outputHashMode" => mode = hash_mode(&s)?,
+                "outputHashMode" => {
+                    mode = hash_mode(&s)?;
+                    mode_given = true;
+                }
                 "outputs" => {
                     outputs = handle_outputs(
                         s.split([' ', '\t', '\n', '\r']).filter(|x| !x.is_empty()).map(String::from).collect(),
@@ -186,6 +204,21 @@ pub fn prim_derivation_strict(ev: &mut Evaluator, args: &[Thunk], span: Span) ->
                 None => return other("empty hash requires explicit hash type".into(), span),
             }
         } else {
+            // `Hash::parseAny`: an `algo:` or SRI `algo-` prefix names the algorithm (an unknown
+            // name is an error of its own), and a malformed SRI body is said as Nix says it.
+            let prefix = h.find([':', '-']).map(|i| (&h[..i], h.as_bytes()[i] == b'-', &h[i + 1..]));
+            if let Some((name, sri, body)) = prefix {
+                match HashAlgo::parse(name) {
+                    Err(_) => return other(format!("unknown hash algorithm '{name}'"), span),
+                    Ok(a) if algo.is_some_and(|x| x != a) => {
+                        return other(format!("hash '{h}' should have type '{}'", algo.unwrap_or(a)), span)
+                    }
+                    Ok(_) if sri && Hash::parse(&h, algo).is_err() => {
+                        return other(format!("invalid SRI hash '{body}'"), span)
+                    }
+                    Ok(_) => {}
+                }
+            }
             match Hash::parse(&h, algo) {
                 Ok(x) => x,
                 Err(_) if algo.is_none() => {
@@ -199,13 +232,18 @@ pub fn prim_derivation_strict(ev: &mut Evaluator, args: &[Thunk], span: Span) ->
         };
         drv.outputs.insert("out".into(), Output::fixed(mode, &hash));
         drv.env.insert("out".into(), String::new());
-    } else if content_addressed {
-        let Ok(algo) = HashAlgo::parse(&output_hash_algo) else {
-            return other(format!("unknown hash algorithm '{output_hash_algo}'"), span);
-        };
+    } else if content_addressed || impure {
+        if content_addressed && impure {
+            return other("derivation cannot be both content-addressed and impure".into(), span);
+        }
+        // `parseHashTypeOpt(outputHashAlgo).value_or(htSHA256)`: an unknown name is sha256 too;
+        // the method defaults to recursive. Each output's env entry is its placeholder.
+        let algo = HashAlgo::parse(&output_hash_algo).unwrap_or(HashAlgo::Sha256);
+        let mode = if mode_given { mode } else { FixedMode::Recursive };
         for o in &outputs {
-            drv.outputs.insert(o.clone(), Output::floating(mode, algo));
-            drv.env.insert(o.clone(), String::new());
+            let out = if impure { Output::impure(mode, algo) } else { Output::floating(mode, algo) };
+            drv.outputs.insert(o.clone(), out);
+            drv.env.insert(o.clone(), drvlab_engine::derivation::hash_placeholder(o));
         }
     } else {
         for o in &outputs {
@@ -239,12 +277,23 @@ pub fn prim_derivation_strict(ev: &mut Evaluator, args: &[Thunk], span: Span) ->
         ))),
     );
     for (o, p) in &resolved.outputs {
-        let s = p.clone().unwrap_or_else(|| drvlab_engine::derivation::hash_placeholder(o));
+        // An output with no path before building (floating, impure) is its downstream
+        // placeholder (`downstreamPlaceholder(store, drvPath, output)`): users refer to it so.
+        let s = p.clone().unwrap_or_else(|| downstream_placeholder(&drv_path, &name, o));
         let c = Context::single(CtxElem::Output { drv: drv_path.as_str().into(), output: o.as_str().into() });
         out.insert(o.as_str().into(), Thunk::value(Value::String(NixString::with_ctx(s, c))));
     }
     ev.derivations.insert(drv_path, resolved);
     Ok(Value::attrs(out))
+}
+
+/// Nix 2.8's `downstreamPlaceholder`: `/` and the nix32 sha256 of
+/// `nix-upstream-output:<drv hash part>:<output path name>`.
+fn downstream_placeholder(drv_path: &str, drv_name: &str, output: &str) -> String {
+    use drvlab_engine::store_path::{output_path_name, HASH_PART_LEN};
+    let hash_part = drv_path.rsplit('/').next().unwrap_or("").get(..HASH_PART_LEN).unwrap_or("");
+    let clear = format!("nix-upstream-output:{hash_part}:{}", output_path_name(drv_name, output));
+    format!("/{}", Hash::sha256(clear.as_bytes()).to_nix32())
 }
 
 /// `computeFSClosure` of a store path over the references drvlab knows (derivations and

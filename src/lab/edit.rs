@@ -139,6 +139,7 @@ impl SpecEdit {
                     algo: Some(HashAlgo::Sha256),
                     hash: Hash::sha256(b"").to_nix32(),
                     omit_mode: false,
+                    empty_algo: false,
                 });
                 if on {
                     s.content_addressed = false;

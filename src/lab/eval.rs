@@ -30,6 +30,11 @@ pub struct FixedSpec {
     /// Leave `outputHashMode` out (Nix then defaults to flat), as some imported derivations do.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub omit_mode: bool,
+    /// With `algo: None`, write `outputHashAlgo = ""` rather than leave it out: what
+    /// `<nix/fetchurl.nix>` does for an SRI `hash`. Nix reads both as "from the hash", but the
+    /// empty attribute is in the `.drv`'s env, so it moves the `.drv` path.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub empty_algo: bool,
 }
 
 /// A source bound to an attribute: `builtins.toFile name contents` (a text path, which may
@@ -505,6 +510,8 @@ pub fn to_derivation(
         env.insert("outputHash".into(), f.hash.clone());
         if let Some(a) = f.algo {
             env.insert("outputHashAlgo".into(), a.to_string());
+        } else if f.empty_algo {
+            env.insert("outputHashAlgo".into(), String::new());
         }
         if !f.omit_mode {
             env.insert("outputHashMode".into(), mode_name(f.mode).into());
@@ -1047,6 +1054,8 @@ pub fn to_nix_expression(specs: &SpecGraph) -> String {
             }
             if let Some(a) = f.algo {
                 s.push_str(&format!("    outputHashAlgo = \"{a}\";\n"));
+            } else if f.empty_algo {
+                s.push_str("    outputHashAlgo = \"\";\n");
             }
             s.push_str(&format!("    outputHash = {};\n", lit(&f.hash)));
         }
@@ -1093,6 +1102,7 @@ pub fn reference_graph() -> SpecGraph {
             algo: Some(HashAlgo::Sha256),
             hash: "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73".into(),
             omit_mode: false,
+            empty_algo: false,
         }),
         ..DrvSpec::new("src", "x86_64-linux", "/bin/sh", &["-c", "echo"])
     };

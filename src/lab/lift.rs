@@ -167,6 +167,8 @@ pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
                     .map(str::to_string)
                     .unwrap_or_else(|| hash.to_format(drvlab_engine::hash::HashFormat::Sri, true)),
                 omit_mode: attrs.string("outputHashMode").is_none(),
+                // `outputHashAlgo = ""` (fetchurl.nix with an SRI hash) is kept as written.
+                empty_algo: attrs.string("outputHashAlgo") == Some(""),
             }),
             _ => None,
         };

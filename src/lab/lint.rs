@@ -126,6 +126,7 @@ mod tests {
             algo: Some(drvlab_engine::hash::HashAlgo::Sha256),
             hash: "0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73".into(),
             omit_mode: false,
+            empty_algo: false,
         });
         g.insert("b".into(), b.clone());
         let l = lints(&g, &evaluate(&g, &Default::default()));

@@ -132,7 +132,8 @@ fn spec(name: &str, args: &[&str], env: &[(&str, &str)]) -> DrvSpec {
 }
 
 fn fixed(mut s: DrvSpec, mode: FixedMode, hash: &str) -> DrvSpec {
-    s.fixed = Some(FixedSpec { mode, algo: Some(HashAlgo::Sha256), hash: hash.into(), omit_mode: false });
+    s.fixed =
+        Some(FixedSpec { mode, algo: Some(HashAlgo::Sha256), hash: hash.into(), omit_mode: false, empty_algo: false });
     s
 }
 

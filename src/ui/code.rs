@@ -288,18 +288,24 @@ pub fn code_panel() -> Html {
             let example = p.scenario.as_ref().and_then(|s| examples::for_scenario(s.id));
             let code = example.map_or_else(|| crate::lab::code::code_for_graph(&p.specs), |e| e.code.to_string());
             let id = example.map(|e| e.id.to_string());
-            Callback::from(move |_| {
-                ctx.dispatch(Action::Code(CodeAction::Open(code.clone())));
-                // The selector names the example the text is (not "the graph as code").
-                if let Some(id) = &id {
-                    ctx.dispatch(Action::Code(CodeAction::Example(id.clone())));
-                }
+            // One action: the selector names the example the text is (not "the graph as code").
+            Callback::from(move |_| match &id {
+                Some(id) => ctx.dispatch(Action::Code(CodeAction::OpenExample(id.clone()))),
+                None => ctx.dispatch(Action::Code(CodeAction::Open(code.clone()))),
             })
+        };
+        let restore = {
+            let ctx = ctx.clone();
+            Callback::from(move |_| ctx.dispatch(Action::Code(CodeAction::Restore)))
         };
         return html! {
             <section class="panel code-view" aria-label="Nix code">
                 <div class="row">
                     <button data-testid="open-code" onclick={open}>{"Open the code view"}</button>
+                    if v.kept.is_some() {
+                        <button data-testid="code-restore" onclick={restore}>{"Bring back my code"}</button>
+                        <span class="notice" role="status">{"the Nix code you typed before the switch is kept"}</span>
+                    }
                     <span class="muted">{"the graph as Nix code: edit it or paste your own, evaluated in your browser; beside each line, which paths its literals move"}</span>
                 </div>
             </section>
@@ -346,6 +352,10 @@ pub fn code_panel() -> Html {
     let close = {
         let ctx = ctx.clone();
         Callback::from(move |_| ctx.dispatch(Action::Code(CodeAction::Close)))
+    };
+    let restore = {
+        let ctx = ctx.clone();
+        Callback::from(move |_| ctx.dispatch(Action::Code(CodeAction::Restore)))
     };
     let _ = dispatch;
 
@@ -407,6 +417,9 @@ pub fn code_panel() -> Html {
                         }) }
                     </select>
                 </label>
+                if v.kept.is_some() {
+                    <button class="small" data-testid="code-restore" onclick={restore}>{"Bring back my code"}</button>
+                }
                 <button class="small" onclick={close}>{"Close the code view"}</button>
             </div>
             <p class="muted">{"Edit the code or paste your own (no nixpkgs: import ./prelude.nix for a stand-in). Marks beside each line: what perturbing each literal on it moves — ● an output path, ◐ only .drv paths, ○ nothing, ✕ the code no longer evaluates. Put the caret in a literal for the sentence."}</p>

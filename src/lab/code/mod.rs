@@ -224,6 +224,25 @@ pub struct CodeView {
     /// a rewrite made from outside), and those undone: Undo and Redo with the view open.
     pub undo_texts: Vec<String>,
     pub redo_texts: Vec<String>,
+    /// The text as last loaded (opened on, or an example): the text differs from it once the
+    /// person has typed, and then a switch must not drop it.
+    pub loaded: String,
+    /// Code the person typed that a switch (another example, another scenario) replaced:
+    /// [`CodeAction::Restore`] brings it back.
+    pub kept: Option<String>,
+}
+
+impl CodeView {
+    /// Whether the text holds work of the person's (edited since it was last loaded).
+    pub fn edited(&self) -> bool {
+        !self.text.is_empty() && self.text != self.loaded
+    }
+
+    /// The view a scenario switch leaves: the code typed here kept to be brought back.
+    pub fn after_switch(&self) -> CodeView {
+        let kept = if self.edited() { Some(self.text.clone()) } else { self.kept.clone() };
+        CodeView { kept, ..CodeView::default() }
+    }
 }
 
 /// What the page does in the code view.
@@ -231,6 +250,10 @@ pub struct CodeView {
 pub enum CodeAction {
     /// Open with the current graph's code (its example, or the graph exported as Nix).
     Open(String),
+    /// Open on an example (the scenario's seed), the selector naming it: one action.
+    OpenExample(String),
+    /// Bring back the code a switch replaced ([`CodeView::kept`]).
+    Restore,
     Close,
     Edit(String),
     Example(String),
@@ -390,11 +413,37 @@ fn rename_keys(specs: &mut SpecGraph, keys: &mut BTreeMap<String, String>, renam
         }
         let (from_a, from_b) = (format!("${{{old}}}"), format!("${{{old}."));
         let (to_a, to_b) = (format!("${{{new}}}"), format!("${{{new}."));
+        let re = |v: &mut String| *v = v.replace(&from_a, &to_a).replace(&from_b, &to_b);
         for s in specs.values_mut() {
-            for v in s.args.iter_mut().chain(s.env.iter_mut().map(|(_, v)| v)) {
-                *v = v.replace(&from_a, &to_a).replace(&from_b, &to_b);
+            re(&mut s.builder);
+            s.args.iter_mut().for_each(re);
+            for (k, v) in s.env.iter_mut() {
+                re(k);
+                re(v);
+            }
+            // Structured attributes' typed values hold references too (`s = { x = "${dep}"; }`).
+            for (k, v) in s.typed_env.iter_mut() {
+                re(k);
+                rename_in_json(v, &re);
             }
         }
+    }
+}
+
+/// Applies `re` to every string (and key) inside a JSON value.
+fn rename_in_json(v: &mut Json, re: &dyn Fn(&mut String)) {
+    match v {
+        Json::String(s) => re(s),
+        Json::Array(items) => items.iter_mut().for_each(|x| rename_in_json(x, re)),
+        Json::Object(m) => {
+            let old = std::mem::take(m);
+            for (mut k, mut x) in old {
+                re(&mut k);
+                rename_in_json(&mut x, re);
+                m.insert(k, x);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -510,8 +559,33 @@ impl CodeView {
                 }
                 v.open = true;
                 if v.text.is_empty() {
+                    v.loaded = graph_code.clone();
                     v.set_text(graph_code);
                 }
+            }
+            CodeAction::OpenExample(id) => {
+                let e = examples::example(&id)?;
+                if v.open {
+                    return None;
+                }
+                v.open = true;
+                if v.text.is_empty() {
+                    v.example = Some(id);
+                    v.loaded = e.code.to_string();
+                    v.set_text(e.code.to_string());
+                }
+            }
+            CodeAction::Restore => {
+                let t = v.kept.take()?;
+                v.open = true;
+                if v.edited() && v.text != t {
+                    // What is there now is kept in turn: nothing is dropped.
+                    v.kept = Some(v.text.clone());
+                }
+                v.undo_texts.push(v.text.clone());
+                v.redo_texts.clear();
+                v.example = None;
+                v.set_text(t);
             }
             CodeAction::Close => {
                 if !v.open {
@@ -527,8 +601,22 @@ impl CodeView {
             }
             CodeAction::Example(id) => {
                 let e = examples::example(&id)?;
+                let note = if v.edited() && v.text != e.code {
+                    // The person's code is not dropped: Undo, or "Bring back", restores it.
+                    v.kept = Some(v.text.clone());
+                    v.undo_texts.push(v.text.clone());
+                    v.redo_texts.clear();
+                    Some(
+                        "the code you typed was replaced by the example; Undo or \"Bring back my code\" restores it"
+                            .to_string(),
+                    )
+                } else {
+                    None
+                };
                 v.example = Some(id);
+                v.loaded = e.code.to_string();
                 v.set_text(e.code.to_string());
+                v.note = note;
             }
             CodeAction::WorkerLoading => v.worker = WorkerState::Loading,
             CodeAction::WorkerReady => v.worker = WorkerState::Ready,

@@ -443,6 +443,8 @@ impl Playground {
         n.merge = self.merge;
         n.nix = self.nix;
         n.undo = self.undo.clone();
+        // Code the person typed is not dropped by the switch: the view offers it back.
+        n.code = self.code.after_switch();
         n.undo.push(Snapshot {
             specs: Rc::new(self.specs.clone()),
             selected: self.selected.clone(),

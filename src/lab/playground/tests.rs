@@ -465,6 +465,7 @@ mod account_props {
                         algo: Some(HashAlgo::Sha256),
                         hash: H.into(),
                         omit_mode: false,
+                        empty_algo: false,
                     })
                 }
                 1 if i == 0 => s.content_addressed = true,
