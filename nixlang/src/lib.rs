@@ -90,6 +90,7 @@ impl Evaluator {
             copied: HashMap::new(),
             traces: Vec::new(),
             experimental_ca: opts.experimental_ca,
+            track: None,
         };
         ev.make_base_env(&opts.system, opts.current_time);
         ev

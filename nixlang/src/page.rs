@@ -217,7 +217,7 @@ pub struct PageError {
     pub file: Option<String>,
 }
 
-fn evaluator(files: &[(String, String)], code: &str, budget: Budget) -> Evaluator {
+pub(crate) fn evaluator(files: &[(String, String)], code: &str, budget: Budget) -> Evaluator {
     let mut fs = MemFs::new();
     for (p, t) in files {
         let p = if p.starts_with('/') { p.clone() } else { format!("{DIR}/{p}") };
@@ -359,82 +359,175 @@ fn call_package(ev: &mut Evaluator, v: Value) -> Result<Called, EvalError> {
     Ok((r, given, vec![]))
 }
 
-fn run(
+/// The program's value, called as `callPackage` would when it is a package function, and its
+/// top-level values forced (what the run takes derivations from).
+fn skeleton(
     ev: &mut Evaluator,
-    names: &mut BTreeMap<String, String>,
     given: &mut Vec<String>,
     missing: &mut Vec<String>,
-) -> Result<Vec<String>, EvalError> {
-    let span = Span::default();
+) -> Result<Vec<(String, Value)>, EvalError> {
     let v = ev.eval_file(MAIN)?;
-    let v = {
-        let (v, g, m) = call_package(ev, v)?;
-        *given = g;
-        *missing = m;
-        v
+    let (v, g, m) = call_package(ev, v)?;
+    *given = g;
+    *missing = m;
+    tops(ev, v)
+}
+
+/// One top-level value: its name and `.drv` path when it is a derivation.
+fn top(ev: &mut Evaluator, name: String, x: &Value) -> Result<Option<(String, String)>, EvalError> {
+    let span = Span::default();
+    // As `getDerivations`: functions inside the set are skipped, not called.
+    let Value::Attrs(a) = x else { return Ok(None) };
+    if !crate::eval::is_derivation(ev, a, span)? {
+        return Ok(None);
+    }
+    let Some(t) = a.get("drvPath").cloned() else { return Ok(None) };
+    let p = ev.force_string(&t, span)?.s.to_string();
+    let name = if name.is_empty() {
+        match a.get("name").cloned() {
+            Some(t) => ev.force_string(&t, span)?.s.to_string(),
+            None => "main".into(),
+        }
+    } else {
+        name
     };
-    let mut drv_paths = Vec::new();
-    for (name, x) in tops(ev, v)? {
-        // As `getDerivations`: functions inside the set are skipped, not called.
-        let Value::Attrs(a) = &x else { continue };
-        if !crate::eval::is_derivation(ev, a, span)? {
+    Ok(Some((name, p)))
+}
+
+/// The `.drv` paths a derivation's closure holds (itself and its inputs, recursively).
+fn closure(ev: &Evaluator, path: &str) -> Vec<String> {
+    let mut keep = BTreeSet::new();
+    let mut todo = vec![path.to_string()];
+    while let Some(p) = todo.pop() {
+        if keep.contains(&p) {
             continue;
         }
-        let Some(t) = a.get("drvPath").cloned() else { continue };
-        let p = ev.force_string(&t, span)?.s.to_string();
-        let name = if name.is_empty() {
-            match a.get("name").cloned() {
-                Some(t) => ev.force_string(&t, span)?.s.to_string(),
-                None => "main".into(),
-            }
-        } else {
-            name
-        };
-        names.entry(name).or_insert_with(|| p.clone());
-        drv_paths.push(p);
+        if let Some(r) = ev.derivations.get(&p) {
+            todo.extend(r.drv.input_drvs.keys().cloned());
+        }
+        keep.insert(p);
     }
-    Ok(drv_paths)
+    keep.into_iter().collect()
+}
+
+/// What one top-level value of a run gave, and (in a tracked run) which literals it read.
+#[derive(Clone)]
+pub struct TopRun {
+    pub found: Option<(String, String)>,
+    pub reads: Option<crate::eval::track::Reads>,
+    pub closure: Vec<String>,
+}
+
+/// A run that takes some top-level values from an earlier run of nearly the same program
+/// instead of forcing them (the sweep's pruning: those the perturbed literal cannot change).
+pub struct Reuse<'a> {
+    pub tops: &'a [TopRun],
+    pub derivations: &'a BTreeMap<String, drvlab_engine::Derivation>,
+    pub recompute: &'a dyn Fn(usize) -> bool,
+}
+
+/// A whole run: the outcome, each top-level value's part, what the skeleton read (when
+/// tracked), and whether it failed on a budget.
+pub struct Run {
+    pub outcome: Outcome,
+    pub tops: Vec<TopRun>,
+    pub skeleton_reads: Option<crate::eval::track::Reads>,
+    pub budget_failed: bool,
+}
+
+fn phase<T>(ev: &mut Evaluator, f: impl FnOnce(&mut Evaluator) -> T) -> (T, Option<crate::eval::track::Reads>) {
+    let depth = ev.depth;
+    if let Some(t) = ev.track.as_deref_mut() {
+        t.begin(depth);
+    }
+    let r = f(ev);
+    let reads = ev.track.as_deref_mut().and_then(|t| t.end());
+    (r, reads)
+}
+
+fn failed(
+    ev: &Evaluator,
+    e: &EvalError,
+    code: &str,
+    names: BTreeMap<String, String>,
+    called_with: Vec<String>,
+    missing: &[String],
+) -> Outcome {
+    let mut error = page_error(ev, e, code);
+    if !missing.is_empty() && error.message.contains("called without required argument") {
+        let list = missing.iter().map(|m| format!("'{m}'")).collect::<Vec<_>>().join(", ");
+        error.message.push_str(&format!(
+            ". This is a package function; the page calls it as callPackage would, but its prelude (a small stand-in for nixpkgs) has no {list}: drvlab has no nixpkgs. Give {} a default, or define it in the code",
+            if missing.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    Outcome { derivations: BTreeMap::new(), names, called_with, error: Some(error) }
+}
+
+fn is_budget(e: &EvalError) -> bool {
+    matches!(e.kind, crate::error::ErrorKind::Budget(_)) || e.kind.to_string().starts_with("stack overflow")
+}
+
+/// Runs the program: its skeleton, then each top-level value in order (or, with `reuse`, only
+/// those it says to recompute). `None` when `reuse` does not fit (another number of values).
+pub fn run_tops(ev: &mut Evaluator, code: &str, reuse: Option<&Reuse>) -> Option<Run> {
+    let (mut given, mut missing) = (Vec::new(), Vec::new());
+    let (sk, skeleton_reads) = phase(ev, |ev| skeleton(ev, &mut given, &mut missing));
+    let values = match sk {
+        Ok(v) => v,
+        Err(e) => {
+            let outcome = failed(ev, &e, code, BTreeMap::new(), given, &missing);
+            return Some(Run { outcome, tops: vec![], skeleton_reads, budget_failed: is_budget(&e) });
+        }
+    };
+    if reuse.is_some_and(|r| r.tops.len() != values.len()) {
+        return None;
+    }
+    let mut names = BTreeMap::new();
+    let mut runs = Vec::new();
+    let mut derivations = BTreeMap::new();
+    for (i, (key, x)) in values.into_iter().enumerate() {
+        let kept = reuse.filter(|r| !(r.recompute)(i)).map(|r| (r, &r.tops[i]));
+        let run = match kept {
+            Some((r, t)) => {
+                for p in &t.closure {
+                    if let (false, Some(d)) = (derivations.contains_key(p), r.derivations.get(p)) {
+                        derivations.insert(p.clone(), d.clone());
+                    }
+                }
+                t.clone()
+            }
+            None => {
+                let (f, reads) = phase(ev, |ev| top(ev, key, &x));
+                let found = match f {
+                    Ok(f) => f,
+                    Err(e) => {
+                        let outcome = failed(ev, &e, code, names, given, &missing);
+                        return Some(Run { outcome, tops: runs, skeleton_reads, budget_failed: is_budget(&e) });
+                    }
+                };
+                let closure = found.as_ref().map(|(_, p)| closure(ev, p)).unwrap_or_default();
+                for p in &closure {
+                    if let (false, Some(d)) = (derivations.contains_key(p), ev.derivations.get(p)) {
+                        derivations.insert(p.clone(), d.drv.clone());
+                    }
+                }
+                TopRun { found, reads, closure }
+            }
+        };
+        if let Some((n, p)) = &run.found {
+            names.entry(n.clone()).or_insert_with(|| p.clone());
+        }
+        runs.push(run);
+    }
+    let outcome = Outcome { derivations, names, called_with: given, error: None };
+    Some(Run { outcome, tops: runs, skeleton_reads, budget_failed: false })
 }
 
 /// Evaluates the program over the virtual files and instantiates what it holds.
 pub fn evaluate(code: &str, files: &[(String, String)], budget: Budget) -> Outcome {
     let mut ev = evaluator(files, code, budget);
-    let (mut names, mut called_with, mut missing) = (BTreeMap::new(), Vec::new(), Vec::new());
-    let r = run(&mut ev, &mut names, &mut called_with, &mut missing);
-    match r {
-        Err(e) => {
-            let mut error = page_error(&ev, &e, code);
-            if !missing.is_empty() && error.message.contains("called without required argument") {
-                let list = missing.iter().map(|m| format!("'{m}'")).collect::<Vec<_>>().join(", ");
-                error.message.push_str(&format!(
-                    ". This is a package function; the page calls it as callPackage would, but its prelude (a small stand-in for nixpkgs) has no {list}: drvlab has no nixpkgs. Give {} a default, or define it in the code",
-                    if missing.len() == 1 { "it" } else { "them" }
-                ));
-            }
-            Outcome { derivations: BTreeMap::new(), names, called_with, error: Some(error) }
-        }
-        Ok(tops) => {
-            // The closure of what the program holds (not every derivation it looked at, such as
-            // the unfixed recipe `rerunOnChange` takes a hash from).
-            let mut keep = BTreeSet::new();
-            let mut todo = tops;
-            while let Some(p) = todo.pop() {
-                if !keep.insert(p.clone()) {
-                    continue;
-                }
-                if let Some(r) = ev.derivations.get(&p) {
-                    todo.extend(r.drv.input_drvs.keys().cloned());
-                }
-            }
-            let derivations = ev
-                .derivations
-                .iter()
-                .filter(|(p, _)| keep.contains(*p))
-                .map(|(p, r)| (p.clone(), r.drv.clone()))
-                .collect();
-            Outcome { derivations, names, called_with, error: None }
-        }
-    }
+    run_tops(&mut ev, code, None).expect("a run without reuse always fits").outcome
 }
 
 /// The literal each derivation attribute was written as, where exactly one string literal of

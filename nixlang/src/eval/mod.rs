@@ -8,6 +8,7 @@ use crate::context::{Context, CtxElem};
 use crate::error::{fail, ErrorKind, EvalError, Result, Span};
 pub mod arith;
 mod search_path;
+pub mod track;
 pub mod value;
 
 use std::collections::{BTreeMap, HashMap};
@@ -59,6 +60,9 @@ pub struct Evaluator {
     /// is its stack; a caller on a thread with a known stack sets this so that deep (not
     /// infinite) recursion runs as far as the stack allows and then fails as Nix does.
     pub(crate) stack: Option<(usize, usize)>,
+    /// What each forced thunk read of one source's literals (the per-literal sweep); `None`
+    /// unless asked for.
+    pub track: Option<Box<track::Tracker>>,
 }
 
 pub(crate) fn type_err<T>(got: &Value, expected: &'static str, span: Span) -> Result<T> {
@@ -124,6 +128,9 @@ impl Evaluator {
 
     /// `forceValue`: evaluates a thunk to weak head normal form, once.
     pub fn force(&mut self, t: &Thunk, span: Span) -> Result<Value> {
+        if let Some(tr) = self.track.as_deref_mut() {
+            tr.touch(t);
+        }
         let state = {
             let mut b = t.0.borrow_mut();
             match &*b {
@@ -133,6 +140,9 @@ impl Evaluator {
             }
         };
         self.enter(span)?;
+        if let Some(tr) = self.track.as_deref_mut() {
+            tr.begin(self.depth);
+        }
         let r = match state {
             ThunkState::Pending(e, env) => self.eval(&e, &env),
             ThunkState::Apply(f, a) => {
@@ -146,6 +156,9 @@ impl Evaluator {
             ThunkState::Done(_) | ThunkState::Blackhole => unreachable!("taken above"),
         };
         self.leave();
+        if let Some(tr) = self.track.as_deref_mut() {
+            tr.end_thunk(t);
+        }
         match r {
             Ok(v) => {
                 *t.0.borrow_mut() = ThunkState::Done(v.clone());
@@ -164,11 +177,22 @@ impl Evaluator {
     /// `Expr::maybeThunk`: constants are values at once, variables share the thunk they name,
     /// anything else is suspended.
     pub(crate) fn thunk(&mut self, e: &Rc<Expr>, env: &Rc<Env>) -> Thunk {
+        let constant = match &e.kind {
+            ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::Float(f) => Value::Float(*f),
+            ExprKind::Str(s) => Value::string(s.clone()),
+            ExprKind::Path(p) => Value::Path(p.clone()),
+            _ => return self.thunk_of(e, env),
+        };
+        let t = Thunk::value(constant);
+        if let Some(tr) = self.track.as_deref_mut() {
+            tr.constant(&self.sources, e.span, &t);
+        }
+        t
+    }
+
+    fn thunk_of(&mut self, e: &Rc<Expr>, env: &Rc<Env>) -> Thunk {
         match &e.kind {
-            ExprKind::Int(i) => Thunk::value(Value::Int(*i)),
-            ExprKind::Float(f) => Thunk::value(Value::Float(*f)),
-            ExprKind::Str(s) => Thunk::value(Value::string(s.clone())),
-            ExprKind::Path(p) => Thunk::value(Value::Path(p.clone())),
             ExprKind::Var(name, var) => match self.lookup_var_noeval(name, var, env) {
                 Some(t) => t,
                 None => Thunk::pending(e.clone(), env.clone()),
@@ -177,7 +201,7 @@ impl Evaluator {
         }
     }
 
-    fn lookup_var_noeval(&self, name: &str, var: &Var, env: &Rc<Env>) -> Option<Thunk> {
+    fn lookup_var_noeval(&mut self, name: &str, var: &Var, env: &Rc<Env>) -> Option<Thunk> {
         match var {
             Var::Local { level, index } => {
                 let e = up(env, *level);
@@ -188,6 +212,10 @@ impl Evaluator {
                 let mut e = up(env, *level);
                 loop {
                     if let Some(w) = &e.with {
+                        // Looking in a set already forced reads it, as forcing it would.
+                        if let (Some(tr), true) = (self.track.as_deref_mut(), w.peek().is_some()) {
+                            tr.touch(w);
+                        }
                         match w.peek() {
                             Some(Value::Attrs(a)) => {
                                 if let Some(t) = a.get(name) {
@@ -206,6 +234,12 @@ impl Evaluator {
     /// `Expr::eval`, dispatching to one function per syntax form.
     pub fn eval(&mut self, e: &Expr, env: &Rc<Env>) -> Result<Value> {
         self.step(e.span)?;
+        if let Some(tr) = self.track.as_deref_mut() {
+            if matches!(e.kind, ExprKind::CurPos { .. }) {
+                tr.positions.set(true);
+            }
+            tr.expr(&self.sources, e.span);
+        }
         self.enter(e.span)?;
         let r = self.eval_form(e, env);
         self.leave();
@@ -341,6 +375,9 @@ impl Evaluator {
     /// `ExprAttrs::eval`: a set literal, `rec` or not; dynamic names last, each checked for
     /// duplicates, `null` names left out.
     fn eval_attrs(&mut self, lit: &AttrsLit, env: &Rc<Env>, span: Span) -> Result<Value> {
+        if let Some(tr) = self.track.as_deref_mut() {
+            tr.bindings(&self.sources, lit);
+        }
         let mut attrs = Attrs::new();
         let inner = if lit.rec {
             let e = Env::new(Some(env.clone()), lit.attrs.len());
@@ -404,6 +441,9 @@ impl Evaluator {
 
     /// `ExprLet::eval`: one frame for every binding; `inherit x` reads the frame around it.
     fn eval_let(&mut self, lit: &AttrsLit, body: &Expr, env: &Rc<Env>) -> Result<Value> {
+        if let Some(tr) = self.track.as_deref_mut() {
+            tr.bindings(&self.sources, lit);
+        }
         let e = Env::new(Some(env.clone()), lit.attrs.len());
         for b in &lit.attrs {
             let t = if b.inherited { self.thunk(&b.value, env) } else { self.thunk(&b.value, &e) };
@@ -973,6 +1013,9 @@ impl Evaluator {
     /// `EvalState::mkPos`: `{ column; file; line; }`, or `null` for no position. For an
     /// expression given as text Nix 2.8 names the "file" by the text itself.
     pub fn pos_value(&self, pos: AttrPos) -> Value {
+        if let Some(tr) = self.track.as_deref() {
+            tr.positions.set(true);
+        }
         let Some(src) = (!pos.is_none()).then(|| self.sources.files.get(pos.file as usize)).flatten() else {
             return Value::Null;
         };
