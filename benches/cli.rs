@@ -2,8 +2,10 @@
 //!
 //! - `drvlab paths` and `drvlab explain` on generated closures of 1,000, 10,000 and 100,000
 //!   derivations (keyed by `.drv` path with every path filled in, as `nix derivation show -r`
-//!   prints them): wall time, time per derivation, the ratio to one SHA-256 pass over the same
-//!   `.drv` bytes, and peak memory (targets: linear; 100,000 under 2 s and 300 MB);
+//!   prints them): wall and CPU time, time per derivation and the ratio to one SHA-256 pass
+//!   over the same `.drv` bytes (from the CPU time: the machine may be shared, and wall time
+//!   counts the moments another process held the core), and peak memory (targets: linear;
+//!   100,000 under 2 s and 300 MB);
 //! - `drvlab paths` on a corpus real Nix wrote (`benches/corpus.nix`, instantiated here when
 //!   `nix-instantiate` is on the PATH): time per derivation after start-up (the slope between
 //!   two sizes), against one SHA-256 pass over each derivation's `.drv` bytes (target ≤ 10×).
@@ -31,7 +33,7 @@ mod native {
     /// this benchmark would inherit the benchmark's own high-water mark (Linux keeps it across
     /// exec), so drvlab is started by a fresh copy of this program ([`launch`]), which reports
     /// drvlab's peak alone.
-    fn run(exe: &str, args: &[&str], file: &Path) -> (f64, f64) {
+    fn run(exe: &str, args: &[&str], file: &Path) -> Run {
         let me = std::env::current_exe().unwrap();
         let t = Instant::now();
         let out = Command::new(me)
@@ -44,12 +46,23 @@ mod native {
             .expect("the launcher runs");
         let ms = t.elapsed().as_secs_f64() * 1e3;
         assert!(out.status.success(), "drvlab {args:?} failed");
-        let kb: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(f64::NAN);
-        (ms, kb / 1024.0)
+        let report = String::from_utf8_lossy(&out.stdout).to_string();
+        let mut fields = report.split_whitespace().map(|f| f.parse::<f64>().unwrap_or(f64::NAN));
+        let (kb, cpu) = (fields.next().unwrap_or(f64::NAN), fields.next().unwrap_or(f64::NAN));
+        Run { ms, mb: kb / 1024.0, cpu }
+    }
+
+    /// One run of `drvlab`: wall time (ms), peak resident memory (MB), and CPU time (user +
+    /// system, ms: what the process itself used, whoever else held the cores meanwhile).
+    #[derive(Clone, Copy)]
+    struct Run {
+        ms: f64,
+        mb: f64,
+        cpu: f64,
     }
 
     /// The launcher: runs its arguments as a command (stdout discarded) and prints the
-    /// command's peak resident memory in KB.
+    /// command's peak resident memory in KB and its CPU time in ms.
     pub fn launch() {
         let args: Vec<String> = std::env::args().skip(1).collect();
         // Reaped by wait4 below, which also reports its resource use.
@@ -61,11 +74,14 @@ mod native {
         if r != pid || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
             std::process::exit(1);
         }
-        println!("{}", u.ru_maxrss);
+        let ms = |t: libc::timeval| t.tv_sec as f64 * 1e3 + t.tv_usec as f64 / 1e3;
+        println!("{} {}", u.ru_maxrss, ms(u.ru_utime) + ms(u.ru_stime));
     }
 
-    fn best(runs: usize, f: impl Fn() -> (f64, f64)) -> (f64, f64) {
-        (0..runs).map(|_| f()).fold((f64::MAX, 0.0), |(t, m), (t2, m2)| (t.min(t2), f64::max(m, m2)))
+    /// The fastest wall and CPU times of `runs`, and the highest peak.
+    fn best(runs: usize, f: impl Fn() -> Run) -> Run {
+        let first = Run { ms: f64::MAX, mb: 0.0, cpu: f64::MAX };
+        (0..runs).map(|_| f()).fold(first, |a, b| Run { ms: a.ms.min(b.ms), mb: a.mb.max(b.mb), cpu: a.cpu.min(b.cpu) })
     }
 
     /// Milliseconds for one SHA-256 pass over every `.drv` of the document.
@@ -105,19 +121,27 @@ mod native {
             let aterms: Vec<Vec<u8>> = res.entries.into_values().map(|r| r.aterm).collect();
             let sha = sha_ms(&aterms);
             let runs = if n >= 100_000 { 2 } else { 3 };
-            let (paths_ms, paths_mb) = best(runs, || run(exe, &["paths"], &file));
-            let (explain_ms, explain_mb) = best(runs, || run(exe, &["explain"], &file));
-            per_drv.push((n, paths_ms));
+            let paths = best(runs, || run(exe, &["paths"], &file));
+            let explain = best(runs, || run(exe, &["explain"], &file));
+            per_drv.push((n, paths.cpu));
             println!(
-                "  {n:>7} derivations, {:>5.1} MB of JSON: paths {paths_ms:>7.1} ms ({:.1} µs each, {:.1}× one SHA-256 pass of {sha:.1} ms), peak {paths_mb:.0} MB; explain {explain_ms:>7.1} ms, peak {explain_mb:.0} MB",
+                "  {n:>7} derivations, {:>5.1} MB of JSON: paths {:>7.1} ms wall, {:>7.1} ms CPU ({:.1} µs each, {:.1}× one SHA-256 pass of {sha:.1} ms), peak {:.0} MB; explain {:>7.1} ms wall, {:>7.1} ms CPU, peak {:.0} MB",
                 json.len() as f64 / 1e6,
-                paths_ms * 1e3 / n as f64,
-                paths_ms / sha,
+                paths.ms,
+                paths.cpu,
+                paths.cpu * 1e3 / n as f64,
+                paths.cpu / sha,
+                paths.mb,
+                explain.ms,
+                explain.cpu,
+                explain.mb,
             );
         }
         if let [(n0, t0), _, (n1, t1)] = per_drv[..] {
             let slope = (t1 - t0) * 1e3 / (n1 - n0) as f64;
-            println!("  growth 1,000 → 100,000: {slope:.2} µs per added derivation (linear: the same at every size)");
+            println!(
+                "  growth 1,000 → 100,000: {slope:.2} µs of CPU per added derivation (linear: the same at every size)"
+            );
         }
         println!("  target: 100,000 derivations under 2,000 ms and 300 MB");
         real_nix_corpus(exe, &dir);
@@ -137,10 +161,10 @@ mod native {
             let file = dir.join(format!("corpus-{n}.json"));
             std::fs::write(&file, &json).unwrap();
             let aterms = aterms_of(&json);
-            let (ms, mb) = best(5, || run(exe, &["paths"], &file));
+            let Run { cpu: ms, mb, .. } = best(5, || run(exe, &["paths"], &file));
             let bytes: usize = aterms.iter().map(Vec::len).sum();
             println!(
-                "  real-Nix corpus ({n} packages): {} derivations, avg {} B of .drv: paths {ms:.1} ms, peak {mb:.0} MB",
+                "  real-Nix corpus ({n} packages): {} derivations, avg {} B of .drv: paths {ms:.1} ms CPU, peak {mb:.0} MB",
                 aterms.len(),
                 bytes / aterms.len()
             );

@@ -208,10 +208,10 @@ fn write_env(out: &mut Vec<u8>, sp: &mut Option<&mut Vec<Span>>, drv: &Derivatio
 /// [`InputsText::Written`] takes.
 pub(crate) fn write_input_list<'a>(
     out: &mut Vec<u8>,
-    drv: &Derivation,
+    dynamic_outputs: &BTreeMap<String, BTreeMap<String, DynNode>>,
     inputs: &mut dyn Iterator<Item = (&'a str, &'a BTreeSet<String>)>,
 ) {
-    write_inputs(out, &mut None, &drv.dynamic_outputs, inputs)
+    write_inputs(out, &mut None, dynamic_outputs, inputs)
 }
 
 /// The input derivations: `(path,[outputs])`, or for an input with dynamic outputs

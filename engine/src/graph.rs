@@ -243,7 +243,7 @@ impl<'g> Plan<'g> {
 /// A dependency order of entries whose inputs are `inputs[starts[i]..starts[i + 1]]`, smallest
 /// number first among the ready (Kahn's algorithm); shorter than the entries when some wait in
 /// a cycle (those keep a count of missing inputs).
-fn kahn(inputs: &[usize], starts: &[usize]) -> (Vec<usize>, Vec<usize>) {
+pub(crate) fn kahn(inputs: &[usize], starts: &[usize]) -> (Vec<usize>, Vec<usize>) {
     let n = starts.len() - 1;
     let mut missing_deps: Vec<usize> = (0..n).map(|i| starts[i + 1] - starts[i]).collect();
     // Who waits on whom, flattened the same way.
@@ -305,7 +305,7 @@ pub(crate) fn resolve_lazily<E>(
                 .map(|&j| done[j].as_ref().map(Kept::done).expect("inputs resolve first"))
                 .collect();
             let opts = if traced(keys[i]) { &on } else { &off };
-            with_scratch(|s| resolve_with(keys[i], &given, &inputs, opts, s)).ok()?
+            with_scratch(|s| resolve_with(keys[i], Cow::Owned(given), &inputs, opts, s)).ok()?
         };
         done[i] = Some(Kept::of(&r));
         each(keys[i], r);
@@ -353,7 +353,7 @@ pub fn resolve(graph: &Graph, opts: &Options) -> Result<Resolution, GraphError> 
                 .iter()
                 .map(|&j| Done::of(done[j].as_ref().expect("inputs resolve first")))
                 .collect();
-            with_scratch(|s| resolve_with(plan.keys[i], plan.drvs[i], &inputs, opts, s))?
+            with_scratch(|s| resolve_with(plan.keys[i], Cow::Borrowed(plan.drvs[i]), &inputs, opts, s))?
         };
         done[i] = Some(r);
     }
@@ -384,7 +384,7 @@ pub fn resolve_each(
                 .map(|&j| done[j].as_ref().map(Kept::done).expect("inputs resolve first"))
                 .collect();
             let opts = if traced(key) { &on } else { &off };
-            with_scratch(|s| resolve_with(key, plan.drvs[i], &inputs, opts, s))?
+            with_scratch(|s| resolve_with(key, Cow::Borrowed(plan.drvs[i]), &inputs, opts, s))?
         };
         done[i] = Some(Kept::of(&r));
         each(key, r);
@@ -433,19 +433,30 @@ pub fn resolve_one(
             done.get(input).ok_or_else(|| GraphError::MissingInput { key: key.to_string(), input: input.clone() })?;
         inputs.push(Done::of(res));
     }
-    with_scratch(|s| resolve_with(key, given, &inputs, opts, s))
+    with_scratch(|s| resolve_with(key, Cow::Borrowed(given), &inputs, opts, s))
 }
 
-/// [`resolve_one`] with each input's resolution given, in `inputDrvs` order.
+/// [`resolve_one`] with each input's resolution given, in `inputDrvs` order. A derivation
+/// given owned (read from JSON one entry at a time) becomes the written one in place: its
+/// strings are moved, not copied.
 fn resolve_with(
     key: &str,
-    given: &Derivation,
+    given: Cow<Derivation>,
     done: &[Done],
     opts: &Options,
     scratch: &mut Scratch,
 ) -> Result<Resolved, GraphError> {
-    let given_kind = check_derivation(key, given, opts)?;
-    let inputs = Inputs::of(key, given, done, opts.merge, &mut scratch.inputs)?;
+    let given_kind = check_derivation(key, &given, opts)?;
+    // The inputs by key are replaced by the inputs by `.drv` path in what is written: taken
+    // apart from the rest, so the rest can be moved while the inputs are still looked at.
+    let (given, input_drvs) = match given {
+        Cow::Borrowed(g) => (Cow::Borrowed(g), Cow::Borrowed(&g.input_drvs)),
+        Cow::Owned(mut g) => {
+            let input_drvs = std::mem::take(&mut g.input_drvs);
+            (Cow::Owned(g), Cow::Owned(input_drvs))
+        }
+    };
+    let mut inputs = Inputs::of(key, &input_drvs, done, opts.merge, &mut scratch.inputs)?;
     let kind = match given_kind {
         DrvKind::InputAddressed if inputs.deferred => DrvKind::Deferred,
         k => k,
@@ -453,8 +464,9 @@ fn resolve_with(
     let mut traces = DrvTraces { outputs: BTreeMap::new(), modulo: new_trace(opts), drv_path: new_trace(opts) };
 
     // Fill in the outputs as `derivationStrict` does.
-    let outputs = output_paths(&kind, given, &inputs, opts, scratch, &mut traces.outputs);
-    let (drv, mut mismatches) = written(&kind, given, inputs.by_drv_path.clone(), &outputs);
+    let outputs = output_paths(&kind, &given, &inputs, opts, scratch, &mut traces.outputs);
+    let by_drv_path = std::mem::take(&mut inputs.by_drv_path);
+    let (drv, mut mismatches) = written(&kind, given, by_drv_path, &outputs);
 
     // The `.drv` file; its hash is also the hash modulo when there are no inputs to replace.
     // Written in a reused buffer, then copied once at its exact size.
@@ -574,17 +586,18 @@ impl Kept {
 
 impl<'a> Inputs<'a> {
     /// Also writes `by_modulo` as the ATerm lists it into `text`.
+    /// `input_drvs` is the derivation's (which has no dynamic outputs: refused before).
     fn of(
         key: &str,
-        given: &'a Derivation,
+        input_drvs: &'a BTreeMap<String, BTreeSet<String>>,
         done: &[Done<'a>],
         merge: InputMerge,
         text: &mut Vec<u8>,
     ) -> Result<Inputs<'a>, GraphError> {
         let mut by_drv_path: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let mut listed = Vec::with_capacity(given.input_drvs.len());
+        let mut listed = Vec::with_capacity(input_drvs.len());
         let mut deferred = false;
-        for ((input, wanted), res) in given.input_drvs.iter().zip(done) {
+        for ((input, wanted), res) in input_drvs.iter().zip(done) {
             check_wanted(key, input, wanted, res.outputs)?;
             deferred |= res.deferred;
             by_drv_path.insert(res.drv_path.to_string(), wanted.clone());
@@ -602,7 +615,7 @@ impl<'a> Inputs<'a> {
             }
         }
         text.clear();
-        write_input_list(text, given, &mut by_modulo.iter().map(|(k, v)| (*k, v.as_ref())));
+        write_input_list(text, &BTreeMap::new(), &mut by_modulo.iter().map(|(k, v)| (*k, v.as_ref())));
         Ok(Inputs { by_drv_path, by_modulo, listed, deferred })
     }
 }
@@ -734,20 +747,23 @@ fn hex(bytes: &[u8]) -> String {
 /// env entry and the `.drv` path are).
 fn written(
     kind: &DrvKind,
-    given: &Derivation,
+    given: Cow<Derivation>,
     input_drvs: BTreeMap<String, BTreeSet<String>>,
     outputs: &BTreeMap<String, Option<String>>,
 ) -> (Derivation, Vec<Mismatch>) {
-    let mut drv = Derivation {
-        name: given.name.clone(),
-        outputs: given.outputs.clone(),
-        input_drvs,
-        input_srcs: given.input_srcs.clone(),
-        system: given.system.clone(),
-        builder: given.builder.clone(),
-        args: given.args.clone(),
-        env: given.env.clone(),
-        dynamic_outputs: given.dynamic_outputs.clone(),
+    let mut drv = match given {
+        Cow::Owned(g) => Derivation { input_drvs, ..g },
+        Cow::Borrowed(g) => Derivation {
+            name: g.name.clone(),
+            outputs: g.outputs.clone(),
+            input_drvs,
+            input_srcs: g.input_srcs.clone(),
+            system: g.system.clone(),
+            builder: g.builder.clone(),
+            args: g.args.clone(),
+            env: g.env.clone(),
+            dynamic_outputs: g.dynamic_outputs.clone(),
+        },
     };
     let mut mismatches = Vec::new();
     let no_paths = matches!(kind, DrvKind::Floating { .. } | DrvKind::Impure { .. });

@@ -88,6 +88,28 @@ impl Ctx<'_> {
         }
     }
 
+    /// [`Ctx::string`] of a value that is not needed again: its text is moved, not copied.
+    fn take_string(&self, v: Option<&mut Value>, field: &str) -> Result<String, ImportError> {
+        match v {
+            Some(Value::String(s)) => Ok(std::mem::take(s)),
+            other => self.string(other.map(|v| &*v), field),
+        }
+    }
+
+    /// [`Ctx::strings`] of a value that is not needed again.
+    fn take_strings(&self, v: Option<&mut Value>, field: &str) -> Result<Vec<String>, ImportError> {
+        match v {
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+                let text = |x: &mut Value| match x {
+                    Value::String(s) => std::mem::take(s),
+                    _ => String::new(),
+                };
+                Ok(items.iter_mut().map(text).collect())
+            }
+            other => self.strings(other.map(|v| &*v), field),
+        }
+    }
+
     fn strings(&self, v: Option<&Value>, field: &str) -> Result<Vec<String>, ImportError> {
         match v {
             Some(Value::Array(items)) => items
@@ -195,12 +217,18 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
         let mut m = Map::new();
         while let Some(k) = map.next_key::<String>()? {
             let v = map.next_value_seed(StrictValue)?;
-            if m.contains_key(&k) {
-                return Err(serde::de::Error::custom(format!(
-                    "key {k:?} appears twice in one object (the first would be silently lost)"
-                )));
+            // One search per key: the place a new key goes, or the key seen before.
+            match m.entry(k) {
+                serde_json::map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
+                serde_json::map::Entry::Occupied(e) => {
+                    return Err(serde::de::Error::custom(format!(
+                        "key {:?} appears twice in one object (the first would be silently lost)",
+                        e.key()
+                    )));
+                }
             }
-            m.insert(k, v);
         }
         Ok(Value::Object(m))
     }
@@ -410,8 +438,9 @@ fn import_entries<'v>(
     let mut graph = Graph::new();
     for (i, key) in keys.iter().copied().enumerate() {
         let cx = Ctx { entry: key, store_dir };
-        let value = value(i)?;
-        let obj = match value.as_ref() {
+        // Owned, so that its strings move into the derivation (a borrowed entry is copied).
+        let mut value = value(i)?.into_owned();
+        let obj = match &mut value {
             Value::Object(o) => o,
             other => {
                 return Err(ImportError::Document(format!(
@@ -457,7 +486,7 @@ pub fn resolve_json(
     mut each: impl FnMut(&str, crate::graph::Resolved),
 ) -> Result<(JsonShape, Vec<String>), StreamError> {
     let mut started = false;
-    let fast = stream(text, store_dir, opts, traced, &mut |k, r| {
+    let fast = stream(text, store_dir, Some((opts, traced)), &mut |k, r| {
         started = true;
         each(k, r)
     });
@@ -475,27 +504,40 @@ pub fn resolve_json(
 }
 
 /// The keys of one entry's input derivations (`inputDrvs`, or v4 `inputs.drvs`), and nothing
-/// else of it.
+/// else of it; borrowed from the text (a key with an escape fails here, and the document is
+/// then read the whole-graph way).
 #[derive(serde::Deserialize)]
-struct InputsOnly {
-    #[serde(rename = "inputDrvs", default)]
-    input_drvs: Option<BTreeMap<String, serde::de::IgnoredAny>>,
-    #[serde(default)]
-    inputs: Option<V4InputsOnly>,
+struct InputsOnly<'t> {
+    #[serde(rename = "inputDrvs", default, borrow)]
+    input_drvs: Option<BTreeMap<&'t str, serde::de::IgnoredAny>>,
+    #[serde(default, borrow)]
+    inputs: Option<V4InputsOnly<'t>>,
 }
 
 #[derive(serde::Deserialize)]
-struct V4InputsOnly {
-    #[serde(default)]
-    drvs: Option<BTreeMap<String, serde::de::IgnoredAny>>,
+struct V4InputsOnly<'t> {
+    #[serde(default, borrow)]
+    drvs: Option<BTreeMap<&'t str, serde::de::IgnoredAny>>,
 }
 
-/// [`resolve_json`]'s one pass; `None` on any error (the caller reads the document again).
+/// The dependency order [`resolve_json`] would return (every derivation after its inputs, ties
+/// by key), found from each entry's `inputDrvs` keys alone: nothing is made a derivation or
+/// resolved (`explain` without `--key` explains the last). An error in the document's shape or
+/// its inputs is the one `import_json` gives; a derivation that cannot be resolved is found
+/// only by resolving it.
+pub fn dependency_order_json(text: &str, store_dir: &str) -> Result<Vec<String>, StreamError> {
+    if let Some((_, order)) = stream(text, store_dir, None, &mut |_, _| {}) {
+        return Ok(order);
+    }
+    Ok(crate::graph::dependency_order(&import_json(text, store_dir)?.graph)?)
+}
+
+/// [`resolve_json`]'s one pass (with no options: only the order, nothing resolved); `None` on
+/// any error (the caller reads the document again).
 fn stream(
     text: &str,
     store_dir: &str,
-    opts: &crate::graph::Options,
-    traced: &dyn Fn(&str) -> bool,
+    resolving: Option<(&crate::graph::Options, &dyn Fn(&str) -> bool)>,
     each: &mut dyn FnMut(&str, crate::graph::Resolved),
 ) -> Option<(JsonShape, Vec<String>)> {
     let top = raw_object(text, text).ok()??;
@@ -515,23 +557,33 @@ fn stream(
     let index = InputKeys { exact: crate::collect::Index::of_sorted(keys.iter().copied()), by_base };
     // Each entry's inputs by number, in the order its inputDrvs will hold them.
     let (mut inputs, mut starts) = (Vec::with_capacity(keys.len() * 2), Vec::with_capacity(keys.len() + 1));
-    for (key, raw) in &entries {
+    for (_, raw) in &entries {
         starts.push(inputs.len());
         let only: InputsOnly = serde_json::from_str(raw.get()).ok()?;
         let listed = if v4 { only.inputs.and_then(|i| i.drvs) } else { only.input_drvs };
-        let cx = Ctx { entry: key, store_dir };
-        let mut targets: Vec<String> =
-            listed.unwrap_or_default().keys().map(|k| index.target(&cx, "", k)).collect::<Result<_, _>>().ok()?;
-        targets.sort_unstable();
-        targets.dedup();
-        for t in &targets {
-            inputs.push(index.exact.get(t)?);
+        // Entries are numbered in key order, so sorting the numbers sorts the targets' keys.
+        let from = inputs.len();
+        for k in listed.unwrap_or_default().keys() {
+            inputs.push(index.position(k)?);
         }
+        inputs[from..].sort_unstable();
+        let mut kept = from;
+        for i in from..inputs.len() {
+            if i == from || inputs[i] != inputs[kept - 1] {
+                inputs[kept] = inputs[i];
+                kept += 1;
+            }
+        }
+        inputs.truncate(kept);
     }
     starts.push(inputs.len());
+    let Some((opts, traced)) = resolving else {
+        let (order, _) = crate::graph::kahn(&inputs, &starts);
+        return (order.len() == keys.len()).then(|| (shape, order.iter().map(|&i| keys[i].to_string()).collect()));
+    };
     let make = |i: usize| -> Result<Derivation, ImportError> {
-        let (key, value) = (keys[i], parse_entry(text, entries[i].1)?);
-        let Value::Object(obj) = &value else { return Err(ImportError::Document(String::new())) };
+        let (key, mut value) = (keys[i], parse_entry(text, entries[i].1)?);
+        let Value::Object(obj) = &mut value else { return Err(ImportError::Document(String::new())) };
         if !v4 {
             if obj.contains_key("name") {
                 shape = shape.max(JsonShape::Nix2_15);
@@ -546,9 +598,10 @@ fn stream(
     Some((shape, order))
 }
 
+/// One entry made a derivation; its strings are moved out of `obj`.
 fn import_entry(
     cx: &Ctx,
-    obj: &Map<String, Value>,
+    obj: &mut Map<String, Value>,
     by_base: &InputKeys,
     v4: bool,
     shape: &mut JsonShape,
@@ -562,13 +615,25 @@ fn import_entry(
         if oname.is_empty() {
             return Err(cx.err("outputs.\"\"", "an output named \"\" (Nix refuses an empty output name)"));
         }
-        outputs.insert(oname.clone(), import_output(cx, &format!("outputs.{oname}"), ov, shape)?);
+        // The common case, an input-addressed output that has only its path: no field name made.
+        let plain = match ov {
+            Value::Object(o) if o.len() == 1 => match o.get("path") {
+                Some(Value::String(p)) if !p.is_empty() => Some(cx.store_path(p)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let output = match plain {
+            Some(path) => Output { path, hash_algo: String::new(), hash: String::new() },
+            None => import_output(cx, &format!("outputs.{oname}"), ov, shape)?,
+        };
+        outputs.insert(oname.clone(), output);
     }
 
     let (input_srcs, input_drvs, dynamic_outputs) = import_inputs(cx, obj, by_base, v4, shape)?;
-    let system = cx.string(obj.get("system"), "system")?;
-    let builder = cx.string(obj.get("builder"), "builder")?;
-    let args = cx.strings(obj.get("args"), "args")?;
+    let system = cx.take_string(obj.get_mut("system"), "system")?;
+    let builder = cx.take_string(obj.get_mut("builder"), "builder")?;
+    let args = cx.take_strings(obj.get_mut("args"), "args")?;
     Ok(Derivation { name, outputs, input_drvs, input_srcs, system, builder, args, env, dynamic_outputs })
 }
 
@@ -592,15 +657,19 @@ fn structured_attrs(cx: &Ctx, obj: &Map<String, Value>, env: &mut BTreeMap<Strin
 }
 
 /// `env`: every value a string.
-fn import_env(cx: &Ctx, obj: &Map<String, Value>) -> Result<BTreeMap<String, String>, ImportError> {
-    let env_obj = cx.object(obj.get("env"), "env")?;
+/// `env`: every value a string (moved out of `obj`).
+fn import_env(cx: &Ctx, obj: &mut Map<String, Value>) -> Result<BTreeMap<String, String>, ImportError> {
+    let env_obj = match obj.get_mut("env") {
+        Some(Value::Object(m)) => std::mem::take(m),
+        other => return cx.object(other.map(|v| &*v), "env").map(|_| BTreeMap::new()),
+    };
     let mut env = BTreeMap::new();
     for (k, v) in env_obj {
         let v = match v {
-            Value::String(s) => s.clone(),
-            _ => cx.string(Some(v), &format!("env.{k}"))?,
+            Value::String(s) => s,
+            _ => cx.string(Some(&v), &format!("env.{k}"))?,
         };
-        env.insert(k.clone(), v);
+        env.insert(k, v);
     }
     Ok(env)
 }
@@ -741,6 +810,14 @@ struct InputKeys<'a> {
 }
 
 impl InputKeys<'_> {
+    /// The number of the entry an `inputDrvs` key names, as [`InputKeys::target`] finds it.
+    fn position(&self, k: &str) -> Option<usize> {
+        match self.exact.get(k) {
+            Some(i) => Some(i),
+            None => self.exact.get(is_drv_path_key(k).then(|| self.by_base.get(basename(k))).flatten().copied()??),
+        }
+    }
+
     fn target(&self, cx: &Ctx, field: &str, k: &str) -> Result<String, ImportError> {
         if self.exact.get(k).is_some() {
             return Ok(k.to_string());
@@ -782,6 +859,14 @@ fn import_inputs(
     let mut input_drvs = BTreeMap::new();
     let mut dynamic = BTreeMap::new();
     for (k, v) in cx.object(drvs_v, drvs_field)? {
+        // The common case, a list of output names naming an entry exactly: no field name made.
+        if let Value::Array(items) = v {
+            if keys.exact.get(k).is_some() && items.iter().all(Value::is_string) {
+                input_drvs
+                    .insert(k.clone(), crate::collect::set(items.iter().filter_map(Value::as_str).map(str::to_owned)));
+                continue;
+            }
+        }
         let field = format!("{drvs_field}.{k:?}");
         let node = input_outputs(cx, &field, v, v4, shape)?;
         let target = keys.target(cx, &field, k)?;
@@ -1031,7 +1116,7 @@ mod tests {
                 }
                 Err(e) => assert_eq!(got, Err(e)),
             }
-            let streamed = stream(doc, DEFAULT_STORE_DIR, &opts, &traced, &mut |_, _| {}).is_some();
+            let streamed = stream(doc, DEFAULT_STORE_DIR, Some((&opts, &traced)), &mut |_, _| {}).is_some();
             assert_eq!(streamed, one_pass, "{doc}");
         }
     }

@@ -56,3 +56,62 @@ fn resolve_each_hands_over_resolve() {
     .unwrap();
     assert_eq!((&order, &seen), (&all.order, &all.order));
 }
+
+/// `resolve_json`'s one pass (each entry read on its own and moved into the derivation it
+/// writes) hands over what importing the whole document and resolving it gives: the same
+/// written derivation, ATerm, paths, hash modulo and mismatches, on a generated closure keyed
+/// by `.drv` path (as `nix derivation show -r` prints one) and on the documents real Nix 2.8
+/// wrote (fixed-output, content-addressed, structured attributes, several outputs).
+#[test]
+fn one_pass_over_json_hands_over_import_then_resolve() {
+    use drvlab_engine::import::{dependency_order_json, export_json_2_8, import_json, resolve_json};
+    let nix28 = Some(drvlab_engine::graph::NixVersion::new(2, 8, 0));
+    let quiet = Options { trace: false, nix: nix28, ..Options::default() };
+    let g = drvlab_engine::synth::graph(120, 9);
+    let res = resolve(&g, &quiet).unwrap();
+    let by_path: BTreeMap<String, drvlab_engine::Derivation> =
+        res.entries.values().map(|r| (r.drv_path.clone(), r.drv.clone())).collect();
+    let mut docs = vec![export_json_2_8(&by_path).to_string()];
+    for f in ["forms.nix28.json", "ca.nix28.json", "fetch-build.nix28.json"] {
+        docs.push(std::fs::read_to_string(format!("{}/tests/golden/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap());
+    }
+    for doc in &docs {
+        let store = drvlab_engine::store_path::DEFAULT_STORE_DIR;
+        let whole = resolve(&import_json(doc, store).unwrap().graph, &quiet).unwrap();
+        let mut seen = Vec::new();
+        let (_, order) = resolve_json(doc, store, &quiet, &|_| false, |k, r| {
+            assert_eq!(&r, &whole.entries[k], "{k}");
+            seen.push(k.to_string());
+        })
+        .unwrap();
+        assert_eq!((&order, &seen), (&whole.order, &whole.order));
+        assert_eq!(dependency_order_json(doc, store).unwrap(), whole.order, "the order alone, nothing resolved");
+        assert!(whole.entries.values().all(|r| r.mismatches.is_empty()), "what Nix wrote is what Nix computes");
+    }
+}
+
+/// The order alone fails as resolving fails where the document's inputs are wrong (a cycle,
+/// an input not in the document), and not where only resolving can tell (a bad name).
+#[test]
+fn dependency_order_json_names_what_resolving_names() {
+    use drvlab_engine::import::{dependency_order_json, resolve_json};
+    let store = drvlab_engine::store_path::DEFAULT_STORE_DIR;
+    let entry = |name: &str, input: &str| {
+        let inputs = if input.is_empty() { String::new() } else { format!(r#""{input}": ["out"]"#) };
+        format!(
+            r#""{name}": {{"outputs": {{"out": {{}}}}, "inputSrcs": [], "inputDrvs": {{{inputs}}}, "system": "x", "builder": "/bin/sh", "args": [], "env": {{"name": "{name}"}}}}"#
+        )
+    };
+    let quiet = Options { trace: false, ..Options::default() };
+    for doc in [
+        format!("{{{}, {}}}", entry("a", "b"), entry("b", "a")),
+        format!("{{{}}}", entry("a", "zz")),
+        format!("{{{}, {}}}", entry("a", ""), entry("b", "a")),
+    ] {
+        let resolved = resolve_json(&doc, store, &quiet, &|_| false, |_, _| {}).map(|(_, order)| order);
+        assert_eq!(dependency_order_json(&doc, store), resolved, "{doc}");
+    }
+    let bad_name = format!("{{{}}}", entry("a b", ""));
+    assert!(resolve_json(&bad_name, store, &quiet, &|_| false, |_, _| {}).is_err());
+    assert_eq!(dependency_order_json(&bad_name, store).unwrap(), ["a b"]);
+}

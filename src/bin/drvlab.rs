@@ -15,7 +15,7 @@ mod cli {
     use drvlab::lab::explain;
     use drvlab_engine::graph::{resolve, InputMerge, NixVersion, Options, Resolution};
     use drvlab_engine::hash::{Hash, HashAlgo, HashFormat};
-    use drvlab_engine::import::{import_json, resolve_json, Imported};
+    use drvlab_engine::import::{dependency_order_json, import_json, resolve_json, Imported};
     use serde_json::{json, Value};
     use std::io::{Read, Write};
     use std::path::PathBuf;
@@ -247,21 +247,15 @@ mod cli {
 
     /// `explain`: every derivation is resolved (a bad one anywhere is an error, as in `paths`),
     /// but only the one explained records its traces and is kept. Without `--key`, the last in
-    /// dependency order, which a first pass finds.
+    /// dependency order, which a first look at each entry's inputs finds.
     fn explain_one(cli: &Cli, file: &str, key: &Option<String>, json: bool) -> Result<String, String> {
         let text = read_input(file)?;
         let opts = options(cli, false);
         let key = match key {
             Some(k) => k.clone(),
-            None => {
-                let mut progress = Progress::new("ordering");
-                let (_, order) = resolve_json(&text, &cli.store_dir, &opts, &|_| false, |_, _| {
-                    progress.update(0, 0, "derivations");
-                })
-                .map_err(|e| e.to_string())?;
-                progress.finish();
-                order.last().cloned().unwrap_or_default()
-            }
+            // The order alone (each entry's input keys, nothing resolved); a derivation that
+            // cannot be resolved is named by the one pass below.
+            None => dependency_order_json(&text, &cli.store_dir).map_err(|e| e.to_string())?.pop().unwrap_or_default(),
         };
         let (mut kept, mut progress, mut done) = (None, Progress::new("resolving"), 0);
         let (shape, order) = resolve_json(&text, &cli.store_dir, &opts, &|k| k == key, |k, r| {
