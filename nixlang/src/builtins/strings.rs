@@ -209,6 +209,10 @@ pub fn prim_split(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Valu
     let re = ev.force_string_no_ctx(&args[0], span)?;
     let s = ev.force_string(&args[1], span)?;
     let r = regex(&re, span, false)?;
+    // POSIX takes the longest of the matches starting leftmost; regex-lite the first
+    // alternative. With alternatives, each match is stretched to the longest end at which the
+    // whole expression still matches (`o*|x` takes `x`, not the empty match before it).
+    let longest = (re.contains('|') && !re.contains(['^', '$'])).then(|| regex(&re, span, true)).transpose()?;
     let mut out = Vec::new();
     let mut last = 0;
     // As `std::sregex_iterator` walks: an empty match may follow a match at its end; after an
@@ -217,10 +221,23 @@ pub fn prim_split(ev: &mut Evaluator, args: &[Thunk], span: Span) -> Result<Valu
     while at <= s.s.len() {
         let Some(c) = r.captures_at(&s.s, at) else { break };
         let m = c.get(0).expect("whole match");
-        out.push(Value::string(&s.s[last..m.start()]));
-        out.push(Value::list_of(groups(&c)));
-        last = m.end();
-        at = if m.is_empty() { m.end() + s.s[m.end()..].chars().next().map_or(1, char::len_utf8) } else { m.end() };
+        let (start, mut end, mut parts) = (m.start(), m.end(), groups(&c));
+        if let Some(whole) = &longest {
+            let text = &s.s;
+            if let Some(e) = (end + 1..=text.len())
+                .rev()
+                .filter(|&e| text.is_char_boundary(e))
+                .find(|&e| whole.is_match(&text[start..e]))
+            {
+                let c = whole.captures(&text[start..e]).expect("matched");
+                end = e;
+                parts = groups(&c);
+            }
+        }
+        out.push(Value::string(&s.s[last..start]));
+        out.push(Value::list_of(parts));
+        last = end;
+        at = if start == end { end + s.s[end..].chars().next().map_or(1, char::len_utf8) } else { end };
     }
     out.push(Value::string(&s.s[last..]));
     Ok(Value::list_of(out))

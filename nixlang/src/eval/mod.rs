@@ -381,8 +381,17 @@ impl Evaluator {
         let mut attrs = Attrs::new();
         let inner = if lit.rec {
             let e = Env::new(Some(env.clone()), lit.attrs.len());
+            // With `__overrides`, Nix makes every value a thunk of its own (a variable does not
+            // share the thunk it names), so that `b = a;` reads the overridden `a`.
+            let overrides = lit.attrs.iter().any(|b| &*b.name == "__overrides");
             for b in &lit.attrs {
-                let t = if b.inherited { self.thunk(&b.value, env) } else { self.thunk(&b.value, &e) };
+                let t = if b.inherited {
+                    self.thunk(&b.value, env)
+                } else if overrides {
+                    Thunk::pending(b.value.clone(), e.clone())
+                } else {
+                    self.thunk(&b.value, &e)
+                };
                 e.push(t.clone());
                 attrs.insert(Key::at(b.name.clone(), AttrPos { file: span.file, offset: b.pos }), t);
             }
