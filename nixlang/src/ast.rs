@@ -45,6 +45,8 @@ pub struct AttrsLit {
 pub struct Formal {
     pub name: Name,
     pub default: Option<Rc<Expr>>,
+    /// Where the formal is written (`autoCallFunction`'s missing-argument error points here).
+    pub span: Span,
 }
 
 /// `x: body` or `{ a, b ? d, ... } @ args: body` (`ExprLambda`).

@@ -1,7 +1,7 @@
 //! `drvlab eval` and `drvlab instantiate`: what `nix-instantiate --eval` and `nix-instantiate`
 //! print, over the real file system (`<name>` through `NIX_PATH` and `-I`).
 
-use crate::{fs::RealFs, parse_search_path, Budget, Evaluator, Options, Value};
+use crate::{fs::RealFs, parse_search_path, value::Attrs, Budget, Evaluator, Options, Value};
 
 /// What to evaluate: a file or an expression (`-E`), an attribute path, and the search path.
 #[derive(Clone, Debug, Default)]
@@ -13,6 +13,8 @@ pub struct Request {
     pub include: Vec<String>,
     pub strict: bool,
     pub json: bool,
+    /// `--arg` / `--argstr`: passed to a function at the top and along the attribute path.
+    pub args: Vec<(String, crate::AutoArg)>,
 }
 
 /// Stack for evaluation threads: the evaluator recurses natively, bounded by its depth budget.
@@ -43,25 +45,25 @@ fn evaluator(req: &Request) -> Evaluator {
     ev
 }
 
-fn top(ev: &mut Evaluator, req: &Request) -> Result<Value, crate::EvalError> {
+fn cwd() -> String {
+    std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| "/".into())
+}
+
+/// The value selected (`-A`), and the `--arg`s for calling it: `nix-instantiate` parses the
+/// arguments first, evaluates the file or `-E`, then walks the attribute path calling functions
+/// on the way (`findAlongAttrPath`).
+fn top(ev: &mut Evaluator, req: &Request) -> Result<(Value, Attrs), crate::EvalError> {
+    let args = ev.auto_args(&req.args, &cwd())?;
     let v = match (&req.expr, &req.file) {
-        (Some(e), _) => {
-            let cwd = std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| "/".into());
-            ev.eval_str(e, &cwd)?
-        }
+        (Some(e), _) => ev.eval_str(e, &cwd())?,
         (None, Some(f)) => {
-            let abs = if f.starts_with('/') {
-                f.clone()
-            } else {
-                let cwd =
-                    std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| "/".into());
-                format!("{cwd}/{f}")
-            };
+            let abs = if f.starts_with('/') { f.clone() } else { format!("{}/{f}", cwd()) };
             ev.eval_file(&abs)?
         }
         (None, None) => ev.eval_file("./default.nix")?,
     };
-    ev.select_attr_path(v, req.attr.as_deref().unwrap_or(""))
+    let v = ev.select_attr_path_with(v, req.attr.as_deref().unwrap_or(""), &args)?;
+    Ok((v, args))
 }
 
 /// Runs `f` on a thread with a large stack.
@@ -78,7 +80,9 @@ pub fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -
 pub fn eval(req: Request) -> Result<String, String> {
     on_big_stack(move || {
         let mut ev = evaluator(&req);
-        let r = top(&mut ev, &req).and_then(|v| {
+        let r = top(&mut ev, &req).and_then(|(v, args)| {
+            // `nix-instantiate --eval` calls the value only when there are `--arg`s.
+            let v = if args.is_empty() { v } else { ev.auto_call_with(v, &args)? };
             if req.json {
                 if req.strict {
                     ev.deep_force(&v, crate::Span::default())?;
@@ -98,11 +102,11 @@ pub fn eval(req: Request) -> Result<String, String> {
 pub fn instantiate(req: Request) -> Result<String, String> {
     on_big_stack(move || {
         let mut ev = evaluator(&req);
-        let r = top(&mut ev, &req).and_then(|v| {
+        let r = top(&mut ev, &req).and_then(|(v, args)| {
             let mut out = String::new();
             // `getDerivations` calls a function given at the top.
-            let v = ev.auto_call(v)?;
-            collect_drvs(&mut ev, &v, &mut out, true)?;
+            let v = ev.auto_call_with(v, &args)?;
+            collect_drvs(&mut ev, &v, &args, &mut out, true)?;
             Ok(out)
         });
         r.map_err(|e| ev.render_error(&e))
@@ -111,7 +115,13 @@ pub fn instantiate(req: Request) -> Result<String, String> {
 
 /// `getDerivations`: a derivation, or the derivations in a list or set (one level, deeper where
 /// `recurseForDerivations` is set).
-fn collect_drvs(ev: &mut Evaluator, v: &Value, out: &mut String, top: bool) -> Result<(), crate::EvalError> {
+fn collect_drvs(
+    ev: &mut Evaluator,
+    v: &Value,
+    args: &Attrs,
+    out: &mut String,
+    top: bool,
+) -> Result<(), crate::EvalError> {
     let span = crate::Span::default();
     match v {
         Value::Attrs(a) => {
@@ -140,8 +150,8 @@ fn collect_drvs(ev: &mut Evaluator, v: &Value, out: &mut String, top: bool) -> R
             if top || recurse {
                 for t in a.clone().values() {
                     let x = ev.force(t, span)?;
-                    let x = ev.auto_call(x)?;
-                    collect_drvs(ev, &x, out, false)?;
+                    let x = ev.auto_call_with(x, args)?;
+                    collect_drvs(ev, &x, args, out, false)?;
                 }
             }
             Ok(())
@@ -149,8 +159,8 @@ fn collect_drvs(ev: &mut Evaluator, v: &Value, out: &mut String, top: bool) -> R
         Value::List(l) if top => {
             for t in l.iter() {
                 let x = ev.force(t, span)?;
-                let x = ev.auto_call(x)?;
-                collect_drvs(ev, &x, out, false)?;
+                let x = ev.auto_call_with(x, args)?;
+                collect_drvs(ev, &x, args, out, false)?;
             }
             Ok(())
         }

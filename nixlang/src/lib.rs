@@ -30,6 +30,15 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use value::{Attrs, Env};
 
+/// A `--arg` or `--argstr` value of the CLI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AutoArg {
+    /// `--arg NAME EXPR`: a Nix expression.
+    Expr(String),
+    /// `--argstr NAME STRING`: a string.
+    Str(String),
+}
+
 /// What the evaluator is given besides the code.
 pub struct Options {
     pub budget: Budget,
@@ -210,9 +219,14 @@ impl Evaluator {
     /// Selects an attribute path (`-A a.b.0`) as `findAlongAttrPath` does: a function is called
     /// with `{}` (`autoCallFunction`) before each step, not after the last.
     pub fn select_attr_path(&mut self, v: Value, path: &str) -> Result<Value, EvalError> {
+        self.select_attr_path_with(v, path, &Attrs::new())
+    }
+
+    /// `findAlongAttrPath` with the `--arg`s each step's `autoCallFunction` passes.
+    pub fn select_attr_path_with(&mut self, v: Value, path: &str, args: &Attrs) -> Result<Value, EvalError> {
         let mut v = v;
         for part in path.split('.').filter(|p| !p.is_empty()) {
-            v = self.auto_call(v)?;
+            v = self.auto_call_with(v, args)?;
             v = match (&v, part.parse::<usize>()) {
                 (Value::List(l), Ok(i)) => match l.get(i) {
                     Some(t) => self.force(&t.clone(), Span::default())?,
@@ -244,12 +258,65 @@ impl Evaluator {
     /// `autoCallFunction` with no `--arg`s: a function of a set pattern is called with its
     /// defaults.
     pub fn auto_call(&mut self, v: Value) -> Result<Value, EvalError> {
-        match &v {
-            Value::Lambda(c) if c.lambda.formals.is_some() => {
-                self.call(v.clone(), Thunk::value(Value::attrs(Attrs::new())), Span::default())
+        self.auto_call_with(v, &Attrs::new())
+    }
+
+    /// `EvalState::autoCallFunction`: a set with `__functor` is called first; a function of a
+    /// set pattern is called with the `--arg`/`--argstr` values it names (all of them when it
+    /// has `...`) and its defaults; a formal with neither fails where the formal is written.
+    /// Anything else is returned as it is.
+    pub fn auto_call_with(&mut self, v: Value, args: &Attrs) -> Result<Value, EvalError> {
+        let span = Span::default();
+        if let Value::Attrs(a) = &v {
+            if let Some(f) = a.get("__functor").cloned() {
+                let fv = self.force(&f, span)?;
+                let g = self.call(fv, Thunk::value(v.clone()), span)?;
+                return self.auto_call_with(g, args);
             }
-            _ => Ok(v),
         }
+        let Value::Lambda(c) = &v else { return Ok(v) };
+        let Some(formals) = &c.lambda.formals else { return Ok(v) };
+        let mut given = Attrs::new();
+        if formals.ellipsis {
+            given = args.clone();
+        } else {
+            for f in &formals.entries {
+                match args.get(&*f.name) {
+                    Some(t) => {
+                        given.insert(f.name.clone().into(), t.clone());
+                    }
+                    None if f.default.is_none() => {
+                        return Err(EvalError::new(
+                            ErrorKind::Other(format!(
+                                "cannot evaluate a function that has an argument without a value ('{}')\n\n       \
+                                 Nix attempted to evaluate a function as a top level expression; in\n       \
+                                 this case it must have its arguments supplied either by default\n       \
+                                 values, or passed explicitly with '--arg' or '--argstr'. See\n       \
+                                 https://nixos.org/manual/nix/stable/#ss-functions.",
+                                f.name
+                            )),
+                            f.span,
+                        ));
+                    }
+                    None => {}
+                }
+            }
+        }
+        self.call(v.clone(), Thunk::value(Value::attrs(given)), span)
+    }
+
+    /// The `--arg NAME EXPR` (an expression, parsed now and evaluated when used, relative to
+    /// `dir`) and `--argstr NAME STRING` values, as `MixEvalArgs::getAutoArgs` makes them.
+    pub fn auto_args(&mut self, args: &[(String, AutoArg)], dir: &str) -> Result<Attrs, EvalError> {
+        let mut out = Attrs::new();
+        for (name, a) in args {
+            let t = match a {
+                AutoArg::Expr(e) => self.parse_thunk("«string»", e, dir)?,
+                AutoArg::Str(s) => Thunk::value(Value::string(s.as_str())),
+            };
+            out.insert(name.as_str().into(), t);
+        }
+        Ok(out)
     }
 
     /// An error as Nix prints it: `error: …` and where.

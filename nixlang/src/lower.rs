@@ -954,7 +954,7 @@ impl<'a> Lowerer<'a> {
                 }
                 names.insert(n.clone(), next);
                 next += 1;
-                entries_src.push((n, e.default()));
+                entries_src.push((n, e.default(), self.span_of(e.syntax())));
             }
         }
         self.scopes.push(Scope::Vars(names));
@@ -962,12 +962,12 @@ impl<'a> Lowerer<'a> {
             let formals = match &formals_src {
                 Some(p) => {
                     let mut entries = Vec::new();
-                    for (n, d) in entries_src {
+                    for (n, d, fspan) in entries_src {
                         let default = match d {
                             Some(d) => Some(Rc::new(self.expr(d)?)),
                             None => None,
                         };
-                        entries.push(Formal { name: n, default });
+                        entries.push(Formal { name: n, default, span: fspan });
                     }
                     Some(Formals { entries, ellipsis: p.ellipsis_token().is_some() })
                 }

@@ -142,6 +142,12 @@ mod cli {
         /// Print the value as JSON (eval).
         #[arg(long)]
         json: bool,
+        /// Pass NAME = EXPR (a Nix expression) to a function at the top (`autoCallFunction`).
+        #[arg(long = "arg", num_args = 2, value_names = ["NAME", "EXPR"])]
+        arg: Vec<String>,
+        /// Pass NAME = STRING to a function at the top.
+        #[arg(long = "argstr", num_args = 2, value_names = ["NAME", "STRING"])]
+        argstr: Vec<String>,
     }
 
     fn nix_request(a: &NixArgs) -> drvlab_nixlang::cli::Request {
@@ -152,7 +158,16 @@ mod cli {
             include: a.include.clone(),
             strict: a.strict,
             json: a.json,
+            args: auto_args(&a.arg, &a.argstr),
         }
+    }
+
+    /// The `--arg` and `--argstr` pairs, in that order (a name given twice: the later wins).
+    fn auto_args(arg: &[String], argstr: &[String]) -> Vec<(String, drvlab_nixlang::AutoArg)> {
+        use drvlab_nixlang::AutoArg;
+        let exprs = arg.chunks(2).map(|p| (p[0].clone(), AutoArg::Expr(p[1].clone())));
+        let strs = argstr.chunks(2).map(|p| (p[0].clone(), AutoArg::Str(p[1].clone())));
+        exprs.chain(strs).collect()
     }
 
     /// Exit status 2 and one line on stderr for any input the engine refuses.
