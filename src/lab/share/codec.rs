@@ -492,7 +492,7 @@ fn strings_of(j: &J) -> Result<Vec<String>, String> {
 }
 
 /// A `(A, B)` tuple: an array of exactly two.
-fn pair_of<'a>(j: &'a J) -> Result<(&'a J, &'a J), String> {
+fn pair_of(j: &J) -> Result<(&J, &J), String> {
     match array_of(j, "a tuple of size 2")? {
         [a, b] => Ok((a, b)),
         items => Err(format!("invalid length {}, expected a tuple of size 2", items.len())),
