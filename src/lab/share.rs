@@ -70,12 +70,6 @@ pub enum ShareError {
     Empty,
 }
 
-/// A JSON value, read as serde_json reads one (the `json.KEY` edits of structured attributes),
-/// with the link's own reader, so the bundles carry one JSON reader.
-pub fn json_value(text: &str) -> Result<serde_json::Value, String> {
-    codec::value(text.as_bytes())
-}
-
 /// The fragment for a state, if the page will read it back: a state whose fragment would be
 /// longer than [`MAX_FRAGMENT`] or whose JSON is larger than [`MAX_INFLATED`] gets the error the
 /// page would give when opening it, so it is never offered as a link (save it as a file).
@@ -276,10 +270,18 @@ mod tests {
             "18446744073709551616",
             "-9223372036854775809",
         ] {
-            assert_eq!(json_value(text).unwrap(), serde_json::from_str::<serde_json::Value>(text).unwrap(), "{text}");
+            assert_eq!(
+                crate::lab::json::value(text.as_bytes()).unwrap(),
+                serde_json::from_str::<serde_json::Value>(text).unwrap(),
+                "{text}"
+            );
         }
         for text in ["", "01", "1.", "[1,]", "{\"a\"}", "nul", "\"\\x\"", "1 2", "1e999"] {
-            assert!(json_value(text).is_err() && serde_json::from_str::<serde_json::Value>(text).is_err(), "{text}");
+            assert!(
+                crate::lab::json::value(text.as_bytes()).is_err()
+                    && serde_json::from_str::<serde_json::Value>(text).is_err(),
+                "{text}"
+            );
         }
     }
 
