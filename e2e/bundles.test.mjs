@@ -45,3 +45,52 @@ describe('a wasm trap on the page', () => {
     assert.equal(await p.locator('#refused-link').inputValue(), link);
   });
 });
+
+// The embed is drawn without Yew (ui/embed.rs: plain DOM, one click handler on #app): each of its
+// actions, its notices and its link follow the state as the page's do.
+describe('the embed, drawn by its own bundle', () => {
+  let b;
+  before(async () => {
+    b = await launch({ width: 900, height: 900 });
+  });
+  after(async () => {
+    if (b) await b.close();
+  });
+
+  test('Try it, Undo, the fragment and the full-page link follow the state', async () => {
+    const p = b.page;
+    await openApp(p, new URL('?embed&scenario=url-changed', BASE_URL).href);
+    assert.equal(await p.evaluate(() => window.drvlabBundle), 'embed');
+    const drv = async () => (await p.getByTestId('drv-path-src').textContent()).trim();
+    const before = await drv();
+    const undo = p.getByRole('button', { name: 'Undo' });
+    assert.ok(await undo.isDisabled(), 'nothing to undo yet');
+    const tryIt = p.getByRole('button', { name: /^Try it: set src's env\.url/ });
+    await tryIt.click();
+    await p.locator('.change p.verdict').waitFor();
+    assert.notEqual(await drv(), before);
+    assert.ok(await tryIt.isDisabled(), 'Try it is done once');
+    assert.equal(await p.locator('.fateline').first().textContent(), 'src: ○ .drv only');
+    assert.ok(await p.locator('.pathline.moved [data-testid="drv-path-src"]').count(), 'the moved .drv is marked');
+    const tried = await p.evaluate(() => location.hash);
+    assert.match(tried, /^#s1\./);
+    const full = await p.getByRole('link', { name: /Open in the full playground/ }).getAttribute('href');
+    assert.ok(full.endsWith(tried), `the full-page link holds the state shown: ${full}`);
+    await shot(p, 'bundles-embed-tried');
+    await undo.click();
+    await p.waitForFunction((b) => document.querySelector('[data-testid="drv-path-src"]').textContent.trim() === b, before);
+    assert.notEqual(await p.evaluate(() => location.hash), tried);
+  });
+
+  test('a link it cannot open: the notice (dismissable) and the link to copy', async () => {
+    const p = b.page;
+    await openApp(p, new URL('?embed#s1.garbage', BASE_URL).href);
+    const notice = p.locator('.notice[role="alert"]');
+    assert.match(await notice.textContent(), /This link could not be opened: the link's state is not valid base64url/);
+    assert.equal(await p.locator('#refused-link').inputValue(), new URL('?embed#s1.garbage', BASE_URL).href);
+    assert.match((await p.locator('[data-testid^="drv-path-"]').first().textContent()).trim(), /^\/nix\/store\//, 'the default scenario is shown');
+    await p.getByRole('button', { name: 'dismiss' }).click();
+    await notice.waitFor({ state: 'detached' });
+    assert.equal(await p.locator('#refused-link').count(), 1, 'the refused link stays until an edit');
+  });
+});

@@ -421,7 +421,8 @@ pub fn parse_edit(spec: &DrvSpec, field: &str, value: &str) -> Result<SpecEdit, 
                         if have.is_empty() { "none".into() } else { have.join(", ") }
                     )
                 })?;
-                let v = serde_json::from_str(value).map_err(|e| format!("{f}: {value:?} is not JSON: {e}"))?;
+                let v = crate::lab::json::value(value.as_bytes())
+                    .map_err(|e| format!("{f}: {value:?} is not JSON: {e}"))?;
                 SpecEdit::TypedValue(i, v)
             } else if let Some(rest) = f.strip_prefix("sources.") {
                 source_edit(spec, f, rest, v)?

@@ -11,6 +11,7 @@ pub mod edit;
 pub mod eval;
 pub mod exercises;
 pub mod explain;
+pub mod json;
 pub mod layout;
 pub mod lift;
 pub mod lint;

@@ -1,4 +1,6 @@
 //! The whole playground state in a URL fragment: versioned JSON, deflated, base64url.
+//! The JSON is the one serde_json writes for [`Shared`], written and read by [`codec`] (no serde
+//! code in the bundles).
 //!
 //! A link is untrusted input. Decoding checks its size before and after inflating, its version,
 //! and that every derivation key is an identifier; any failure is a [`ShareError`] that says
@@ -8,6 +10,8 @@ use crate::lab::eval::SpecGraph;
 use crate::lab::nix_choice::NixChoice;
 use base64::Engine as _;
 use drvlab_engine::graph::InputMerge;
+
+mod codec;
 
 /// The fragment's prefix and format version.
 pub const PREFIX: &str = "s1.";
@@ -70,11 +74,11 @@ pub enum ShareError {
 /// longer than [`MAX_FRAGMENT`] or whose JSON is larger than [`MAX_INFLATED`] gets the error the
 /// page would give when opening it, so it is never offered as a link (save it as a file).
 pub fn encode_checked(s: &Shared) -> Result<String, ShareError> {
-    let json_len = serde_json::to_vec(s).map(|j| j.len()).unwrap_or(usize::MAX);
-    if json_len > MAX_INFLATED {
+    let json = codec::to_json(s, false);
+    if json.len() > MAX_INFLATED {
         return Err(ShareError::TooBig);
     }
-    let f = encode(s);
+    let f = deflate(&json);
     let body = f.len() - PREFIX.len();
     if body > MAX_FRAGMENT {
         return Err(ShareError::TooLong(body));
@@ -89,7 +93,7 @@ pub fn link(base: &str, s: &Shared) -> Result<String, ShareError> {
 
 /// A state as a file (pretty JSON), for a state too large for a link.
 pub fn to_file(s: &Shared) -> String {
-    serde_json::to_string_pretty(s).unwrap_or_default()
+    codec::to_json(s, true)
 }
 
 /// Whether a pasted or dropped text looks like a state file (so the import panel reads it as
@@ -105,8 +109,11 @@ pub fn from_file(text: &str) -> Result<Shared, ShareError> {
 }
 
 pub fn encode(s: &Shared) -> String {
-    let json = serde_json::to_vec(s).unwrap_or_default();
-    let deflated = miniz_oxide::deflate::compress_to_vec(&json, 9);
+    deflate(&codec::to_json(s, false))
+}
+
+fn deflate(json: &str) -> String {
+    let deflated = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9);
     format!("{PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(deflated))
 }
 
@@ -135,15 +142,7 @@ pub fn decode(fragment: &str) -> Result<Shared, ShareError> {
 }
 
 fn from_json(json: &[u8]) -> Result<Shared, ShareError> {
-    #[derive(serde::Deserialize)]
-    struct Version {
-        v: u32,
-    }
-    let version: Version = serde_json::from_slice(json).map_err(|e| ShareError::Json(e.to_string()))?;
-    if version.v != 1 {
-        return Err(ShareError::Version(version.v));
-    }
-    let s: Shared = serde_json::from_slice(json).map_err(|e| ShareError::Json(e.to_string()))?;
+    let s = codec::from_json(json)?;
     if s.specs.is_empty() {
         return Err(ShareError::Empty);
     }
@@ -178,6 +177,192 @@ mod tests {
         assert_eq!(decode(&encode_checked(&s).unwrap()).unwrap(), s);
         // A link without code reads as before (no `code` key in its JSON).
         assert!(!serde_json::to_string(&sample()).unwrap().contains("\"code\""));
+    }
+
+    /// A state with every field of every part set away from its default (a struct literal
+    /// without `..`, so a field added later fails to compile here until the codec writes it).
+    fn every_field() -> Shared {
+        use crate::lab::eval::{DrvSpec, FixedSpec, SourceSpec};
+        use drvlab_engine::hash::HashAlgo;
+        use drvlab_engine::nar::{FileKind, TreeFile};
+        use drvlab_engine::store_path::FixedMode;
+        let typed = serde_json::json!([null, true, -3, 18446744073709551615u64, 2.5, 1e-5, 1e16, "x\u{1}y",
+            {"b": [], "a": {}, "é": "\"\\/\n\r\t\u{8}\u{c}\u{7f}"}]);
+        let spec = DrvSpec {
+            name: "n \"q\" é 😀".into(),
+            system: "s".into(),
+            builder: "b".into(),
+            args: vec!["-c".into(), "echo ${dep} \u{0}".into()],
+            env: vec![("k".into(), "v".into()), ("k2".into(), String::new())],
+            outputs: vec!["out".into(), "dev".into()],
+            fixed: Some(FixedSpec {
+                mode: FixedMode::Recursive,
+                algo: Some(HashAlgo::Sha512),
+                hash: "h".into(),
+                omit_mode: true,
+            }),
+            content_addressed: true,
+            sources: vec![
+                SourceSpec { attr: "a".into(), name: "n".into(), contents: "c".into(), tree: None },
+                SourceSpec {
+                    attr: "d".into(),
+                    name: "dir".into(),
+                    contents: String::new(),
+                    tree: Some(vec![
+                        TreeFile { path: "bin/x".into(), kind: FileKind::Executable, contents: "#!".into() },
+                        TreeFile { path: "l".into(), kind: FileKind::Symlink, contents: "bin/x".into() },
+                        TreeFile { path: "f".into(), kind: FileKind::Regular, contents: "f".into() },
+                    ]),
+                },
+            ],
+            store_srcs: vec!["/nix/store/x".into()],
+            structured_attrs: true,
+            typed_env: vec![("t".into(), typed), ("u".into(), serde_json::json!({}))],
+            impure: true,
+        };
+        let mut plain = spec.clone();
+        plain.fixed = Some(FixedSpec { mode: FixedMode::Text, algo: None, hash: "h".into(), omit_mode: false });
+        Shared {
+            v: 1,
+            specs: [("dep".to_string(), plain), ("top".to_string(), spec)].into_iter().collect(),
+            selected: "top".into(),
+            scenario: None,
+            merge: InputMerge::Overwrite,
+            nix: NixChoice::Nix2_35_0,
+            code: Some("let x = 1; in x\n".into()),
+        }
+    }
+
+    /// The states the codec is checked on: every scenario, with each Nix choice, and one with
+    /// every field set.
+    fn states() -> Vec<Shared> {
+        let mut out = vec![every_field()];
+        for (i, sc) in scenarios().into_iter().enumerate() {
+            let nix = NixChoice::ALL[i % NixChoice::ALL.len()];
+            out.push(Shared { specs: sc.specs, scenario: Some(sc.id.into()), nix, ..sample() });
+        }
+        out
+    }
+
+    /// The hand-written codec writes exactly what serde_json writes, compact and pretty, and
+    /// reads back what serde_json reads.
+    #[test]
+    fn the_codec_is_serde_json_byte_for_byte() {
+        for s in states() {
+            let compact = codec::to_json(&s, false);
+            assert_eq!(compact, serde_json::to_string(&s).unwrap());
+            let pretty = codec::to_json(&s, true);
+            assert_eq!(pretty, serde_json::to_string_pretty(&s).unwrap());
+            assert_eq!(codec::from_json(compact.as_bytes()).unwrap(), s);
+            assert_eq!(codec::from_json(pretty.as_bytes()).unwrap(), s);
+        }
+    }
+
+    /// A lone JSON value reads as serde_json reads it.
+    #[test]
+    fn json_values_read_as_serde_json_reads_them() {
+        for text in [
+            "1",
+            "-0",
+            "1.5e3",
+            " [1, \"a\\u00e9\", {\"k\": null, \"k\": true}] ",
+            "{}",
+            "18446744073709551616",
+            "-9223372036854775809",
+        ] {
+            assert_eq!(
+                crate::lab::json::value(text.as_bytes()).unwrap(),
+                serde_json::from_str::<serde_json::Value>(text).unwrap(),
+                "{text}"
+            );
+        }
+        for text in ["", "01", "1.", "[1,]", "{\"a\"}", "nul", "\"\\x\"", "1 2", "1e999"] {
+            assert!(
+                crate::lab::json::value(text.as_bytes()).is_err()
+                    && serde_json::from_str::<serde_json::Value>(text).is_err(),
+                "{text}"
+            );
+        }
+    }
+
+    /// Floats as serde_json prints them, over every magnitude (to the digit, where the shortest
+    /// text that reads back has fewer than 17 digits).
+    #[test]
+    fn floats_print_as_serde_json_prints_them() {
+        let mut r = drvlab_engine::synth::Rng(11);
+        let mut fs =
+            vec![0.0, -0.0, 1.0, -1.5, 0.1, 1e-5, 1.5e-5, 1e-4, 1e15, 1e16, 1.5e16, 123456.789, 5e-324, f64::MAX];
+        fs.extend((0..20_000).map(|_| f64::from_bits(r.next_u64())));
+        fs.extend((0..2_000).map(|i| (r.below(1000) as f64) * 10f64.powi(i % 60 - 30)));
+        let base = sample().specs.into_values().next().unwrap();
+        for f in fs.into_iter().filter(|f| f.is_finite()) {
+            let mut d = base.clone();
+            d.typed_env = vec![("f".into(), serde_json::Value::from(f))];
+            let s = Shared { specs: [("a".to_string(), d)].into_iter().collect(), ..sample() };
+            let ours = codec::to_json(&s, false);
+            let theirs = serde_json::to_string(&s).unwrap();
+            // Where 17 digits are needed, more than one 17-digit text reads back as `f`: serde_json's
+            // writer and Rust's may pick different ones (`…276.2` / `…276.3`); both read back.
+            let digits = format!("{f:e}").split('e').next().unwrap().replace(['.', '-'], "").len();
+            if digits < 17 {
+                assert_eq!(ours, theirs, "{f:e}");
+            }
+            // Read back as serde_json reads it (to the bit: its reader, not always the nearest
+            // float for 17 digits, is the one the page has always used).
+            for text in [&ours, &theirs] {
+                let back: Shared = serde_json::from_str(text).unwrap();
+                assert_eq!(codec::from_json(text.as_bytes()).unwrap(), back, "{f:e}");
+            }
+        }
+    }
+
+    /// What serde's derived readers accept or refuse, the codec accepts or refuses: defaults,
+    /// `null` options, unknown fields, any order, escapes; wrong types, duplicates, bad tuples,
+    /// trailing text, nesting past serde_json's limit, numbers out of range.
+    #[test]
+    fn the_codec_reads_what_serde_json_reads() {
+        let spec = r#"{"name":"n","system":"s","builder":"b"}"#;
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        let cases = [
+            format!(r#"{{"v":1,"specs":{{"a":{spec}}},"selected":"a"}}"#),
+            format!(r#"{{"selected":"a","extra":[1,{{"x":null}}],"specs":{{"a":{spec}}},"v":1,"scenario":null}}"#),
+            r#" { "v" : 1 , "specs" : { "a\u00e9\ud83d\ude00" : { "builder" : "\/b\"", "system":"s", "name":"n", "fixed":null, "args":[], "env":[["k","v"]], "sources":[{"attr":"a","name":"n"}] } }, "selected" : "a" } "#.to_string(),
+            r#"{"v":1,"specs":{"a":{"name":"n","system":"s","builder":"b","structured_attrs":true,"typed_env":[["x",{"b":1,"a":[1.5,-0,-7,1e2,99999999999999999999]}]]}},"selected":"a"}"#.to_string(),
+            format!(r#"{{"v":1,"specs":{{"a":{spec},"a":{spec}}},"selected":"a"}}"#),
+            r#"{"v":1,"specs":{"a":{"name":"n","system":"s","builder":"b","fixed":{"mode":"flat","hash":"h"}}},"selected":"a","merge":"overwrite","nix":"nix2-21"}"#.to_string(),
+            // Refused, by both.
+            format!(r#"{{"v":1,"v":1,"specs":{{"a":{spec}}},"selected":"a"}}"#),
+            format!(r#"{{"v":1,"specs":{{"a":{spec}}}}}"#),
+            format!(r#"{{"v":1,"specs":{{"a":{spec}}},"selected":3}}"#),
+            format!(r#"{{"v":1,"specs":{{"a":{spec}}},"selected":"a"}} x"#),
+            format!(r#"{{"v":1,"specs":{{"a":{spec}}},"selected":"a",}}"#),
+            format!(r#"{{"v":1,"specs":{{"a":{spec}}},"selected":"a","nix":"2.8"}}"#),
+            format!(r#"{{"v":1.0,"specs":{{"a":{spec}}},"selected":"a"}}"#),
+            r#"{"v":1,"specs":{"a":{"name":"n","system":"s","builder":"b","env":[["k"]]}},"selected":"a"}"#.to_string(),
+            r#"{"v":1,"specs":{"a":{"name":"n","system":"s","builder":"b","content_addressed":null}},"selected":"a"}"#.to_string(),
+            r#"{"v":1,"specs":{"a":{"name":"n\ud800","system":"s","builder":"b"}},"selected":"a"}"#.to_string(),
+            format!("{{\"v\":1,\"specs\":{{\"a\":{spec}}},\"selected\":\"a\nb\"}}"),
+            format!(r#"{{"v":1,"specs":{{"a":{{"name":"n","system":"s","builder":"b","typed_env":[["x",{deep}]]}}}},"selected":"a"}}"#),
+            r#"{"v":1,"specs":{"a":{"name":"n","system":"s","builder":"b","typed_env":[["x",1e400]]}},"selected":"a"}"#.to_string(),
+            format!(r#"{{"v":1,"specs":{{"a":{spec}}},"selected":"a""#),
+            "".to_string(),
+            "[1]".to_string(),
+        ];
+        for (i, text) in cases.iter().enumerate() {
+            let ours = codec::from_json(text.as_bytes());
+            let theirs: Result<Shared, _> = serde_json::from_str(text);
+            match (&ours, &theirs) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "case {i}"),
+                (Err(ShareError::Json(_)), Err(_)) => {}
+                _ => panic!("case {i}: codec {ours:?}, serde_json {theirs:?}"),
+            }
+        }
+        let eof = codec::from_json(br#"{"v":2,"junk":"#);
+        assert!(
+            matches!(&eof, Err(ShareError::Json(m)) if m.starts_with("EOF while parsing a value at line 1 column ")),
+            "{eof:?}"
+        );
+        assert_eq!(codec::from_json(br#"{"v":2,"specs":7}"#), Err(ShareError::Version(2)));
     }
 
     #[test]

@@ -216,6 +216,5 @@ pub fn start_exercises() {
 /// Mounts the compact embed on `<body>`: the entry point of the `drvlab-embed` bundle
 /// (`src/embed_main.rs`), which links only what the embed renders.
 pub fn start_embed() {
-    share::install_panic_hook();
-    yew::Renderer::<embed::EmbedApp>::new().render();
+    embed::start();
 }

@@ -188,51 +188,63 @@ fn read_kept(k: &str) -> Option<crate::lab::share::Shared> {
 /// shown (kept in the browser too, and offered rather than reopened on the next load).
 pub fn install_panic_hook() {
     // Through yew, which otherwise installs its own (console-only) hook when it renders.
-    yew::set_custom_panic_hook(Box::new(|info| {
-        let link =
-            SESSION.try_with(|s| s.try_borrow().map(|s| s.last_link.clone()).unwrap_or_default()).unwrap_or_default();
-        if let Some(st) = storage() {
-            let _ = st.set_item(CRASH_KEY, &link);
-        }
-        web_sys::console::error_1(&format!("drvlab panicked: {info}").into());
-        let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
-        let Ok(div) = doc.create_element("div") else { return };
-        div.set_class_name("crash");
-        let _ = div.set_attribute("role", "alert");
-        let _ = div.set_attribute("data-testid", "crash");
-        let _ = div.set_attribute(
+    yew::set_custom_panic_hook(Box::new(on_panic));
+}
+
+/// [`install_panic_hook`] for a bundle without Yew (the embed's).
+pub fn install_plain_panic_hook() {
+    std::panic::set_hook(Box::new(on_panic));
+}
+
+/// The link that was not opened, while it is kept for copying.
+pub fn refused_link() -> Option<String> {
+    SESSION.with(|s| s.borrow().refused.as_ref().map(|r| r.0.clone()))
+}
+
+fn on_panic(info: &std::panic::PanicHookInfo) {
+    let link =
+        SESSION.try_with(|s| s.try_borrow().map(|s| s.last_link.clone()).unwrap_or_default()).unwrap_or_default();
+    if let Some(st) = storage() {
+        let _ = st.set_item(CRASH_KEY, &link);
+    }
+    web_sys::console::error_1(&format!("drvlab panicked: {info}").into());
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Ok(div) = doc.create_element("div") else { return };
+    div.set_class_name("crash");
+    let _ = div.set_attribute("role", "alert");
+    let _ = div.set_attribute("data-testid", "crash");
+    let _ = div.set_attribute(
             "style",
             "position:fixed;top:0;left:0;right:0;z-index:9999;background:#fee;color:#600;border-bottom:2px solid #c00;padding:1em;font:15px sans-serif",
         );
-        let para = |text: &str| {
-            let e = doc.create_element("p").ok()?;
-            e.set_text_content(Some(text));
-            Some(e)
-        };
-        let kept = if link.is_empty() {
-            "drvlab hit a bug and stopped. Nothing you typed ran; your work is kept in this browser: reload the page to get it back."
-        } else {
-            "drvlab hit a bug and stopped. Nothing you typed ran; your work is kept in this link (and in this browser):"
-        };
-        if let Some(e) = para(kept) {
-            let _ = div.append_child(&e);
+    let para = |text: &str| {
+        let e = doc.create_element("p").ok()?;
+        e.set_text_content(Some(text));
+        Some(e)
+    };
+    let kept = if link.is_empty() {
+        "drvlab hit a bug and stopped. Nothing you typed ran; your work is kept in this browser: reload the page to get it back."
+    } else {
+        "drvlab hit a bug and stopped. Nothing you typed ran; your work is kept in this link (and in this browser):"
+    };
+    if let Some(e) = para(kept) {
+        let _ = div.append_child(&e);
+    }
+    if !link.is_empty() {
+        if let Ok(a) = doc.create_element("input") {
+            let _ = a.set_attribute("readonly", "");
+            let _ = a.set_attribute("value", &link);
+            let _ = a.set_attribute("aria-label", "link to your work");
+            let _ = a.set_attribute("style", "width:100%");
+            let _ = div.append_child(&a);
         }
-        if !link.is_empty() {
-            if let Ok(a) = doc.create_element("input") {
-                let _ = a.set_attribute("readonly", "");
-                let _ = a.set_attribute("value", &link);
-                let _ = a.set_attribute("aria-label", "link to your work");
-                let _ = a.set_attribute("style", "width:100%");
-                let _ = div.append_child(&a);
-            }
-        }
-        if let Some(e) = para(&format!("What went wrong, for a bug report: {info}")) {
-            let _ = div.append_child(&e);
-        }
-        if let Some(b) = doc.body() {
-            let _ = b.prepend_with_node_1(&div);
-        }
-    }));
+    }
+    if let Some(e) = para(&format!("What went wrong, for a bug report: {info}")) {
+        let _ = div.append_child(&e);
+    }
+    if let Some(b) = doc.body() {
+        let _ = b.prepend_with_node_1(&div);
+    }
 }
 
 /// A refused link to copy, or the note that the last session was restored (with a way to

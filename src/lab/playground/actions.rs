@@ -260,7 +260,7 @@ impl Playground {
                 let sel = p.selected.clone();
                 p.recompute(format!("Nix version: {}", nix.describe()), sel);
             }
-            Action::Restore(shared) => return restore(shared, Playground::from_scenario),
+            Action::Restore(shared) => return restore::<true>(shared, Playground::from_scenario),
             Action::TrySuggested => return p.try_suggested(),
             Action::TryStep(i) => {
                 let (p, step) = p.before_step(i)?;
@@ -355,25 +355,31 @@ impl Playground {
 
     /// The reducer of an embed (`ui::embed`): only the actions it offers, and no matrix sweep or
     /// toy store ([`Playground::lean_from_scenario`]), so the embed's bundle links neither.
+    /// It never opens the code view (`CODE = false` below), so its bundle links no code model.
     pub fn reduce_embed(&self, action: Action) -> Option<Playground> {
         match action {
-            Action::TrySuggested => self.try_suggested(),
+            Action::TrySuggested => self.try_suggested_in::<false>(),
             Action::Undo => self.undo(),
             Action::Notice(n) => self.notice(n),
-            Action::Restore(shared) => restore(shared, Playground::lean_from_scenario),
+            Action::Restore(shared) => restore::<false>(shared, Playground::lean_from_scenario),
             Action::LoadScenario(id) => self.load_scenario(&id, Playground::lean_from_scenario),
             _ => None,
         }
     }
 
     fn edit(&self, key: String, edit: SpecEdit) -> Option<Playground> {
+        self.edit_in::<true>(key, edit)
+    }
+
+    /// An edit; with `CODE`, one that also rewrites the code while the code view is open.
+    fn edit_in<const CODE: bool>(&self, key: String, edit: SpecEdit) -> Option<Playground> {
         let mut spec = self.specs.get(&key)?.clone();
         edit.apply(&mut spec);
         if self.specs[&key] == spec {
             return None;
         }
         let mut p = self.clone();
-        if p.code.open {
+        if CODE && p.code.open {
             // Code and form in step: the edit rewrites its literal in the code.
             match p.code.rewrite_for_edit(&key, &p.specs[&key], &spec) {
                 Ok(text) => p.code = p.code.reduce(crate::lab::code::CodeAction::FormEdit(text), &p.options())?.0,
@@ -403,10 +409,15 @@ impl Playground {
 
     /// Performs the scenario's suggested edit (its step 0) from the story as loaded.
     pub(super) fn try_suggested(&self) -> Option<Playground> {
+        self.try_suggested_in::<true>()
+    }
+
+    /// [`Self::try_suggested`]; without `CODE`, as an embed does it (no code view).
+    pub(super) fn try_suggested_in<const CODE: bool>(&self) -> Option<Playground> {
         let (p, step) = self.before_step(0)?;
         let Step::Edit(key, field, value) = step else { return None };
         let edit = parse_edit(p.specs.get(key)?, field, value).ok()?;
-        p.edit(key.to_string(), edit)
+        p.edit_in::<CODE>(key.to_string(), edit)
     }
 
     /// The story as its step `i` starts: the scenario's state after the steps before it (an
@@ -455,7 +466,9 @@ impl Playground {
 }
 
 /// A shared link's state, on its scenario as `new` makes it (the page's or the embed's).
-fn restore(shared: crate::lab::share::Shared, new: fn(Scenario) -> Playground) -> Option<Playground> {
+/// With `CODE`, a link's code opens the code view (an embed shows no code: it shows the graph the
+/// link holds).
+fn restore<const CODE: bool>(shared: crate::lab::share::Shared, new: fn(Scenario) -> Playground) -> Option<Playground> {
     let scenario = shared.scenario.as_deref().and_then(|id| scenarios().into_iter().find(|s| s.id == id));
     let mut n = match scenario {
         Some(s) => new(s),
@@ -477,7 +490,7 @@ fn restore(shared: crate::lab::share::Shared, new: fn(Scenario) -> Playground) -
     }
     n.computed = Rc::new(n.compute());
     n.last_good = n.computed.clone();
-    if let Some(code) = shared.code {
+    if let Some(code) = shared.code.filter(|_| CODE) {
         // The code view opens on the person's own code; the worker's answer then loads what it
         // evaluates to, as an edit of the code would.
         n.code = n.code.reduce(crate::lab::code::CodeAction::Open(code), &n.options())?.0;

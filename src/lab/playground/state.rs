@@ -234,7 +234,7 @@ impl Playground {
     /// no toy store).
     pub fn perform_suggested_edit(&self) -> Option<Suggested> {
         let s = self.scenario.as_ref()?;
-        super::account::outcome(&self.try_suggested()?, s.step(0)?)
+        super::account::outcome(&self.try_suggested_in::<false>()?, s.step(0)?)
     }
 
     pub fn can_undo(&self) -> bool {
