@@ -532,12 +532,15 @@ pub fn dependency_order_json(text: &str, store_dir: &str) -> Result<Vec<String>,
     Ok(crate::graph::dependency_order(&import_json(text, store_dir)?.graph)?)
 }
 
+/// What [`stream`] resolves with: the options, and which keys record traces.
+type Resolving<'o> = (&'o crate::graph::Options, &'o dyn Fn(&str) -> bool);
+
 /// [`resolve_json`]'s one pass (with no options: only the order, nothing resolved); `None` on
 /// any error (the caller reads the document again).
 fn stream(
     text: &str,
     store_dir: &str,
-    resolving: Option<(&crate::graph::Options, &dyn Fn(&str) -> bool)>,
+    resolving: Option<Resolving>,
     each: &mut dyn FnMut(&str, crate::graph::Resolved),
 ) -> Option<(JsonShape, Vec<String>)> {
     let top = raw_object(text, text).ok()??;
