@@ -95,12 +95,15 @@ fn generated_programs_sweep_as_a_full_re_evaluation_does() {
     assert!(swept > 200, "{swept} literals swept");
 }
 
+/// A name, the program, and page files beside it.
+type Case = (&'static str, String, Vec<(&'static str, &'static str)>);
+
 #[test]
 fn tricky_cases_sweep_as_a_full_re_evaluation_does() {
     let drv = |name: &str, rest: &str| {
         format!("derivation {{ name = \"{name}\"; builder = \"/bin/sh\"; system = \"x86_64-linux\"; {rest} }}")
     };
-    let cases: Vec<(&str, String, Vec<(&str, &str)>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "with and //",
             format!(
