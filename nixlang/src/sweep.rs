@@ -332,18 +332,32 @@ pub fn sweep(code: &str, files: &[(String, String)], budget: Budget) -> Sweep {
     job.finish()
 }
 
-/// The answer to a `sweep` request: `{"op": "sweep", "id", "sweep": {"error", "rows"}}`.
-pub fn answer(req: &Request) -> String {
-    let s = sweep(&req.code, &req.files, Budget::default());
-    json!({ "op": "sweep", "id": req.id, "sweep": to_json(&s) }).to_string()
+/// How long the page's worker sweeps before it answers with the literals it has done: under
+/// the page's watchdog (15 s), so a long program gets the marks of its first literals and
+/// says how many are left, rather than none.
+pub const PAGE_SWEEP_MS: f64 = 8_000.0;
+
+/// The answer to a `sweep` request: `{"op": "sweep", "id", "sweep": {"error", "rows",
+/// "total"}}`, sweeping until done or until `now()` (milliseconds) is `limit_ms` past the start;
+/// `total` is the number of literals, more than the rows when time ran out.
+pub fn answer(req: &Request, now: &dyn Fn() -> f64, limit_ms: f64) -> String {
+    let t0 = now();
+    let mut job = Job::new(&req.code, &req.files, Budget::default());
+    while !job.step(1) && now() - t0 < limit_ms {}
+    let total = job.total();
+    let s = job.finish();
+    let mut j = to_json(&s);
+    j["total"] = json!(total);
+    j["limit_ms"] = json!(limit_ms);
+    json!({ "op": "sweep", "id": req.id, "sweep": j }).to_string()
 }
 
-/// The page worker's entry: a JSON request in, a JSON answer out (a sweep here, anything else
-/// an evaluation, [`crate::page::answer`]).
-pub fn respond(request: &str) -> String {
+/// The page worker's entry: a JSON request in, a JSON answer out (a sweep here, bounded by
+/// [`PAGE_SWEEP_MS`] on the clock `now`; anything else an evaluation, [`crate::page::answer`]).
+pub fn respond(request: &str, now: &dyn Fn() -> f64) -> String {
     match parse_request(request) {
         Err(e) => json!({ "error": { "message": e } }).to_string(),
-        Ok(r) if r.op == "sweep" => answer(&r),
+        Ok(r) if r.op == "sweep" => answer(&r, now, PAGE_SWEEP_MS),
         Ok(r) => crate::page::answer(&r),
     }
 }
@@ -382,6 +396,25 @@ mod tests {
         // Renaming the attribute `dep` changes u's environment.
         let row = s.rows.iter().find(|r| &code[r.literal.start..r.literal.end] == "dep").unwrap();
         assert_eq!(row.moved, ["u .drv", "u out"]);
+    }
+
+    /// Out of time, the answer holds the literals done and says how many there are.
+    #[test]
+    fn a_sweep_out_of_time_answers_with_the_literals_it_did() {
+        let code = r#"{ a = derivation { name = "a"; builder = "b"; system = "c"; x = "1"; y = "2"; }; }"#;
+        let req = parse_request(&json!({ "op": "sweep", "id": 7, "code": code }).to_string()).unwrap();
+        let clock = std::cell::Cell::new(0.0);
+        let tick = || {
+            clock.set(clock.get() + 1.0);
+            clock.get()
+        };
+        let a: Json = serde_json::from_str(&answer(&req, &tick, 3.0)).unwrap();
+        let done = a["sweep"]["rows"].as_array().unwrap().len();
+        let total = a["sweep"]["total"].as_u64().unwrap() as usize;
+        assert!(done >= 1 && done < total, "{done} of {total}");
+        assert_eq!(a["sweep"]["limit_ms"], 3.0);
+        let all: Json = serde_json::from_str(&answer(&req, &|| 0.0, 3.0)).unwrap();
+        assert_eq!(all["sweep"]["rows"].as_array().unwrap().len(), total);
     }
 
     #[test]

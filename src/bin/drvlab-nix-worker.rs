@@ -15,7 +15,7 @@ fn main() {
     let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
         let request = e.data().as_string().unwrap_or_default();
         let t0 = js_sys::Date::now();
-        let answer = drvlab_nixlang::sweep::respond(&request);
+        let answer = drvlab_nixlang::sweep::respond(&request, &js_sys::Date::now);
         let ms = js_sys::Date::now() - t0;
         // `answer` is a JSON object: the time goes in as its first member.
         let timed = match answer.strip_prefix('{') {

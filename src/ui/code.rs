@@ -386,11 +386,18 @@ pub fn code_panel() -> Html {
                 Some(s) if s.sweep.as_ref().is_some_and(|x| x.error.is_some() && x.rows.is_empty()) => {
                     format!("; {}", s.sweep.as_ref().and_then(|x| x.error.clone()).unwrap_or_default())
                 }
-                Some(s) => format!(
-                    "; each of its {} literals perturbed and re-evaluated in {:.0} ms",
-                    s.sweep.as_ref().map_or(0, |x| x.rows.len()),
-                    s.ms
-                ),
+                Some(s) => {
+                    let (done, total) = s.sweep.as_ref().map_or((0, 0), |x| (x.rows.len(), x.total));
+                    if total > done {
+                        format!(
+                            "; its first {done} of {total} literals perturbed and re-evaluated in {:.0} ms (the marks stop there: the sweep stops after {:.0} s so the evaluator stays free for your edits)",
+                            s.ms,
+                            s.sweep.as_ref().map_or(0.0, |x| x.limit_ms) / 1000.0
+                        )
+                    } else {
+                        format!("; each of its {done} literals perturbed and re-evaluated in {:.0} ms", s.ms)
+                    }
+                }
                 None => "; sweeping its literals…".into(),
             };
             let called = v.answer.as_ref().map(|a| a.called_with.clone()).unwrap_or_default();

@@ -83,6 +83,11 @@ impl SweepRow {
 pub struct SweepAnswer {
     pub error: Option<String>,
     pub rows: Vec<SweepRow>,
+    /// How many literals the program has: more than `rows` when the worker's time ran out
+    /// (`sweep::PAGE_SWEEP_MS`) and only the first were perturbed.
+    pub total: usize,
+    /// The worker's time limit for one sweep, in milliseconds.
+    pub limit_ms: f64,
 }
 
 /// One answer of the worker (to `eval` or to `sweep`).
@@ -136,6 +141,8 @@ impl Answer {
         });
         let sweep = v.get("sweep").filter(|s| s.is_object()).map(|s| SweepAnswer {
             error: text(s, "error"),
+            total: num(s, "total"),
+            limit_ms: s.get("limit_ms").and_then(Json::as_f64).unwrap_or(0.0),
             rows: items(s, "rows")
                 .iter()
                 .map(|r| SweepRow {
@@ -665,7 +672,7 @@ impl CodeView {
                 v.sweep = Some(Rc::new(Answer {
                     id: v.generation,
                     op: "sweep".into(),
-                    sweep: Some(SweepAnswer { error: Some(msg), rows: vec![] }),
+                    sweep: Some(SweepAnswer { error: Some(msg), ..SweepAnswer::default() }),
                     ..Answer::default()
                 }));
             }
