@@ -241,4 +241,33 @@ describe('drvlab code view', () => {
     assert.equal(await p.getByTestId('code-input').inputValue(), mine);
     assert.equal(await p.getByTestId('code-error').count(), 0);
   });
+  test('code the person typed survives a switch of example or scenario (Bring back my code)', async () => {
+    const p = b.page;
+    if (!(await p.getByTestId('code-input').count())) await p.getByTestId('open-code').click();
+    await waitEvaluated(p);
+    const mine = `# typed by hand, not to be lost\n${RERUN}`;
+    await setCode(p, mine);
+    // Another example: it replaces the text, says how to get it back, and the button does.
+    await p.getByTestId('code-example').selectOption('fetchurl');
+    await waitEvaluated(p);
+    assert.notEqual(await p.getByTestId('code-input').inputValue(), mine);
+    assert.match(await p.getByTestId('code-note').textContent(), /Bring back my code/);
+    await p.getByTestId('code-restore').click();
+    await waitEvaluated(p);
+    assert.equal(await p.getByTestId('code-input').inputValue(), mine);
+    // Another scenario: the view closes, offers the code back, and opens on it.
+    await p.locator('select:has(option[value="rerun-on-change"])').first().selectOption('rerun-on-change');
+    await p.getByTestId('code-restore').click();
+    await waitEvaluated(p);
+    assert.equal(await p.getByTestId('code-input').inputValue(), mine);
+    assert.equal(await p.getByTestId('code-error').count(), 0);
+  });
+
+  test('fetchurl with an SRI hash evaluates and shows its paths', async () => {
+    const p = b.page;
+    await setCode(p, '{ src = import <nix/fetchurl.nix> { url = "https://example.org/a.tar.gz"; hash = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="; }; }\n');
+    assert.equal(await p.getByTestId('code-error').count(), 0);
+    assert.match((await codePaths(p))['src out'], STORE_PATH_RE);
+    assert.equal(b.errors.length, 0, b.errors.join('\n'));
+  });
 });

@@ -169,7 +169,7 @@ pub fn editor() -> Html {
                         </label>
                         <label>{"outputHashAlgo "}
                             <select aria-label="outputHashAlgo" onchange={on_algo}>
-                                <option value="" selected={f.algo.is_none()}>{"(from the hash)"}</option>
+                                <option value="" selected={f.algo.is_none()}>{ if f.empty_algo { "\"\" (written empty; from the hash)" } else { "(from the hash)" } }</option>
                                 { for HashAlgo::ALL.iter().map(|a| html! { <option value={a.name()} selected={f.algo == Some(*a)}>{a.name()}</option> }) }
                             </select>
                         </label>

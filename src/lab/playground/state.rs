@@ -152,8 +152,16 @@ impl Playground {
         let mut p = Playground::bare(s);
         let follows = p.scenario.as_ref().and_then(|s| s.follows);
         p.sweep = Rc::new(sweep_following(&p.specs, &p.options(), Some(&p.selected), follows.as_ref()));
-        p.seed_store();
-        p.suggested = p.perform_suggested().map(Rc::new);
+        // The suggested edit, performed once: the toy store is seeded from it and its outcome
+        // told from it (the edit leaves the toy store alone, so it is given the seeded one).
+        let after = p.try_suggested();
+        p.seed_store(after.as_ref());
+        p.suggested = after
+            .and_then(|mut a| {
+                a.sim = p.sim.clone();
+                p.perform_suggested_on(a)
+            })
+            .map(Rc::new);
         p
     }
 
@@ -195,12 +203,12 @@ impl Playground {
 
     /// Puts the scenario's already-built outputs into the toy store, each recorded as made by
     /// the suggested edit's recipe (the `.drv` the engine computes for it).
-    fn seed_store(&mut self) {
+    fn seed_store(&mut self, after: Option<&Playground>) {
         let Some(s) = self.scenario.clone() else { return };
         for (url, bytes) in s.serves {
             self.sim.network.insert(url.to_string(), bytes.to_string());
         }
-        let Some(after) = self.try_suggested() else { return };
+        let Some(after) = after else { return };
         for key in s.already_built {
             let (Some(now), Some(then)) =
                 (self.computed.eval.resolution.entries.get(*key), after.computed.eval.resolution.entries.get(*key))
@@ -220,8 +228,12 @@ impl Playground {
     /// Performs the scenario's suggested edit and then each follow-up on a copy, and says what
     /// each did.
     pub fn perform_suggested(&self) -> Option<Suggested> {
+        self.perform_suggested_on(self.try_suggested()?)
+    }
+
+    /// [`Playground::perform_suggested`] from the suggested edit already performed (`after`).
+    fn perform_suggested_on(&self, mut after: Playground) -> Option<Suggested> {
         let s = self.scenario.as_ref()?;
-        let mut after = self.try_suggested()?;
         let mut first = super::account::outcome(&after, s.step(0)?)?;
         for i in 1..=s.then.len() {
             after = after.reduce_graph(super::actions::Action::TryStep(i))?;
