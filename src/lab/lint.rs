@@ -41,9 +41,14 @@ fn writes_store_path(text: &str) -> Option<&str> {
 }
 
 pub fn lints(specs: &SpecGraph, eval: &Evaluated) -> Vec<Lint> {
+    lints_where(specs, &|k| eval.resolution.entries.contains_key(k))
+}
+
+/// [`lints`], given which derivations resolved (the others get none).
+pub fn lints_where(specs: &SpecGraph, resolved: &dyn Fn(&str) -> bool) -> Vec<Lint> {
     let mut out = Vec::new();
     for (key, spec) in specs {
-        if !eval.resolution.entries.contains_key(key) {
+        if !resolved(key) {
             continue;
         }
         let fixed = spec.fixed.is_some();

@@ -66,8 +66,13 @@ pub fn dependents_row(kind: &DrvKind) -> &'static str {
 /// an input's step says what stands for that input, by the input's computed kind; the hashing
 /// step says what was hashed, by the derivation's own kind.
 pub fn step_words_in(label: &str, own: &DrvKind, res: &Resolution) -> Option<String> {
+    step_words_by(label, own, &|k| res.entries.get(k).map(|r| &r.kind))
+}
+
+/// [`step_words_in`], given each input's computed kind by key.
+pub fn step_words_by<'a>(label: &str, own: &DrvKind, kind_of: &dyn Fn(&str) -> Option<&'a DrvKind>) -> Option<String> {
     if let Some(key) = label.strip_prefix("input ") {
-        let what = res.entries.get(key).map_or("its hash for dependents", |r| dependents_hash(&r.kind));
+        let what = kind_of(key).map_or("its hash for dependents", dependents_hash);
         return Some(format!(
             "an input: its .drv path and the outputs used → the hash that stands for it here ({what})"
         ));

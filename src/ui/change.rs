@@ -24,10 +24,11 @@ pub fn change_panel() -> Html {
     // added or removed first, at most MAX_ROWS, and the rest are counted.
     let mut shown: Vec<(&crate::lab::explain::PathChange, Fate)> =
         change.changes.iter().map(|c| (c, change.fate(c, &p.specs))).collect();
-    let mut left_out = 0;
+    // (A big graph's change does not list the paths of derivations the edit cannot reach.)
+    let mut left_out = change.unlisted;
     if shown.len() > MAX_ROWS {
         shown.sort_by_key(|(_, f)| matches!(f, Fate::Stayed));
-        left_out = shown.len() - MAX_ROWS;
+        left_out += shown.len() - MAX_ROWS;
         shown.truncate(MAX_ROWS);
     }
     html! {

@@ -36,7 +36,8 @@ pub fn moves_matrix() -> Html {
             .take(MAX_COLUMNS)
             .collect()
     };
-    let left_out = sw.columns.len() - keep.len();
+    // (A big graph's sweep has columns only for the paths its rows can reach.)
+    let left_out = p.computed.path_count().max(sw.columns.len()) - keep.len();
     let progress = p.sweep_progress();
     // A sweep under way is advanced from a timer, one slice at a time, never within a keystroke.
     {

@@ -9,10 +9,12 @@ use drvlab_engine::trace::Trace;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// Marks for the steps that name inputs: every input's hash modulo and `.drv` path, labelled.
-fn marks_for(r: &Resolved, c: &Computed) -> Vec<(String, &'static str, String)> {
+/// Marks for the steps that name inputs: every input's hash modulo and `.drv` path, labelled
+/// (`key`'s inputs are looked up by its references, not by a scan of the whole graph).
+fn marks_for(key_of: &str, r: &Resolved, c: &Computed) -> Vec<(String, &'static str, String)> {
     let mut m = Vec::new();
-    for (key, other) in &c.eval.resolution.entries {
+    let inputs = c.refs.get(key_of).into_iter().flatten();
+    for (key, other) in inputs.filter_map(|k| Some((k, c.eval.resolution.entries.get(k)?))) {
         if r.drv.input_drvs.contains_key(&other.drv_path) {
             for h in other.modulo.hashes.values() {
                 m.push((
@@ -48,11 +50,11 @@ fn span_marks(t: &Trace, r: &Resolved, c: &Computed) -> Vec<(usize, Vec<SpanMark
 /// The words for each step of a trace of `r`, chosen from the computed kinds of `r` and of its
 /// inputs.
 fn step_words(t: &Trace, r: &Resolved, c: &Computed) -> Vec<(usize, String)> {
-    let res = &c.eval.resolution;
+    let kind_of = |k: &str| c.eval.resolution.entries.get(k).map(|x| &x.kind);
     t.steps
         .iter()
         .enumerate()
-        .filter_map(|(i, s)| crate::lab::words::step_words_in(&s.label, &r.kind, res).map(|w| (i, w)))
+        .filter_map(|(i, s)| crate::lab::words::step_words_by(&s.label, &r.kind, &kind_of).map(|w| (i, w)))
         .collect()
 }
 
@@ -91,7 +93,7 @@ fn one_drv(p: &OneProps) -> Html {
     let Some(r) = p.computed.eval.resolution.entries.get(&p.key_) else {
         return html! { <p class="muted">{"No paths: this derivation has an error (see the form)."}</p> };
     };
-    let marks = marks_for(r, &p.computed);
+    let marks = marks_for(&p.key_, r, &p.computed);
     let row = |id: String, label: String, value: String, trace: Trace| {
         let is_open = open.as_deref() == Some(id.as_str());
         let toggle = {

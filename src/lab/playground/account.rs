@@ -69,6 +69,24 @@ fn keys_with(fates: &[(String, DrvFate)], f: DrvFate) -> Vec<String> {
     fates.iter().filter(|(_, x)| *x == f).map(|(k, _)| k.clone()).collect()
 }
 
+/// 5000 → "5,000".
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// [`plural`] with thousands separated: "9,998 paths".
+fn plural_n(n: usize, word: &str) -> String {
+    format!("{} {word}{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
 /// `n` things, with the plural right: `plural(1, "path")` is "1 path".
 pub fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
@@ -262,8 +280,18 @@ pub fn account(change: &Change, computed: &Computed, specs: &SpecGraph) -> Vec<S
     if moved.is_empty() {
         return lines;
     }
-    if !stayed.is_empty() {
-        lines.push(format!("{} stayed ({}).", plural(stayed.len(), "path"), names(&stayed)));
+    if !stayed.is_empty() || change.unlisted > 0 {
+        // A big graph's edit leaves thousands of paths where they were: name the first few.
+        const NAMED: usize = 40;
+        let all = stayed.len() + change.unlisted;
+        let named = names(&stayed[..stayed.len().min(NAMED)]);
+        let more = all - stayed.len().min(NAMED);
+        let rest = match (named.is_empty(), more) {
+            (_, 0) => named,
+            (true, n) => format!("{}, of derivations the edit does not reach", plural(n, "path")),
+            (false, n) => format!("{named}, and {} more", thousands(n)),
+        };
+        lines.push(format!("{} stayed ({rest}).", plural_n(all, "path")));
     }
     let key = &change.edited_key;
     let outputs_of = |k: &str| computed.eval.resolution.entries.get(k).map_or(1, |r| r.outputs.len());

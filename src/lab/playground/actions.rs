@@ -98,12 +98,13 @@ impl Playground {
         // Only report a change when both sides resolved; otherwise the errors speak.
         let both = before.eval.errors.is_empty() && after.eval.errors.is_empty();
         self.last_change = both.then(|| {
-            let changes = if quick {
+            let (changes, unlisted) = if quick {
                 before.changes_to(&after, &edited_key)
             } else {
-                crate::lab::explain::compare(&before.eval.resolution, &after.eval.resolution)
+                let (b, a) = (before.eval.resolution.to_resolution(), after.eval.resolution.to_resolution());
+                (crate::lab::explain::compare(&b, &a), 0)
             };
-            Change::new(label, edited_key, changes)
+            Change::with_unlisted(label, edited_key, changes, unlisted)
         });
         self.computed = after;
     }
@@ -122,8 +123,11 @@ impl Playground {
     /// The reducer: a new state for an action. Returns `None` for a no-op so the UI can skip
     /// re-rendering. The matrix's sweep follows the graph, the selection and the Nix version.
     pub fn reduce(&self, action: Action) -> Option<Playground> {
+        // An edit that made a new state changed the graph: no need to compare 5,000 specs.
+        let edit = matches!(action, Action::Edit(..)) && !self.code.open;
         let mut p = self.reduce_graph(action)?;
-        if p.specs != self.specs
+        if edit
+            || p.specs != self.specs
             || p.selected != self.selected
             || p.sweep_all != self.sweep_all
             || p.merge != self.merge
@@ -145,6 +149,11 @@ impl Playground {
     }
 
     pub(super) fn reduce_graph(&self, action: Action) -> Option<Playground> {
+        let action = match action {
+            // (`edit` makes its own copy of the state, once it knows the edit changes something.)
+            Action::Edit(key, edit) => return self.edit(key, edit),
+            a => a,
+        };
         let mut p = self.clone();
         if p.code.open && matches!(action, Action::Undo | Action::Redo) {
             // The code is the source while its view is open: undo the code (the form follows).
@@ -171,7 +180,7 @@ impl Playground {
                     s.field.clear();
                 }
             }
-            Action::Edit(key, edit) => return p.edit(key, edit),
+            Action::Edit(key, edit) => return self.edit(key, edit),
             Action::Undo => return p.undo(),
             Action::Redo => {
                 let s = p.redo.pop()?;
@@ -320,7 +329,7 @@ impl Playground {
             Action::Sim(a) => match a {
                 SimAction::Build(check) => {
                     let sel = p.selected.clone();
-                    let res = p.computed.eval.resolution.clone();
+                    let res = p.computed.eval.resolution.to_resolution();
                     p.sim_log = p.sim.build(&res, &sel, check);
                 }
                 SimAction::PushToCache => p.sim.push_to_cache(),

@@ -5,18 +5,122 @@
 
 use crate::lab::eval::{evaluate_one, evaluate_ordered, references, spec_order, EvalError, Evaluated, SpecGraph};
 use crate::lab::explain::{PathChange, PathId};
-use crate::lab::lint::{lints, Lint};
-use drvlab_engine::graph::{Options, Resolved};
+use crate::lab::lint::{lints, lints_where, Lint};
+use drvlab_engine::graph::{Options, Resolution, Resolved};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 /// Each derivation's inputs in the graph (the keys its strings refer to).
 pub type Refs = BTreeMap<String, BTreeSet<String>>;
 
+/// Each derivation's resolution by key, every one shared (`Rc`) between the computations that
+/// have it: an edit replaces the resolutions it reaches and copies only pointers for the rest,
+/// so a keystroke in a 5,000-derivation closure does not copy 5,000 resolutions. Read like the
+/// map it replaces (`get`, `contains_key`, `iter`, `values`, `[key]`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Entries {
+    /// Every key of the graph, sorted (shared while the keys stay the same).
+    keys: Rc<Vec<String>>,
+    /// `keys[i]`'s resolution, or `None` where it failed.
+    slots: Vec<Option<Rc<Resolved>>>,
+}
+
+impl Entries {
+    fn of(keys: Rc<Vec<String>>, mut map: BTreeMap<String, Resolved>) -> Entries {
+        let slots = keys.iter().map(|k| map.remove(k).map(Rc::new)).collect();
+        Entries { keys, slots }
+    }
+
+    fn index(&self, key: &str) -> Option<usize> {
+        self.keys.binary_search_by(|k| k.as_str().cmp(key)).ok()
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Resolved> {
+        self.slots[self.index(key)?].as_deref()
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Every resolved derivation, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Resolved)> {
+        self.keys.iter().zip(&self.slots).filter_map(|(k, r)| Some((k, r.as_deref()?)))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Resolved> {
+        self.iter().map(|(_, r)| r)
+    }
+
+    /// How many derivations resolved.
+    pub fn len(&self) -> usize {
+        self.slots.iter().filter(|r| r.is_some()).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn set(&mut self, key: &str, r: Option<Resolved>) {
+        if let Some(i) = self.index(key) {
+            self.slots[i] = r.map(Rc::new);
+        }
+    }
+
+    /// A map of `keys`' resolutions (copies): what the engine's `resolve_one` is given.
+    fn map_of<'a>(&self, keys: impl IntoIterator<Item = &'a String>) -> BTreeMap<String, Resolved> {
+        drvlab_engine::collect::map(keys.into_iter().filter_map(|k| Some((k.clone(), self.get(k)?.clone()))))
+    }
+}
+
+impl<Q: AsRef<str> + ?Sized> std::ops::Index<&Q> for Entries {
+    type Output = Resolved;
+    fn index(&self, key: &Q) -> &Resolved {
+        self.get(key.as_ref()).expect("a resolved key")
+    }
+}
+
+/// A [`Resolution`] as the page holds it: its order and its entries shared between
+/// computations ([`Entries`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SharedResolution {
+    pub order: Rc<Vec<String>>,
+    pub entries: Entries,
+}
+
+impl SharedResolution {
+    /// The engine's resolution (a copy of every entry: for a build or an export, not a
+    /// keystroke).
+    pub fn to_resolution(&self) -> Resolution {
+        Resolution { order: self.order.to_vec(), entries: self.entries.map_of(self.order.iter()) }
+    }
+}
+
+/// [`Evaluated`], shared: the resolution ([`SharedResolution`]) and the errors.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SharedEval {
+    pub resolution: SharedResolution,
+    pub errors: Vec<EvalError>,
+}
+
+impl SharedEval {
+    fn of(specs: &SpecGraph, eval: Evaluated) -> SharedEval {
+        let keys = Rc::new(specs.keys().cloned().collect());
+        let Evaluated { resolution, errors } = eval;
+        let resolution =
+            SharedResolution { order: Rc::new(resolution.order), entries: Entries::of(keys, resolution.entries) };
+        SharedEval { resolution, errors }
+    }
+}
+
 /// The engine's answer for one spec graph, shared by every view of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Computed {
-    pub eval: Evaluated,
+    pub eval: SharedEval,
     pub lints: Vec<Lint>,
     /// How each source of each derivation became its store path (traces on only).
     pub sources: BTreeMap<String, Vec<Option<drvlab_engine::trace::Trace>>>,
@@ -37,6 +141,10 @@ fn source_traces(s: &crate::lab::eval::DrvSpec, opts: &Options) -> Vec<Option<dr
 /// A graph of more derivations than this keeps traces (the "how" pipelines) of one derivation
 /// only, the selected one: [`Computed::for_page`].
 pub const TRACE_ALL: usize = 200;
+
+/// A graph of more derivations than this lists, after an edit, only the paths of the
+/// derivations the edit reaches ([`Computed::changes_to`]); the rest are counted.
+pub const LIST_ALL: usize = 200;
 
 impl Computed {
     pub fn new(specs: &SpecGraph, opts: &Options) -> Computed {
@@ -59,6 +167,7 @@ impl Computed {
             }
         };
         let lints = lints(specs, &eval);
+        let eval = SharedEval::of(specs, eval);
         let sources = if opts.trace {
             drvlab_engine::collect::map(
                 specs
@@ -86,8 +195,9 @@ impl Computed {
         let mut c = self.clone();
         c.only = Some(key.to_string());
         if c.eval.resolution.entries.contains_key(key) {
-            if let Ok((_, r)) = evaluate_one(key, specs, &c.eval.resolution.entries, opts) {
-                c.eval.resolution.entries.insert(key.to_string(), r);
+            let inputs = c.eval.resolution.entries.map_of(c.refs.get(key).into_iter().flatten());
+            if let Ok((_, r)) = evaluate_one(key, specs, &inputs, opts) {
+                c.eval.resolution.entries.set(key, Some(r));
             }
         }
         c.sources.clear();
@@ -131,26 +241,32 @@ impl Computed {
                 .map(|e| (e.key.clone(), e)),
         );
         for k in &downstream {
-            eval.resolution.entries.remove(*k);
+            eval.resolution.entries.set(k, None);
         }
         for k in order.iter().filter(|k| downstream.contains(k.as_str())) {
             let o = if only.as_deref().is_some_and(|t| t != k) { &quiet } else { opts };
-            match evaluate_one(k, specs, &eval.resolution.entries, o) {
-                Ok((_, r)) => {
-                    eval.resolution.entries.insert(k.clone(), r);
-                }
+            // Only the direct inputs are looked up: they are all the engine is given.
+            let inputs = eval.resolution.entries.map_of(refs.get(k).into_iter().flatten());
+            match evaluate_one(k, specs, &inputs, o) {
+                Ok((_, r)) => eval.resolution.entries.set(k, Some(r)),
                 Err(e) => {
                     errors.insert(k.clone(), e);
                 }
             }
         }
-        eval.resolution.order = order.iter().filter(|k| eval.resolution.entries.contains_key(*k)).cloned().collect();
         eval.errors = order.iter().filter_map(|k| errors.remove(k)).collect();
+        // With no error every key of `order` resolved (a cycle took the full path above).
+        eval.resolution.order = if eval.errors.is_empty() {
+            order.clone()
+        } else {
+            Rc::new(order.iter().filter(|k| eval.resolution.entries.contains_key(k)).cloned().collect())
+        };
         let touched: SpecGraph =
             drvlab_engine::collect::map(downstream.iter().map(|k| (k.to_string(), specs[*k].clone())));
         let mut lint_list: Vec<Lint> =
             prev.lints.iter().filter(|l| !downstream.contains(l.key.as_str())).cloned().collect();
-        lint_list.extend(lints(&touched, &eval));
+        let resolved = |k: &str| eval.resolution.entries.contains_key(k);
+        lint_list.extend(lints_where(&touched, &resolved));
         // `lints` reports in key order.
         lint_list.sort_by(|a, b| a.key.cmp(&b.key));
         let mut sources = prev.sources.clone();
@@ -163,19 +279,30 @@ impl Computed {
 
     /// Every path before and after, as [`crate::lab::explain::compare`] gives it, from `self`
     /// to `after` where only `edited` and its users can have changed: the others are copied,
-    /// not looked up (falls back to `compare` when the order or an output set changed).
-    pub fn changes_to(&self, after: &Computed, edited: &str) -> Vec<PathChange> {
+    /// not looked up (falls back to `compare` when the order or an output set changed). In a
+    /// graph of more than [`LIST_ALL`] derivations only the paths of the derivations the edit
+    /// reaches are listed; the second number counts the others' paths (all stayed).
+    pub fn changes_to(&self, after: &Computed, edited: &str) -> (Vec<PathChange>, usize) {
         let (b, a) = (&self.eval.resolution, &after.eval.resolution);
-        let same_outputs =
-            |k: &String| a.entries.get(k).is_some_and(|x| x.outputs.keys().eq(b.entries[k].outputs.keys()));
-        if b.order != a.order || !b.order.iter().all(same_outputs) {
-            return crate::lab::explain::compare(b, a);
-        }
         let down = downstream_of(edited, &after.refs, &after.order);
+        // Outside `down` every resolution is the one before (the same `Rc`).
+        let same_outputs = |k: &&str| {
+            a.entries.get(k).is_some_and(|x| b.entries.get(k).is_some_and(|y| x.outputs.keys().eq(y.outputs.keys())))
+        };
+        if b.order != a.order || !down.iter().all(same_outputs) {
+            return (crate::lab::explain::compare(&b.to_resolution(), &a.to_resolution()), 0);
+        }
+        let list_all = b.order.len() <= LIST_ALL;
         let mut out = Vec::new();
-        for k in &b.order {
-            let (x, y) = (&b.entries[k], &a.entries[k]);
+        let mut unlisted = 0;
+        for k in b.order.iter() {
+            let x = &b.entries[k];
             let moved = down.contains(k.as_str());
+            if !moved && !list_all {
+                unlisted += 1 + x.outputs.len();
+                continue;
+            }
+            let y = &a.entries[k];
             let id = |output: Option<&String>| PathId { key: k.clone(), output: output.cloned() };
             let after_drv = if moved { &y.drv_path } else { &x.drv_path };
             out.push(PathChange { id: id(None), before: Some(x.drv_path.clone()), after: Some(after_drv.clone()) });
@@ -184,31 +311,37 @@ impl Computed {
                 out.push(PathChange { id: id(Some(o)), before: p.clone(), after: q });
             }
         }
-        out
+        (out, unlisted)
     }
 
     pub fn errors_for(&self, key: &str) -> Vec<&EvalError> {
         self.eval.errors.iter().filter(|e| e.key == key).collect()
     }
 
+    /// How many paths [`Computed::paths`] lists.
+    pub fn path_count(&self) -> usize {
+        self.eval.resolution.entries.values().map(|r| 1 + r.outputs.len()).sum()
+    }
+
     /// Every path, `.drv` then outputs, per derivation in dependency order.
     pub fn paths(&self) -> Vec<(PathId, Option<String>)> {
-        crate::lab::explain::all_paths(&self.eval.resolution)
+        let res = &self.eval.resolution;
+        let mut v = Vec::new();
+        for key in res.order.iter() {
+            let r = &res.entries[key];
+            v.push((PathId { key: key.clone(), output: None }, Some(r.drv_path.clone())));
+            for (o, p) in &r.outputs {
+                v.push((PathId { key: key.clone(), output: Some(o.clone()) }, p.clone()));
+            }
+        }
+        v
     }
 
     /// The resolutions of `keys`' inputs that are not among `keys`, for re-evaluating `keys`.
     pub fn inputs_outside(&self, keys: &BTreeSet<&str>) -> BTreeMap<String, Resolved> {
-        let mut done = BTreeMap::new();
-        for k in keys {
-            for r in self.refs.get(*k).into_iter().flatten() {
-                if !keys.contains(r.as_str()) {
-                    if let Some(res) = self.eval.resolution.entries.get(r) {
-                        done.insert(r.clone(), res.clone());
-                    }
-                }
-            }
-        }
-        done
+        let outside =
+            keys.iter().flat_map(|k| self.refs.get(*k).into_iter().flatten()).filter(|r| !keys.contains(r.as_str()));
+        self.eval.resolution.entries.map_of(outside)
     }
 }
 

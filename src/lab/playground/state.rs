@@ -21,6 +21,9 @@ pub struct Change {
     /// that [`Change::fate`] costs a lookup, not a scan: an edit at the root of a 5,000-derivation
     /// closure changes 10,000 paths.
     added: BTreeSet<String>,
+    /// Paths not in `changes`, all of which stayed: in a big graph, those of the derivations
+    /// the edit does not reach ([`Computed::changes_to`]).
+    pub unlisted: usize,
 }
 
 /// How one path fared in a change. A derivation that was added or removed has new or vanished
@@ -37,7 +40,12 @@ impl Change {
     pub fn new(label: String, edited_key: String, changes: Vec<PathChange>) -> Change {
         let added =
             changes.iter().filter(|x| x.id.output.is_none() && x.before.is_none()).map(|x| x.id.key.clone()).collect();
-        Change { label, edited_key, changes, added }
+        Change { label, edited_key, changes, added, unlisted: 0 }
+    }
+
+    /// [`Change::new`] with `unlisted` paths that stayed, not listed.
+    pub fn with_unlisted(label: String, edited_key: String, changes: Vec<PathChange>, unlisted: usize) -> Change {
+        Change { unlisted, ..Change::new(label, edited_key, changes) }
     }
 
     pub fn fate(&self, c: &PathChange, specs: &SpecGraph) -> Fate {
@@ -211,7 +219,7 @@ impl Playground {
         let Some(after) = after else { return };
         for key in s.already_built {
             let (Some(now), Some(then)) =
-                (self.computed.eval.resolution.entries.get(*key), after.computed.eval.resolution.entries.get(*key))
+                (self.computed.eval.resolution.entries.get(key), after.computed.eval.resolution.entries.get(key))
             else {
                 continue;
             };

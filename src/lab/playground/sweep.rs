@@ -125,7 +125,27 @@ impl SweepJob {
         follows: Option<NameFollows>,
         capped: bool,
     ) -> SweepJob {
-        let columns: Vec<PathId> = base.paths().into_iter().map(|(id, _)| id).collect();
+        // On the page, a big graph's sweep of one derivation has columns for the paths it can
+        // reach only (its users'); no row can move the others'.
+        let reach = (capped && base.order.len() > super::computed::LIST_ALL)
+            .then_some(only)
+            .flatten()
+            .map(|k| downstream_of(k, &base.refs, &base.order));
+        let columns: Vec<PathId> = match &reach {
+            Some(down) => base
+                .eval
+                .resolution
+                .order
+                .iter()
+                .filter(|k| down.contains(k.as_str()))
+                .flat_map(|k| {
+                    let outputs = base.eval.resolution.entries[k].outputs.keys();
+                    std::iter::once(PathId { key: k.clone(), output: None })
+                        .chain(outputs.map(|o| PathId { key: k.clone(), output: Some(o.clone()) }))
+                })
+                .collect(),
+            None => base.paths().into_iter().map(|(id, _)| id).collect(),
+        };
         let mut tasks = Vec::new();
         let mut skipped = 0;
         for key in base.eval.resolution.order.iter().filter(|k| only.is_none_or(|o| o == k.as_str())) {
@@ -248,8 +268,15 @@ impl SweepJob {
             let moved = match after.errors.first() {
                 Some(e) => Err(e.to_string()),
                 None => {
-                    let ch = crate::lab::explain::compare(&self.base.eval.resolution, &after.resolution);
-                    Ok(ch.iter().take(self.columns.len()).map(PathChange::moved).collect())
+                    let ch =
+                        crate::lab::explain::compare(&self.base.eval.resolution.to_resolution(), &after.resolution);
+                    // (`compare` lists the paths before first, in the columns' order.)
+                    if ch.len() >= self.columns.len() && ch.iter().zip(&self.columns).all(|(c, id)| c.id == *id) {
+                        Ok(ch.iter().take(self.columns.len()).map(PathChange::moved).collect())
+                    } else {
+                        let moved: BTreeMap<&PathId, bool> = ch.iter().map(|c| (&c.id, c.moved())).collect();
+                        Ok(self.columns.iter().map(|id| moved.get(id).copied().unwrap_or(false)).collect())
+                    }
                 }
             };
             self.rows.push(SweepRow { key, field: label, value, moved });

@@ -280,7 +280,7 @@ mod simulator {
         let h = HashAlgo::Sha256.digest(b"hello source").to_sri();
         let p = p.reduce(Action::Edit("src".into(), parse_edit(&p.specs["src"], "outputHash", &h).unwrap())).unwrap();
         sim.network.insert("https://ftp.gnu.org/gnu/hello/hello-2.12.1.tar.gz".into(), "hello source".into());
-        let log = sim.build(&p.computed.eval.resolution, "hello", false);
+        let log = sim.build(&p.computed.eval.resolution.to_resolution(), "hello", false);
         assert!(log.iter().all(|l| l.level != Level::Error), "{log:?}");
         // Change the URL but not the hash: nothing is built, and the recipe change is flagged.
         let q = p
@@ -289,10 +289,10 @@ mod simulator {
                 parse_edit(&p.specs["src"], "env.url", "https://example.org/new.tar.gz").unwrap(),
             ))
             .unwrap();
-        let log = sim.build(&q.computed.eval.resolution, "src", false);
+        let log = sim.build(&q.computed.eval.resolution.to_resolution(), "src", false);
         assert!(log.iter().any(|l| l.level == Level::Warn && l.text.contains("different recipe")), "{log:?}");
         // --check reruns it: the new URL is not on the toy network.
-        let log = sim.build(&q.computed.eval.resolution, "src", true);
+        let log = sim.build(&q.computed.eval.resolution.to_resolution(), "src", true);
         assert!(log.iter().any(|l| l.text.contains("nothing at \"https://example.org/new.tar.gz\"")), "{log:?}");
     }
 
@@ -322,7 +322,7 @@ mod simulator {
         let p = url_changed();
         let mut sim = Simulator::new();
         sim.network.insert("https://ftp.gnu.org/gnu/hello/hello-2.12.1.tar.gz".into(), "other bytes".into());
-        let log = sim.build(&p.computed.eval.resolution, "src", false);
+        let log = sim.build(&p.computed.eval.resolution.to_resolution(), "src", false);
         let err = log.iter().find(|l| l.level == Level::Error).unwrap();
         assert!(err.text.starts_with("error: hash mismatch in fixed-output derivation '/nix/store/"), "{}", err.text);
         assert!(err.text.contains("specified: sha256-jZkUKv2SV28wsM18tCqNxoCZmLxdYH2Idh9RLibH2yA="));
