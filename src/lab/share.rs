@@ -200,6 +200,7 @@ mod tests {
                 algo: Some(HashAlgo::Sha512),
                 hash: "h".into(),
                 omit_mode: true,
+                empty_algo: true,
             }),
             content_addressed: true,
             sources: vec![
@@ -221,7 +222,13 @@ mod tests {
             impure: true,
         };
         let mut plain = spec.clone();
-        plain.fixed = Some(FixedSpec { mode: FixedMode::Text, algo: None, hash: "h".into(), omit_mode: false });
+        plain.fixed = Some(FixedSpec {
+            mode: FixedMode::Text,
+            algo: None,
+            hash: "h".into(),
+            omit_mode: false,
+            empty_algo: false,
+        });
         Shared {
             v: 1,
             specs: [("dep".to_string(), plain), ("top".to_string(), spec)].into_iter().collect(),

@@ -185,6 +185,10 @@ impl W {
                     self.key("omit_mode");
                     self.bool(true);
                 }
+                if f.empty_algo {
+                    self.key("empty_algo");
+                    self.bool(true);
+                }
                 self.close('}');
             }
         }
@@ -577,6 +581,7 @@ fn fixed_of(j: &J) -> Result<FixedSpec, String> {
         algo: o.option("algo", algo_of)?,
         hash: o.string("hash")?,
         omit_mode: o.or_default("omit_mode", bool_of)?,
+        empty_algo: o.or_default("empty_algo", bool_of)?,
     })
 }
 
