@@ -1,5 +1,5 @@
 //! Which literals of one file an evaluation read, per forced thunk (for the per-literal sweep,
-//! `crate::sweep`): off unless a [`Tracker`] is set on the evaluator.
+//! `sweep.rs`): off unless a [`Tracker`] is set on the evaluator.
 //!
 //! A literal is "read" when its expression is evaluated (or made into a constant thunk), and an
 //! attribute name when the set or `let` it is bound in (by its binding's span), or the selection
