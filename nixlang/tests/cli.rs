@@ -104,7 +104,8 @@ fn arg_and_argstr_call_the_function_at_the_top() {
         args: args.into_iter().map(|(n, a)| (n.to_string(), a)).collect(),
         ..Request::default()
     };
-    let cases: Vec<(&str, Vec<(&str, drvlab_nixlang::AutoArg)>, Result<&str, &str>)> = vec![
+    type Args = Vec<(&'static str, drvlab_nixlang::AutoArg)>;
+    let cases: Vec<(&str, Args, Result<&str, &str>)> = vec![
         ("sum", vec![("x", Expr("1 + 1".into()))], Ok("4\n")),
         ("sum", vec![("x", Expr("1".into())), ("y", Expr("10".into()))], Ok("11\n")),
         ("f.w", vec![("x", Expr("1".into())), ("z", Str("s".into()))], Ok("\"s\"\n")),
