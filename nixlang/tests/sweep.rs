@@ -4,6 +4,7 @@
 //! pruning that skips too much: literals reached through `with`, `//`, string context,
 //! `import`, attribute names, `rec` renames, perturbations that make evaluation fail, and
 //! programs that read their own text or positions.
+#![cfg(not(target_arch = "wasm32"))]
 
 #[allow(dead_code)]
 mod gen;
