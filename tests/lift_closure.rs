@@ -106,6 +106,12 @@ fn golden_forms_lift_and_export_as_nix() {
     let s = &lifted.specs[&lifted.keys["/nix/store/0s1pngv25931bgwj4my8vd9msr9ry5g7-env-name.drv"]];
     assert_eq!(s.builder, format!("${{{bash}}}/bin/bash"));
     assert!(s.env.iter().any(|(k, _)| *k == format!("${{{bash}}}")), "{:?}", s.env);
+    // The golden `.drv`s take `./forms.nix` as an input source: the export names it by its
+    // store path, which nix-instantiate needs in the local store (a fresh machine has not
+    // instantiated forms.nix); `nix-store --add` puts it there at the same path.
+    let golden = concat!(env!("CARGO_MANIFEST_DIR"), "/engine/tests/golden/forms.nix");
+    let added = nix("nix-store", &["--add", golden]);
+    assert_eq!(added.trim(), "/nix/store/9g60f7gg0dbza0am8i33wmyayxgd11zl-forms.nix", "the golden forms.nix changed");
     let dir = tempdir("forms");
     export_matches_nix(&lifted.specs, &dir, "forms");
 }
