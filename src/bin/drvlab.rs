@@ -162,7 +162,8 @@ mod cli {
         }
     }
 
-    /// The `--arg` and `--argstr` pairs, in that order (a name given twice: the later wins).
+    /// The `--arg` and `--argstr` pairs, in that order (a name given twice: the later of one kind
+    /// wins, and `--argstr` over `--arg`, where Nix takes the later on the command line).
     fn auto_args(arg: &[String], argstr: &[String]) -> Vec<(String, drvlab_nixlang::AutoArg)> {
         use drvlab_nixlang::AutoArg;
         let exprs = arg.chunks(2).map(|p| (p[0].clone(), AutoArg::Expr(p[1].clone())));
