@@ -255,10 +255,16 @@ impl Evaluator {
         Ok(v)
     }
 
-    /// `autoCallFunction` with no `--arg`s: a function of a set pattern is called with its
-    /// defaults.
+    /// A function of a set pattern called with `{}` (its defaults), the page's way: a formal
+    /// with no default fails as a call does (`called without required argument 'stdenv'`),
+    /// which the page explains (the page has no `--arg`; the CLI uses [`Self::auto_call_with`]).
     pub fn auto_call(&mut self, v: Value) -> Result<Value, EvalError> {
-        self.auto_call_with(v, &Attrs::new())
+        match &v {
+            Value::Lambda(c) if c.lambda.formals.is_some() => {
+                self.call(v.clone(), Thunk::value(Value::attrs(Attrs::new())), Span::default())
+            }
+            _ => Ok(v),
+        }
     }
 
     /// `EvalState::autoCallFunction`: a set with `__functor` is called first; a function of a
