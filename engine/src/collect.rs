@@ -24,11 +24,12 @@ pub fn map<K: Ord, V>(items: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V>
 
 /// The position of each of a list of distinct strings, looked up by value: hashed on native
 /// targets (100,000 store paths: one probe instead of seventeen comparisons scattered over the
-/// heap); a binary search of the sorted list in wasm (the page's graphs are small, and its
+/// heap; foldhash, seeded per process so that a document cannot choose colliding keys, where
+/// std's SipHash cost a tenth of `drvlab paths`); a binary search of the sorted list in wasm (the page's graphs are small, and its
 /// bundle carries no hash table for this).
 pub struct Index<'a> {
     #[cfg(not(target_arch = "wasm32"))]
-    map: std::collections::HashMap<&'a str, usize>,
+    map: std::collections::HashMap<&'a str, usize, foldhash::fast::RandomState>,
     #[cfg(target_arch = "wasm32")]
     sorted: Vec<&'a str>,
 }
@@ -38,7 +39,7 @@ impl<'a> Index<'a> {
     pub fn of_sorted(keys: impl ExactSizeIterator<Item = &'a str>) -> Index<'a> {
         #[cfg(not(target_arch = "wasm32"))]
         {
-            let mut map = std::collections::HashMap::with_capacity(keys.len());
+            let mut map = std::collections::HashMap::with_capacity_and_hasher(keys.len(), Default::default());
             for (i, k) in keys.enumerate() {
                 map.insert(k, i);
             }
