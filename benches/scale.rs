@@ -36,7 +36,10 @@ fn time(runs: usize, mut f: impl FnMut()) -> f64 {
 fn chain(n: usize, common: bool) -> SpecGraph {
     let mut g = SpecGraph::new();
     if common {
-        g.insert("stdenv".into(), DrvSpec::new("stdenv", "x86_64-linux", "/bin/sh", &["-c", "echo stdenv > $out"]));
+        g.insert(
+            "stdenv".into(),
+            DrvSpec::new("stdenv", "x86_64-linux", "/bin/sh", &["-c", "echo stdenv > $out"]).into(),
+        );
     }
     for i in 1..=n {
         let mut script = String::from("echo");
@@ -47,7 +50,7 @@ fn chain(n: usize, common: bool) -> SpecGraph {
             script += &format!(" ${{d{}}}", i - 1);
         }
         script += " > $out";
-        g.insert(format!("d{i}"), DrvSpec::new(&format!("pkg{i}"), "x86_64-linux", "/bin/sh", &["-c", &script]));
+        g.insert(format!("d{i}"), DrvSpec::new(&format!("pkg{i}"), "x86_64-linux", "/bin/sh", &["-c", &script]).into());
     }
     g
 }
@@ -120,7 +123,7 @@ fn main() {
     let mut big = SpecGraph::new();
     let args: Vec<String> = (0..10_000).map(|i| format!("--flag-{i}")).collect();
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    big.insert("big".into(), DrvSpec::new("big", "x86_64-linux", "/bin/sh", &refs));
+    big.insert("big".into(), DrvSpec::new("big", "x86_64-linux", "/bin/sh", &refs).into());
     let opts = Options::default();
     let base = Rc::new(drvlab::lab::playground::Computed::new(&big, &opts));
     let ms = time(3, || {

@@ -141,7 +141,7 @@ fn a_form_edit_rewrites_its_literal_and_keeps_every_other_byte() {
                 let again = after.reduce(Action::Code(CodeAction::Answer(ans)));
                 let again = again.as_ref().unwrap_or(&after);
                 assert!(again.code.error().is_none(), "{} {field}: {:?}\n{new}", e.id, again.code.error());
-                let mut expected = p.specs[&key].clone();
+                let mut expected = drvlab::lab::eval::DrvSpec::clone(&p.specs[&key]);
                 edit.apply(&mut expected);
                 let got = &again.specs[&key];
                 // The field the form edited has the value the form gave it (the code may
@@ -314,7 +314,7 @@ fn undo_and_redo_with_the_code_open_undo_the_form_edit_in_the_code() {
     let p = page_with(examples::example("fetchurl").unwrap().code);
     let before = p.code.text.clone();
     let key = p.code.keys.keys().find(|k| k.as_str() == "hello").unwrap().clone();
-    let mut spec = p.specs[&key].clone();
+    let mut spec = drvlab::lab::eval::DrvSpec::clone(&p.specs[&key]);
     spec.name = "hello-2.12.9".into();
     let edit = SpecEdit::Name(spec.name.clone());
     let p = p.reduce(Action::Edit(key.clone(), edit)).unwrap();

@@ -184,7 +184,7 @@ fn random_graph(r: &mut Rng, g: usize) -> SpecGraph {
         if i == n - 1 && kind > 3 && r.chance(10) {
             s.impure = true;
         }
-        specs.insert(key.clone(), s);
+        specs.insert(key.clone(), s.into());
         keys.push(key);
     }
     specs
@@ -215,11 +215,11 @@ fn collision_graphs(start: usize) -> Vec<SpecGraph> {
         let mut c = base("app", &["-c", "link"]);
         c.env.push(("both".into(), format!("${{{f1}}} ${{{f2}}} ${{{a1}}} ${{{a2}.dev}}")));
         out.push(SpecGraph::from([
-            (f1, fod("write first.json")),
-            (f2, fod("write second.json")),
-            (a1, a1s),
-            (a2, a2s),
-            (format!("c{g}app"), c),
+            (f1, fod("write first.json").into()),
+            (f2, fod("write second.json").into()),
+            (a1, a1s.into()),
+            (a2, a2s.into()),
+            (format!("c{g}app"), c.into()),
         ]));
     }
     out

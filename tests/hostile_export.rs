@@ -153,7 +153,7 @@ fn graph(field: Field, text: &str, real_src: &str) -> SpecGraph {
         }
         Field::Key => key = text.to_string(),
     }
-    SpecGraph::from([("a".to_string(), a), (key, b)])
+    SpecGraph::from([("a".to_string(), a.into()), (key, b.into())])
 }
 
 fn nix_available() -> bool {

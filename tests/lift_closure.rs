@@ -222,7 +222,7 @@ fn nixpkgs_shaped_closure_lifts_and_an_edit_of_bash_moves_what_nix_moves() {
     let bash_key = lifted.keys.iter().find(|(k, _)| k.ends_with("-bash.drv")).map(|(_, v)| v.clone()).unwrap();
     assert_eq!(bash_key, "bash");
     assert_eq!(specs["bash"].args[1], script);
-    specs.get_mut("bash").unwrap().args[1] = edited.to_string();
+    std::rc::Rc::make_mut(specs.get_mut("bash").unwrap()).args[1] = edited.to_string();
     let after = evaluate(&specs, &opts());
     assert!(after.errors.is_empty(), "{:?}", after.errors);
     let edited_file = dir.join("edited.nix");

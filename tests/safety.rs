@@ -41,15 +41,17 @@ fn spec() -> impl Strategy<Value = DrvSpec> {
 }
 
 fn state() -> impl Strategy<Value = Shared> {
-    prop::collection::btree_map("[a-z][a-z0-9_-]{0,6}", spec(), 1..4).prop_map(|specs: SpecGraph| Shared {
-        v: 1,
-        selected: specs.keys().next().cloned().unwrap_or_default(),
-        specs,
-        scenario: None,
-        merge: InputMerge::Merge,
-        nix: Default::default(),
-        code: None,
-    })
+    prop::collection::btree_map("[a-z][a-z0-9_-]{0,6}", spec().prop_map(std::rc::Rc::new), 1..4).prop_map(
+        |specs: SpecGraph| Shared {
+            v: 1,
+            selected: specs.keys().next().cloned().unwrap_or_default(),
+            specs,
+            scenario: None,
+            merge: InputMerge::Merge,
+            nix: Default::default(),
+            code: None,
+        },
+    )
 }
 
 proptest! {
@@ -125,7 +127,7 @@ fn the_simulator_builds_deep_chains() {
         if i > 0 {
             s.env.push(("dep".into(), format!("${{d{}}}", i - 1)));
         }
-        g.insert(format!("d{i}"), s);
+        g.insert(format!("d{i}"), s.into());
     }
     let ev = evaluate(&g, &Options::default());
     assert!(ev.errors.is_empty());
@@ -164,7 +166,7 @@ fn damaged_links_say_it_in_words() {
 #[test]
 fn a_bad_name_is_said_once() {
     let mut g = drvlab::lab::eval::reference_graph();
-    g.get_mut("build").unwrap().name = "bad name".into();
+    std::rc::Rc::make_mut(g.get_mut("build").unwrap()).name = "bad name".into();
     let ev = evaluate(&g, &Options::default());
     let e = ev.errors.iter().find(|e| e.key == "build").unwrap();
     assert_eq!(e.field, "name");

@@ -430,7 +430,7 @@ fn import_entries<'v>(
     // Resolve inputDrvs keys: exactly, or a `.drv` path by its basename (2.32+ prints
     // basenames everywhere, but a hand-edited file may mix them). Only `.drv` paths, and only a
     // basename that one entry has: labels `a/x` and `b/x` are two entries, never mixed up.
-    let by_base = InputKeys::of_sorted(&keys);
+    let by_base = InputKeys::of_sorted(keys);
     let mut graph = Graph::new();
     for (i, key) in keys.iter().copied().enumerate() {
         let cx = Ctx { entry: key, store_dir };

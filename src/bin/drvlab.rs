@@ -382,7 +382,7 @@ mod cli {
                 let before = drvlab::lab::eval::evaluate(&lifted.specs, &opts);
                 let mut edited = lifted.specs.clone();
                 if let Some(s) = edited.get_mut(&key) {
-                    edit.apply(s);
+                    edit.apply(std::rc::Rc::make_mut(s));
                 }
                 let after = drvlab::lab::eval::evaluate(&edited, &opts);
                 if let Some(e) = after.errors.first() {

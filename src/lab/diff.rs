@@ -134,7 +134,7 @@ pub fn diff_specs(before: &SpecGraph, after: &SpecGraph, opts: &Options) -> Vec<
                     }
                     let mut g = before.clone();
                     if let Some(s) = g.get_mut(key) {
-                        transplant(s, a, name);
+                        transplant(std::rc::Rc::make_mut(s), a, name);
                     }
                     let alone = evaluate(&g, &quiet);
                     let moves = compare(&base.resolution, &alone.resolution)

@@ -156,7 +156,9 @@ impl DrvSpec {
 }
 
 /// A graph of specs by key. Keys are Nix identifiers (they are `let` bindings in the export).
-pub type SpecGraph = BTreeMap<String, DrvSpec>;
+/// Each spec is shared (`Rc`) between the page's states, so an edit copies the one spec it
+/// changes and the map's keys, not 5,000 derivations' strings (`Rc::make_mut` to change one).
+pub type SpecGraph = BTreeMap<String, std::rc::Rc<DrvSpec>>;
 
 /// What is wrong with one attribute of one derivation; `field` names it as the page does
 /// (`name`, `builder`, `args.1`, `env.2.value`, `fixed.hash`, `outputs`, …).
@@ -1113,7 +1115,7 @@ pub fn reference_graph() -> SpecGraph {
         outputs: vec!["out".into(), "dev".into()],
         ..fetch.clone()
     };
-    SpecGraph::from([("fetch".into(), fetch), ("build".into(), build)])
+    SpecGraph::from([("fetch".into(), fetch.into()), ("build".into(), build.into())])
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -1146,7 +1148,7 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let mut g = reference_graph();
-        g.get_mut("fetch").unwrap().fixed.as_mut().unwrap().hash = "abc".into();
+        std::rc::Rc::make_mut(g.get_mut("fetch").unwrap()).fixed.as_mut().unwrap().hash = "abc".into();
         let ev = evaluate(&g, &Options::default());
         assert_eq!(ev.errors.len(), 2);
         assert_eq!(ev.errors[0].field, "fixed.hash");
@@ -1159,7 +1161,7 @@ mod tests {
     #[test]
     fn an_empty_store_source_is_refused_and_exports() {
         let mut g = reference_graph();
-        g.get_mut("build").unwrap().store_srcs = vec!["".into(), "/nix/store/x\"; y".into()];
+        std::rc::Rc::make_mut(g.get_mut("build").unwrap()).store_srcs = vec!["".into(), "/nix/store/x\"; y".into()];
         let ev = evaluate(&g, &Options::default());
         assert_eq!(ev.errors[0].field, "store_srcs.0", "{:?}", ev.errors);
         assert!(
@@ -1175,9 +1177,9 @@ mod tests {
     #[test]
     fn a_dollar_before_a_reference_is_escaped_and_nul_refused() {
         let mut g = reference_graph();
-        g.get_mut("build").unwrap().env.push(("x".into(), "$${fetch}$".into()));
+        std::rc::Rc::make_mut(g.get_mut("build").unwrap()).env.push(("x".into(), "$${fetch}$".into()));
         assert!(to_nix_expression(&g).contains(r#""x" = "\$${d_fetch}\$";"#), "{}", to_nix_expression(&g));
-        g.get_mut("build").unwrap().env.push(("y".into(), "a\0b".into()));
+        std::rc::Rc::make_mut(g.get_mut("build").unwrap()).env.push(("y".into(), "a\0b".into()));
         let ev = evaluate(&g, &Options::default());
         assert_eq!(ev.errors[0].field, "env.1.value");
         assert!(ev.errors[0].message.contains("NUL character (at character 2)"));
@@ -1194,7 +1196,9 @@ mod tests {
     #[test]
     fn literal_dollar_braces_stay_literal_and_export_escapes_them() {
         let mut g = reference_graph();
-        g.get_mut("build").unwrap().env.push(("x".into(), "${notakey} \"q\" \\ ${fetch.out}".into()));
+        std::rc::Rc::make_mut(g.get_mut("build").unwrap())
+            .env
+            .push(("x".into(), "${notakey} \"q\" \\ ${fetch.out}".into()));
         let nix = to_nix_expression(&g);
         assert!(nix.contains(r#""x" = "\${notakey} \"q\" \\ ${d_fetch.out}";"#), "{nix}");
     }

@@ -215,7 +215,7 @@ pub fn lift(graph: &Graph, res: &Resolution) -> Lifted {
             typed_env,
             impure,
         };
-        specs.insert(keys[k].clone(), spec);
+        specs.insert(keys[k].clone(), spec.into());
     }
     Lifted { specs, keys }
 }

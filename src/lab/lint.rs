@@ -124,7 +124,7 @@ mod tests {
     #[test]
     fn a_fixed_output_that_writes_a_store_path_is_flagged_by_its_command() {
         let mut g = SpecGraph::new();
-        g.insert("a".into(), DrvSpec::new("a", "x86_64-linux", "/bin/sh", &["-c", "echo hi > $out"]));
+        g.insert("a".into(), DrvSpec::new("a", "x86_64-linux", "/bin/sh", &["-c", "echo hi > $out"]).into());
         let mut b = DrvSpec::new("b", "x86_64-linux", "/bin/sh", &["-c", "unzip ${a} -d $out && echo ${a} > $out/ref"]);
         b.fixed = Some(FixedSpec {
             mode: drvlab_engine::store_path::FixedMode::Recursive,
@@ -133,12 +133,12 @@ mod tests {
             omit_mode: false,
             empty_algo: false,
         });
-        g.insert("b".into(), b.clone());
+        g.insert("b".into(), b.clone().into());
         let l = lints(&g, &evaluate(&g, &Default::default()));
         assert_eq!(l.len(), 1, "{l:?}");
         assert!(l[0].message.contains("(echo ${a} > $out/ref)"), "{}", l[0].message);
         b.args[1] = "unzip ${a} -d $out".into();
-        g.insert("b".into(), b);
+        g.insert("b".into(), b.into());
         assert!(lints(&g, &evaluate(&g, &Default::default())).is_empty());
     }
 }

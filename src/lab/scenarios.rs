@@ -108,7 +108,8 @@ impl Scenario {
         let mut g = self.specs.clone();
         for i in 0..n {
             if let Some(Step::Edit(key, field, value)) = self.step(i) {
-                let spec = g.get_mut(key).ok_or_else(|| format!("{}: no derivation {key:?}", self.id))?;
+                let spec =
+                    std::rc::Rc::make_mut(g.get_mut(key).ok_or_else(|| format!("{}: no derivation {key:?}", self.id))?);
                 parse_edit(spec, field, value).map_err(|e| format!("{}: {e}", self.id))?.apply(spec);
                 if let Some(f) = self.follows {
                     f.apply(&mut g, opts);
@@ -138,7 +139,7 @@ fn fixed(mut s: DrvSpec, mode: FixedMode, hash: &str) -> DrvSpec {
 }
 
 fn graph(items: Vec<(&str, DrvSpec)>) -> SpecGraph {
-    drvlab_engine::collect::map(items.into_iter().map(|(k, v)| (k.to_string(), v)))
+    drvlab_engine::collect::map(items.into_iter().map(|(k, v)| (k.to_string(), v.into())))
 }
 
 /// The rerun-on-change scenario's rule: src is named by the hash part of its unfixed output path.

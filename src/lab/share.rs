@@ -231,7 +231,7 @@ mod tests {
         });
         Shared {
             v: 1,
-            specs: [("dep".to_string(), plain), ("top".to_string(), spec)].into_iter().collect(),
+            specs: [("dep".to_string(), plain.into()), ("top".to_string(), spec.into())].into_iter().collect(),
             selected: "top".into(),
             scenario: None,
             merge: InputMerge::Overwrite,
@@ -303,9 +303,9 @@ mod tests {
         fs.extend((0..2_000).map(|i| (r.below(1000) as f64) * 10f64.powi(i % 60 - 30)));
         let base = sample().specs.into_values().next().unwrap();
         for f in fs.into_iter().filter(|f| f.is_finite()) {
-            let mut d = base.clone();
+            let mut d = crate::lab::eval::DrvSpec::clone(&base);
             d.typed_env = vec![("f".into(), serde_json::Value::from(f))];
-            let s = Shared { specs: [("a".to_string(), d)].into_iter().collect(), ..sample() };
+            let s = Shared { specs: [("a".to_string(), d.into())].into_iter().collect(), ..sample() };
             let ours = codec::to_json(&s, false);
             let theirs = serde_json::to_string(&s).unwrap();
             // Where 17 digits are needed, more than one 17-digit text reads back as `f`: serde_json's
@@ -397,7 +397,7 @@ mod tests {
         // 80 KB of incompressible text in one field (what a paste makes).
         let mut r = drvlab_engine::synth::Rng(7);
         let noise: String = (0..80_000).map(|_| (b'!' + r.below(90) as u8) as char).collect();
-        s.specs.values_mut().next().unwrap().env.push(("pasted".into(), noise));
+        std::rc::Rc::make_mut(s.specs.values_mut().next().unwrap()).env.push(("pasted".into(), noise));
         let e = encode_checked(&s).unwrap_err();
         assert!(matches!(e, ShareError::TooLong(n) if n > MAX_FRAGMENT), "{e}");
         assert!(decode(&encode(&s)).is_err(), "the page refuses what encode_checked refuses");

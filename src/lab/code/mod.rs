@@ -422,6 +422,7 @@ fn rename_keys(specs: &mut SpecGraph, keys: &mut BTreeMap<String, String>, renam
         let (to_a, to_b) = (format!("${{{new}}}"), format!("${{{new}."));
         let re = |v: &mut String| *v = v.replace(&from_a, &to_a).replace(&from_b, &to_b);
         for s in specs.values_mut() {
+            let s = std::rc::Rc::make_mut(s);
             re(&mut s.builder);
             s.args.iter_mut().for_each(re);
             for (k, v) in s.env.iter_mut() {

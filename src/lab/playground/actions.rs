@@ -212,7 +212,7 @@ impl Playground {
                 let base = p.specs.get(&p.selected).cloned();
                 let system = base.as_ref().map_or("x86_64-linux", |b| b.system.as_str());
                 let spec = DrvSpec::new(&key, system, "/bin/sh", &["-c", "echo hello > $out"]);
-                p.specs.insert(key.clone(), spec);
+                p.specs.insert(key.clone(), spec.into());
                 p.selected = key.clone();
                 p.recompute(format!("added {key}"), key);
             }
@@ -236,6 +236,12 @@ impl Playground {
                 let (from_a, from_b) = (format!("${{{old}}}"), format!("${{{old}."));
                 let (to_a, to_b) = (format!("${{{new}}}"), format!("${{{new}."));
                 for s in p.specs.values_mut() {
+                    let mentions = |v: &String| v.contains(&from_a) || v.contains(&from_b);
+                    if !s.args.iter().chain(s.env.iter().map(|(_, v)| v)).any(mentions) {
+                        // Shared with the state before, as is: nothing to rename in it.
+                        continue;
+                    }
+                    let s = Rc::make_mut(s);
                     for v in s.args.iter_mut().chain(s.env.iter_mut().map(|(_, v)| v)) {
                         *v = v.replace(&from_a, &to_a).replace(&from_b, &to_b);
                     }
@@ -382,9 +388,9 @@ impl Playground {
 
     /// An edit; with `CODE`, one that also rewrites the code while the code view is open.
     fn edit_in<const CODE: bool>(&self, key: String, edit: SpecEdit) -> Option<Playground> {
-        let mut spec = self.specs.get(&key)?.clone();
+        let mut spec = DrvSpec::clone(self.specs.get(&key)?);
         edit.apply(&mut spec);
-        if self.specs[&key] == spec {
+        if *self.specs[&key] == spec {
             return None;
         }
         let mut p = self.clone();
@@ -399,7 +405,7 @@ impl Playground {
             }
         }
         p.push_undo(format!("{key}:{}", edit.field_id()));
-        p.specs.insert(key.clone(), spec);
+        p.specs.insert(key.clone(), spec.into());
         let label = edit.label(&p.specs[&key]);
         p.recompute_from(format!("{key}: {label}"), key, true);
         Some(p)

@@ -401,10 +401,10 @@ mod tests {
     fn after_edit_agrees_with_a_full_computation() {
         let mut graphs: Vec<SpecGraph> = crate::lab::scenarios::scenarios().into_iter().map(|s| s.specs).collect();
         let mut g = SpecGraph::new();
-        g.insert("a".into(), DrvSpec::new("a", "x86_64-linux", "/bin/sh", &["-c", "echo a > $out"]));
-        g.insert("b".into(), DrvSpec::new("b", "x86_64-linux", "/bin/sh", &["-c", "echo ${a} > $out"]));
-        g.insert("c".into(), DrvSpec::new("c", "x86_64-linux", "", &["-c", "echo ${b} > $out"]));
-        g.insert("d".into(), DrvSpec::new("d", "x86_64-linux", "/bin/sh", &["-c", "echo > $out"]));
+        g.insert("a".into(), DrvSpec::new("a", "x86_64-linux", "/bin/sh", &["-c", "echo a > $out"]).into());
+        g.insert("b".into(), DrvSpec::new("b", "x86_64-linux", "/bin/sh", &["-c", "echo ${a} > $out"]).into());
+        g.insert("c".into(), DrvSpec::new("c", "x86_64-linux", "", &["-c", "echo ${b} > $out"]).into());
+        g.insert("d".into(), DrvSpec::new("d", "x86_64-linux", "/bin/sh", &["-c", "echo > $out"]).into());
         graphs.push(g);
         let opts = Options::default();
         for specs in graphs {
@@ -419,7 +419,7 @@ mod tests {
                 edits.push(crate::lab::edit::SpecEdit::Builder("/bin/bash".into()));
                 for edit in edits {
                     let mut g = specs.clone();
-                    edit.apply(g.get_mut(key).unwrap());
+                    edit.apply(Rc::make_mut(g.get_mut(key).unwrap()));
                     let quick = Computed::after_edit(&before, &g, key, &opts);
                     assert_eq!(quick, Computed::new(&g, &opts), "{key}: {edit:?}");
                 }

@@ -251,7 +251,7 @@ impl SweepJob {
     ) -> Option<Row> {
         let value = format!("{edit:?}");
         let spec = &specs[&key];
-        let mut perturbed = spec.clone();
+        let mut perturbed = DrvSpec::clone(spec);
         edit.apply(&mut perturbed);
         let shortcut = self.base.eval.errors.is_empty()
             && self.follows.is_none()
@@ -259,7 +259,7 @@ impl SweepJob {
             && self.base.refs.get(&key) == Some(&references(&perturbed, specs));
         if !shortcut {
             let mut g = specs.clone();
-            g.insert(key.clone(), perturbed);
+            g.insert(key.clone(), perturbed.into());
             if let Some(f) = &self.follows {
                 f.apply(&mut g, &self.opts);
             }
@@ -331,7 +331,7 @@ impl PartialEq for Sweeping {
 /// last declared hash, or the sha256 of nothing), so the page can show both pipelines.
 pub fn flipped(specs: &SpecGraph, key: &str, opts: &Options) -> Option<(SpecGraph, Computed)> {
     let mut g = specs.clone();
-    let s = g.get_mut(key)?;
+    let s = std::rc::Rc::make_mut(g.get_mut(key)?);
     if s.content_addressed {
         return None;
     }

@@ -171,7 +171,7 @@ fn the_sweep_shortcut_agrees_with_full_evaluation() {
         for key in &base.resolution.order {
             for (label, edit) in spec_fields(&specs[key]) {
                 let mut g = specs.clone();
-                edit.apply(g.get_mut(key).unwrap());
+                edit.apply(std::rc::Rc::make_mut(g.get_mut(key).unwrap()));
                 let after = evaluate(&g, opts);
                 let moved = match after.errors.first() {
                     Some(e) => Err(e.to_string()),
@@ -471,7 +471,7 @@ mod account_props {
                 1 if i == 0 => s.content_addressed = true,
                 _ => {}
             }
-            g.insert(format!("d{i}"), s);
+            g.insert(format!("d{i}"), s.into());
         }
         g
     }

@@ -542,7 +542,7 @@ fn shared(o: &Obj, v: u32) -> Result<Shared, String> {
     let specs_j = Obj::of(o.need("specs")?, "a map")?;
     let mut specs = SpecGraph::new();
     for (k, j) in specs_j.fields {
-        specs.insert(k.clone(), spec_of(j)?);
+        specs.insert(k.clone(), spec_of(j)?.into());
     }
     Ok(Shared {
         v,
