@@ -43,6 +43,9 @@ describe('bring your own, share, embed, teach', () => {
     await b.page.getByText(`✔ matches what Nix wrote: ${drv}`).waitFor();
     assert.equal(await b.page.locator('.verify li', { hasText: '✘' }).count(), 0);
     await shot(b.page, 'byo-import-drv');
+    // A small paste stays in the box (only megabytes are kept aside).
+    assert.match(await b.page.getByRole('textbox', { name: 'derivation to import' }).inputValue(), /^Derive\(/);
+    assert.equal(await b.page.getByTestId('import-aside').count(), 0);
   });
 
   test('a closure from nix show-derivation -r is verified, editable, and exports back to the same paths', { skip: noNix }, async () => {

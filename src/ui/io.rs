@@ -6,16 +6,24 @@ use crate::lab::playground::{export, import_text, Action, ImportReport};
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
+/// The most text (in bytes) the import box keeps after "Import and verify": 256 KB, about 400
+/// derivations of `nix derivation show -r` JSON.
+const KEEP_IN_THE_BOX: usize = 256 * 1024;
+
 #[function_component(ImportExport)]
 pub fn import_export() -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
-    let text = use_state(String::new);
+    // The paste is read from the element when "Import and verify" is clicked, never held in the
+    // component's state: a controlled textarea re-set its multi-megabyte value on every render,
+    // and the browser laid that text out again each time (about 0.8 s for the 3 MB of a
+    // 5,000-derivation closure, after the paths were on screen).
+    let text = use_node_ref();
+    // A big paste, once imported, is kept here rather than in the box: a textarea holding
+    // megabytes costs the browser hundreds of milliseconds on every redraw that moves it (238 ms
+    // a frame for 1.1 MB in headless Chromium), so each keystroke afterwards would stall.
+    let aside = use_state(|| None::<std::rc::Rc<str>>);
     let report = use_state(|| None::<Result<ImportReport, String>>);
     let exported = use_state(|| None::<&'static str>);
-    let on_text = {
-        let text = text.clone();
-        Callback::from(move |e: InputEvent| text.set(e.target_unchecked_into::<HtmlTextAreaElement>().value()))
-    };
     // A big import takes a while: it says so first (the page paints the message, and the last
     // good graph stays on screen), then verifies, then loads, each step after the last painted.
     let busy = use_state(|| None::<String>);
@@ -23,10 +31,12 @@ pub fn import_export() -> Html {
         let ctx = ctx.clone();
         let report = report.clone();
         let busy = busy.clone();
+        let (aside, text) = (aside.clone(), text.clone());
         move |t: String| {
             let kb = t.len() / 1024;
             busy.set(Some(format!("Reading and verifying {kb} KB…")));
-            let (ctx, report, busy) = (ctx.clone(), report.clone(), busy.clone());
+            let (ctx, report, busy, aside, text) =
+                (ctx.clone(), report.clone(), busy.clone(), aside.clone(), text.clone());
             super::matrix::after_a_moment(move || {
                 let r = import_text(&t, &ctx.p().options());
                 let load = r.as_ref().ok().and_then(|rep| {
@@ -35,12 +45,27 @@ pub fn import_export() -> Html {
                 });
                 let count = r.as_ref().map_or(0, |rep| rep.verified.len());
                 report.set(Some(r));
+                // A big paste that loads is kept aside (one that failed stays in the box, to be
+                // fixed). Emptying a box of megabytes takes the browser a while too (~250 ms for
+                // 3 MB): a task of its own, before the load redraws the page around the box.
+                let keep_aside = load.is_some() && t.len() > KEEP_IN_THE_BOX;
+                if !keep_aside {
+                    aside.set(None);
+                }
                 match load {
                     Some(action) => {
                         busy.set(Some(format!("Loading {count} derivations into the playground…")));
                         super::matrix::after_a_moment(move || {
-                            ctx.dispatch(action);
-                            busy.set(None);
+                            if keep_aside {
+                                if let Some(el) = text.cast::<HtmlTextAreaElement>() {
+                                    el.set_value("");
+                                }
+                                aside.set(Some(t.as_str().into()));
+                            }
+                            super::matrix::after_a_moment(move || {
+                                ctx.dispatch(action);
+                                busy.set(None);
+                            });
                         });
                     }
                     None => busy.set(None),
@@ -51,7 +76,11 @@ pub fn import_export() -> Html {
     let on_import = {
         let text = text.clone();
         let run = run_import.clone();
-        Callback::from(move |_: MouseEvent| run((*text).clone()))
+        Callback::from(move |_: MouseEvent| {
+            if let Some(el) = text.cast::<HtmlTextAreaElement>() {
+                run(el.value())
+            }
+        })
     };
     let on_drop = {
         let text = text.clone();
@@ -64,13 +93,43 @@ pub fn import_export() -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 if let Ok(v) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
                     let t = v.as_string().unwrap_or_default();
-                    text.set(t.clone());
+                    if t.len() <= KEEP_IN_THE_BOX {
+                        if let Some(el) = text.cast::<HtmlTextAreaElement>() {
+                            el.set_value(&t);
+                        }
+                    }
                     run(t);
                 }
             });
         })
     };
     let on_dragover = Callback::from(|e: DragEvent| e.prevent_default());
+    // Typing in the box starts a new text: what was kept aside is not put back over it.
+    let on_text = {
+        let aside = aside.clone();
+        Callback::from(move |_: InputEvent| {
+            if aside.is_some() {
+                aside.set(None)
+            }
+        })
+    };
+    // Filling a box with megabytes blocks the browser for seconds (3 MB: ~2.7 s in headless
+    // Chromium), so the page says so first.
+    let put_back = {
+        let (aside, text, busy) = (aside.clone(), text.clone(), busy.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(t) = (*aside).clone() else { return };
+            busy.set(Some(format!("Putting {} KB back in the box…", t.len() / 1024)));
+            let (aside, text, busy) = (aside.clone(), text.clone(), busy.clone());
+            super::matrix::after_a_moment(move || {
+                if let Some(el) = text.cast::<HtmlTextAreaElement>() {
+                    el.set_value(&t);
+                }
+                aside.set(None);
+                busy.set(None);
+            });
+        })
+    };
     let do_export = |which: &'static str| {
         let exported = exported.clone();
         Callback::from(move |_: MouseEvent| exported.set(Some(which)))
@@ -90,9 +149,15 @@ pub fn import_export() -> Html {
         <details class="panel io" open={report.is_some()}>
             <summary>{"Import your own derivation, export this graph"}</summary>
             <label for="import-text">{"Paste a .drv file or `nix derivation show -r` JSON (or drop a file here):"}</label>
-            <textarea id="import-text" aria-label="derivation to import" rows="6" value={(*text).clone()} oninput={on_text}
+            <textarea id="import-text" ref={text.clone()} aria-label="derivation to import" rows="6" oninput={on_text}
                 ondrop={on_drop} ondragover={on_dragover} spellcheck="false" />
             <button onclick={on_import} disabled={busy.is_some()}>{"Import and verify"}</button>
+            if let Some(t) = &*aside {
+                <p class="muted" data-testid="import-aside">
+                    {format!("The {} KB you gave is kept aside, out of the box: a box holding that much text slows every redraw of the page. ", t.len() / 1024)}
+                    <button onclick={put_back} disabled={busy.is_some()}>{"Put it back in the box"}</button>
+                </p>
+            }
             if let Some(b) = &*busy { <p class="muted" role="status" data-testid="import-progress">{b.clone()}</p> }
             { match &*report {
                 None => html! {},
