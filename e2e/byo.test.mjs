@@ -48,6 +48,28 @@ describe('bring your own, share, embed, teach', () => {
     assert.equal(await b.page.getByTestId('import-aside').count(), 0);
   });
 
+  test('a paste too big for the box is held aside; when it fails, it is kept to be fixed', async () => {
+    const p = b.page;
+    await openDetails(p, 'Import your own derivation, export this graph');
+    const box = p.getByRole('textbox', { name: 'derivation to import' });
+    await box.fill('a small text that the big paste replaces');
+    const big = '{"/nix/store/x.drv": ' + ' '.repeat(300 * 1024) + '[broken';
+    await box.evaluate((el, text) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', text);
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, big);
+    assert.match(await textOf(p, 'import-aside'), /^300 KB held aside, out of the box .*Import and verify reads it\./);
+    assert.equal(await box.inputValue(), '', 'the box never holds the big paste');
+    await p.getByRole('button', { name: 'Import and verify' }).click();
+    assert.match(await p.locator('.io .err').textContent(), /Could not import: .*line 1, column/);
+    // Still held, and it can be put in the box to be fixed there.
+    await p.getByRole('button', { name: 'Put it in the box' }).click();
+    await p.getByTestId('import-aside').waitFor({ state: 'detached' });
+    assert.equal(await box.inputValue(), big);
+    await box.fill('');
+  });
+
   test('a closure from nix show-derivation -r is verified, editable, and exports back to the same paths', { skip: noNix }, async () => {
     const p = b.page;
     const nix = `let src = ${fodNix('echo two > $out')}; in derivation { name = "byo-build"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "cp \${src} $out" ]; outputs = [ "out" "dev" ]; }`;

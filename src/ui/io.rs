@@ -6,8 +6,8 @@ use crate::lab::playground::{export, import_text, Action, ImportReport};
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
-/// The most text (in bytes) the import box keeps after "Import and verify": 256 KB, about 400
-/// derivations of `nix derivation show -r` JSON.
+/// The most text (in bytes) the import box is given: 256 KB, about 400 derivations of
+/// `nix derivation show -r` JSON. A bigger paste or file is held aside instead (see `aside`).
 const KEEP_IN_THE_BOX: usize = 256 * 1024;
 
 #[function_component(ImportExport)]
@@ -18,10 +18,13 @@ pub fn import_export() -> Html {
     // and the browser laid that text out again each time (about 0.8 s for the 3 MB of a
     // 5,000-derivation closure, after the paths were on screen).
     let text = use_node_ref();
-    // A big paste, once imported, is kept here rather than in the box: a textarea holding
-    // megabytes costs the browser hundreds of milliseconds on every redraw that moves it (238 ms
-    // a frame for 1.1 MB in headless Chromium), so each keystroke afterwards would stall.
+    // A big paste or dropped file is held here, never put in the box: Chromium takes ~2.7 s to
+    // fill a textarea with 3 MB and ~0.25 s to empty it, and while the box holds it every redraw
+    // that moves the box lays that text out again (238 ms a frame for 1.1 MB), so the paths
+    // of a 5,000-derivation import appeared 0.6–0.8 s late and every later redraw stalled.
     let aside = use_state(|| None::<std::rc::Rc<str>>);
+    // Whether the box has text (then "Import and verify" reads the box, not what is aside).
+    let box_empty = use_state_eq(|| true);
     let report = use_state(|| None::<Result<ImportReport, String>>);
     let exported = use_state(|| None::<&'static str>);
     // A big import takes a while: it says so first (the page paints the message, and the last
@@ -31,12 +34,12 @@ pub fn import_export() -> Html {
         let ctx = ctx.clone();
         let report = report.clone();
         let busy = busy.clone();
-        let (aside, text) = (aside.clone(), text.clone());
+        let (aside, text, box_empty) = (aside.clone(), text.clone(), box_empty.clone());
         move |t: String| {
             let kb = t.len() / 1024;
             busy.set(Some(format!("Reading and verifying {kb} KB…")));
-            let (ctx, report, busy, aside, text) =
-                (ctx.clone(), report.clone(), busy.clone(), aside.clone(), text.clone());
+            let (ctx, report, busy, aside, text, box_empty) =
+                (ctx.clone(), report.clone(), busy.clone(), aside.clone(), text.clone(), box_empty.clone());
             super::matrix::after_a_moment(move || {
                 let r = import_text(&t, &ctx.p().options());
                 let load = r.as_ref().ok().and_then(|rep| {
@@ -49,16 +52,16 @@ pub fn import_export() -> Html {
                 // fixed). Emptying a box of megabytes takes the browser a while too (~250 ms for
                 // 3 MB): a task of its own, before the load redraws the page around the box.
                 let keep_aside = load.is_some() && t.len() > KEEP_IN_THE_BOX;
-                if !keep_aside {
-                    aside.set(None);
-                }
                 match load {
                     Some(action) => {
                         busy.set(Some(format!("Loading {count} derivations into the playground…")));
                         super::matrix::after_a_moment(move || {
                             if keep_aside {
-                                if let Some(el) = text.cast::<HtmlTextAreaElement>() {
+                                if let Some(el) =
+                                    text.cast::<HtmlTextAreaElement>().filter(|el| el.value().len() > KEEP_IN_THE_BOX)
+                                {
                                     el.set_value("");
+                                    box_empty.set(true);
                                 }
                                 aside.set(Some(t.as_str().into()));
                             }
@@ -73,30 +76,62 @@ pub fn import_export() -> Html {
             });
         }
     };
+    // The box when it has text, else what is held aside.
     let on_import = {
-        let text = text.clone();
+        let (text, aside) = (text.clone(), aside.clone());
         let run = run_import.clone();
         Callback::from(move |_: MouseEvent| {
-            if let Some(el) = text.cast::<HtmlTextAreaElement>() {
-                run(el.value())
+            let in_box = text.cast::<HtmlTextAreaElement>().map(|el| el.value()).unwrap_or_default();
+            match &*aside {
+                Some(t) if in_box.is_empty() => run(t.to_string()),
+                _ => run(in_box),
+            }
+        })
+    };
+    // Text that is too big for the box is held aside, in the page's memory only.
+    let hold_aside = {
+        let (text, aside, box_empty) = (text.clone(), aside.clone(), box_empty.clone());
+        move |t: &str| {
+            if let Some(el) = text.cast::<HtmlTextAreaElement>().filter(|el| el.text_length() > 0) {
+                el.set_value("");
+            }
+            box_empty.set(true);
+            aside.set(Some(t.into()));
+        }
+    };
+    let on_paste = {
+        let hold_aside = hold_aside.clone();
+        Callback::from(move |e: Event| {
+            use wasm_bindgen::JsCast;
+            let Some(t) = e
+                .dyn_ref::<web_sys::ClipboardEvent>()
+                .and_then(|e| e.clipboard_data())
+                .and_then(|d| d.get_data("text/plain").ok())
+            else {
+                return;
+            };
+            if t.len() > KEEP_IN_THE_BOX {
+                e.prevent_default();
+                hold_aside(&t);
             }
         })
     };
     let on_drop = {
-        let text = text.clone();
+        let (text, box_empty) = (text.clone(), box_empty.clone());
         let run = run_import.clone();
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             let Some(file) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) else { return };
-            let text = text.clone();
+            let (text, box_empty, hold_aside) = (text.clone(), box_empty.clone(), hold_aside.clone());
             let run = run.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 if let Ok(v) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
                     let t = v.as_string().unwrap_or_default();
-                    if t.len() <= KEEP_IN_THE_BOX {
-                        if let Some(el) = text.cast::<HtmlTextAreaElement>() {
-                            el.set_value(&t);
-                        }
+                    if t.len() > KEEP_IN_THE_BOX {
+                        hold_aside(&t);
+                    } else if let Some(el) = text.cast::<HtmlTextAreaElement>() {
+                        el.set_value(&t);
+                        box_empty.set(t.is_empty());
                     }
                     run(t);
                 }
@@ -104,27 +139,25 @@ pub fn import_export() -> Html {
         })
     };
     let on_dragover = Callback::from(|e: DragEvent| e.prevent_default());
-    // Typing in the box starts a new text: what was kept aside is not put back over it.
     let on_text = {
-        let aside = aside.clone();
-        Callback::from(move |_: InputEvent| {
-            if aside.is_some() {
-                aside.set(None)
-            }
+        let box_empty = box_empty.clone();
+        Callback::from(move |e: InputEvent| {
+            box_empty.set(e.target_unchecked_into::<HtmlTextAreaElement>().text_length() == 0);
         })
     };
     // Filling a box with megabytes blocks the browser for seconds (3 MB: ~2.7 s in headless
     // Chromium), so the page says so first.
-    let put_back = {
-        let (aside, text, busy) = (aside.clone(), text.clone(), busy.clone());
+    let put_in_the_box = {
+        let (aside, text, busy, box_empty) = (aside.clone(), text.clone(), busy.clone(), box_empty.clone());
         Callback::from(move |_: MouseEvent| {
             let Some(t) = (*aside).clone() else { return };
-            busy.set(Some(format!("Putting {} KB back in the box…", t.len() / 1024)));
-            let (aside, text, busy) = (aside.clone(), text.clone(), busy.clone());
+            busy.set(Some(format!("Putting {} KB in the box…", t.len() / 1024)));
+            let (aside, text, busy, box_empty) = (aside.clone(), text.clone(), busy.clone(), box_empty.clone());
             super::matrix::after_a_moment(move || {
                 if let Some(el) = text.cast::<HtmlTextAreaElement>() {
                     el.set_value(&t);
                 }
+                box_empty.set(t.is_empty());
                 aside.set(None);
                 busy.set(None);
             });
@@ -150,12 +183,13 @@ pub fn import_export() -> Html {
             <summary>{"Import your own derivation, export this graph"}</summary>
             <label for="import-text">{"Paste a .drv file or `nix derivation show -r` JSON (or drop a file here):"}</label>
             <textarea id="import-text" ref={text.clone()} aria-label="derivation to import" rows="6" oninput={on_text}
-                ondrop={on_drop} ondragover={on_dragover} spellcheck="false" />
+                onpaste={on_paste} ondrop={on_drop} ondragover={on_dragover} spellcheck="false" />
             <button onclick={on_import} disabled={busy.is_some()}>{"Import and verify"}</button>
             if let Some(t) = &*aside {
                 <p class="muted" data-testid="import-aside">
-                    {format!("The {} KB you gave is kept aside, out of the box: a box holding that much text slows every redraw of the page. ", t.len() / 1024)}
-                    <button onclick={put_back} disabled={busy.is_some()}>{"Put it back in the box"}</button>
+                    {format!("{} KB held aside, out of the box (a box holding that much text slows every redraw of the page): ", t.len() / 1024)}
+                    {if *box_empty { "Import and verify reads it. " } else { "Import and verify reads the box while it has text. " }}
+                    <button onclick={put_in_the_box} disabled={busy.is_some()}>{"Put it in the box"}</button>
                 </p>
             }
             if let Some(b) = &*busy { <p class="muted" role="status" data-testid="import-progress">{b.clone()}</p> }
