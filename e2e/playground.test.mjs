@@ -90,6 +90,22 @@ describe('drvlab playground', () => {
     await shot(p, 'playground-fod-args-edit');
   });
 
+  test('"Use an output of" lists every other output in a small graph and adds the reference', async () => {
+    const p = b.page;
+    await loadScenario(p, 'fetch-build-app');
+    await p.getByRole('button', { name: 'app', exact: true }).click();
+    const region = p.getByRole('region', { name: 'app', exact: true });
+    const choose = region.getByRole('combobox', { name: 'use an output of another derivation' });
+    const offered = await choose.locator('option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+    assert.deepEqual(offered.filter((v) => !v.includes('.')), ['build', 'fetch'], 'every other derivation, not app itself');
+    const before = await textOf(p, 'drv-path-app');
+    await choose.selectOption('fetch');
+    await p.waitForFunction((old) => document.querySelector('[data-testid="drv-path-app"]')?.textContent.trim() !== old, before);
+    assert.match(await region.locator('p.inputs').textContent(), /fetch/);
+    await p.getByRole('button', { name: 'Undo' }).click();
+    await p.waitForFunction((old) => document.querySelector('[data-testid="drv-path-app"]')?.textContent.trim() === old, before);
+  });
+
   test('an input-addressed edit (build\'s builder) cascades to app; undo and redo restore exactly', async () => {
     const p = b.page;
     await loadScenario(p, 'fetch-build-app');

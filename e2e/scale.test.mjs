@@ -157,6 +157,29 @@ describe('the page at scale', { skip: !nixAvailable() && 'real Nix is not instal
     assert.ok(chainTypingTask < 1000, `a task of ${chainTypingTask} ms blocked the page while typing`);
   });
 
+  // A list of 5,000 outputs was built (and rebuilt on each keystroke) for "Use an output of": a
+  // big graph asks for a typed key instead, with a few suggestions and a message for a wrong one.
+  test('a big graph: "Use an output of" is a typed key with suggestions, checked', async () => {
+    const p = b.page;
+    const region = p.getByRole('region', { name: 'pkg5000', exact: true });
+    const add = region.getByRole('combobox', { name: 'use an output of another derivation' });
+    assert.equal(await add.evaluate((el) => el.tagName), 'INPUT');
+    assert.equal(await p.locator('select#add-input option').count(), 0, 'no list of thousands');
+    await add.fill('pkg12');
+    await p.waitForFunction(() => document.querySelectorAll('#add-input-suggested option').length > 0);
+    const suggested = await p.locator('#add-input-suggested option').evaluateAll((os) => os.map((o) => o.value));
+    assert.ok(suggested.length <= 20 && suggested.every((v) => v.includes('pkg12')), suggested.join(' '));
+    await add.fill('pkg99999');
+    await add.press('Enter');
+    assert.match(await region.getByRole('alert').filter({ hasText: 'pkg99999' }).textContent(), /"pkg99999" was not added: there is no derivation "pkg99999" in this graph/);
+    const before = await textOf(p, 'drv-path-pkg5000');
+    await add.fill('pkg12');
+    await add.press('Enter');
+    await p.waitForFunction((old) => document.querySelector('[data-testid="drv-path-pkg5000"]')?.textContent.trim() !== old, before);
+    assert.match(await region.locator('p.inputs').textContent(), /pkg12/);
+    assert.equal(await add.inputValue(), '', 'the field is emptied once added');
+  });
+
   test('a 600-derivation stdenv-shaped closure: layout, the focus, a keystroke', async () => {
     const p = b.page;
     const t0 = await importJson(p, stdenv.json);

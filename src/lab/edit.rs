@@ -369,6 +369,42 @@ pub fn rename_problem(keys: &dyn Fn(&str) -> bool, old: &str, new: &str) -> Opti
     None
 }
 
+/// What "Use an output of" offers the derivation `key`: every output of every other derivation,
+/// as its reference is written without `${}` (`src`, or `src.dev` for an output that is not the
+/// first), in key order.
+pub fn input_choices<'a>(specs: &'a crate::lab::eval::SpecGraph, key: &'a str) -> impl Iterator<Item = String> + 'a {
+    specs.iter().filter(move |(k, _)| k.as_str() != key).flat_map(|(k, s)| {
+        s.output_names().into_iter().enumerate().map(move |(i, o)| if i == 0 { k.clone() } else { format!("{k}.{o}") })
+    })
+}
+
+/// The reference `typed` ("src" or "src.dev") as an input for `key` — the derivation and the
+/// output named, `None` for its first — or why it is not one.
+pub fn input_choice(
+    specs: &crate::lab::eval::SpecGraph,
+    key: &str,
+    typed: &str,
+) -> Result<(String, Option<String>), String> {
+    let typed = typed.trim().trim_start_matches("${").trim_end_matches('}');
+    let (k, o) = match typed.split_once('.') {
+        Some((k, o)) => (k, Some(o)),
+        None => (typed, None),
+    };
+    if k == key {
+        return Err(format!("{k} is this derivation: it cannot use its own output"));
+    }
+    let Some(spec) = specs.get(k) else {
+        return Err(format!("there is no derivation {k:?} in this graph"));
+    };
+    let outs = spec.output_names();
+    match o {
+        None => Ok((k.to_string(), None)),
+        Some(o) if outs.first().is_some_and(|f| f == o) => Ok((k.to_string(), None)),
+        Some(o) if outs.iter().any(|x| x == o) => Ok((k.to_string(), Some(o.to_string()))),
+        Some(o) => Err(format!("{k} has no output {o:?} (its outputs: {})", outs.join(", "))),
+    }
+}
+
 /// Parses `FIELD=VALUE` as `drvlab moves --set` spells it: `name`, `system`, `builder`,
 /// `args.N`, `env.KEY`, `outputs` (space-separated), `outputHash`, `outputHashMode`
 /// (`flat`/`recursive`), `outputHashAlgo`.

@@ -95,23 +95,6 @@ pub fn editor() -> Html {
     };
     let rename_msg = rename_err.as_ref().filter(|(k, _)| *k == key).map(|(_, m)| m.clone());
     let inputs = references(&spec, &p.specs);
-    let on_add_input = {
-        let ctx = ctx.clone();
-        let key = key.clone();
-        Callback::from(move |e: Event| {
-            let el = e.target_unchecked_into::<HtmlSelectElement>();
-            let v = el.value();
-            el.set_value("");
-            if v.is_empty() {
-                return;
-            }
-            let (k, o) = match v.split_once('.') {
-                Some((k, o)) => (k.to_string(), Some(o.to_string())),
-                None => (v, None),
-            };
-            ctx.dispatch(Action::Edit(key.clone(), SpecEdit::AddInput(k, o)))
-        })
-    };
     let heading_id = format!("edit-{key}");
     // Errors of a field that has no text box of its own are shown at the top, with the field.
     let has_box = |f: &str| {
@@ -230,19 +213,7 @@ pub fn editor() -> Html {
             <p class="inputs">{"Input derivations: "}
                 if inputs.is_empty() { {"none"} } else { { inputs.iter().cloned().collect::<Vec<_>>().join(", ") } }
             </p>
-            <div class="row">
-                <label for="add-input">{"Use an output of "}</label>
-                <select id="add-input" aria-label="use an output of another derivation" onchange={on_add_input}>
-                    <option value="" selected=true>{"choose…"}</option>
-                    { for p.specs.iter().filter(|(k, _)| **k != key).flat_map(|(k, s)| {
-                        let outs = s.output_names();
-                        outs.iter().enumerate().map(|(i, o)| {
-                            let v = if i == 0 { k.clone() } else { format!("{k}.{o}") };
-                            html! { <option value={v.clone()}>{format!("${{{v}}}")}</option> }
-                        }).collect::<Vec<_>>()
-                    }) }
-                </select>
-            </div>
+            <super::add_input::AddInput drv={key.clone()} />
             <super::sources::Sources drv={key.clone()} />
             if !spec.store_srcs.is_empty() {
                 <fieldset class="store-srcs" aria-label="store paths used as sources">

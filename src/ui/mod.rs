@@ -1,6 +1,7 @@
 //! The page: thin Yew components over [`crate::lab::playground`]. Components hold view state (which
 //! "how" view is open) and render the engine's results and traces; the reducer calls the engine.
 
+mod add_input;
 mod change;
 mod code;
 mod compare;

@@ -12,7 +12,9 @@ pub mod io;
 pub mod state;
 pub mod sweep;
 
-pub use crate::lab::edit::{hash_forms, parse_edit, rename_problem, spec_fields, valid_key, SpecEdit};
+pub use crate::lab::edit::{
+    hash_forms, input_choice, input_choices, parse_edit, rename_problem, spec_fields, valid_key, SpecEdit,
+};
 pub use account::{account, describe_part, drv_fates, moves_sentence, plural, verdict, DrvFate};
 pub use actions::{Action, SimAction};
 pub use computed::{path_map, Computed, Refs};

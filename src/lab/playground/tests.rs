@@ -1,7 +1,7 @@
 //! The reducer's behaviour, natively.
 
 use super::*;
-use crate::lab::eval::{evaluate, SpecGraph};
+use crate::lab::eval::{evaluate, DrvSpec, SpecGraph};
 use crate::lab::explain::PathChange;
 use crate::lab::scenarios::scenarios;
 use drvlab_engine::graph::Options;
@@ -683,4 +683,28 @@ fn a_shared_state_keeps_the_code() {
     assert_eq!(p.shared().code, None);
     let plain = p.reduce(Action::Restore(p.shared()));
     assert!(plain.is_none_or(|n| !n.code.open));
+}
+
+#[test]
+fn input_choices_and_a_typed_choice_name_what_is_wrong() {
+    use crate::lab::edit::{input_choice, input_choices};
+    let mut specs = Playground::default().specs;
+    let mut two = DrvSpec::new("two", "x86_64-linux", "/bin/sh", &["-c", "echo > $out; echo > $dev"]);
+    two.outputs = vec!["out".into(), "dev".into()];
+    specs.insert("two".into(), two.into());
+    let all: Vec<String> = input_choices(&specs, "app").collect();
+    assert_eq!(all, ["build", "build.doc", "fetch", "two", "two.dev"], "every output of every other derivation");
+    assert_eq!(input_choice(&specs, "app", "two"), Ok(("two".into(), None)));
+    assert_eq!(
+        input_choice(&specs, "app", "two.out"),
+        Ok(("two".into(), None)),
+        "the first output is the plain reference"
+    );
+    assert_eq!(input_choice(&specs, "app", " ${two.dev} "), Ok(("two".into(), Some("dev".into()))));
+    assert_eq!(input_choice(&specs, "app", "nope").unwrap_err(), "there is no derivation \"nope\" in this graph");
+    assert_eq!(
+        input_choice(&specs, "app", "two.doc").unwrap_err(),
+        "two has no output \"doc\" (its outputs: out, dev)"
+    );
+    assert!(input_choice(&specs, "app", "app").unwrap_err().contains("its own output"));
 }
