@@ -707,4 +707,8 @@ fn input_choices_and_a_typed_choice_name_what_is_wrong() {
         "two has no output \"doc\" (its outputs: out, dev)"
     );
     assert!(input_choice(&specs, "app", "app").unwrap_err().contains("its own output"));
+    // Whatever is typed gets a message, never a panic or a reference to nothing.
+    for typed in [".", "${", "${}", "two.", ".dev", "two.dev.x", "ü", "fetch.out.out"] {
+        assert!(input_choice(&specs, "app", typed).is_err(), "{typed:?}");
+    }
 }
