@@ -180,6 +180,36 @@ describe('the page at scale', { skip: !nixAvailable() && 'real Nix is not instal
     assert.equal(await add.inputValue(), '', 'the field is emptied once added');
   });
 
+  // Re-exporting 3 MB on every keystroke (and refilling a box with it) froze the tab ~5 s a key.
+  test('a big export is a download, made once, that says when the graph has moved on', async () => {
+    const p = b.page;
+    const blobJson = () => p.locator('[data-testid="export-big"] a').evaluate(async (a) => JSON.parse(await (await fetch(a.href)).text()));
+    await p.getByRole('button', { name: 'Export JSON (nix show-derivation)' }).click();
+    assert.match(await textOf(p, 'export-big'), /^The export is \d+ KB, too big to show in a box here: download derivations\.json or copy it\. It begins:$/);
+    assert.equal(await p.getByRole('textbox', { name: 'exported json' }).count(), 0, 'no box of megabytes');
+    let drv = await textOf(p, 'drv-path-pkg5000');
+    let shown = await blobJson();
+    assert.equal(Object.keys(shown).length, 5000);
+    assert.ok(shown[drv], 'the download holds the derivation the page shows');
+    const region = p.getByRole('region', { name: 'pkg5000', exact: true });
+    const builder = region.getByRole('textbox', { name: 'builder' });
+    const toFrame = await builder.evaluate((el) => new Promise((r) => {
+      const t0 = performance.now();
+      el.value += 'z';
+      el.dispatchEvent(new InputEvent('input', { bubbles: true, data: 'z', inputType: 'insertText' }));
+      requestAnimationFrame(() => setTimeout(() => r(performance.now() - t0), 0));
+    }));
+    console.log(`SCALE 5,000 chain with its JSON export open: a keystroke to the next frame ${ms(toFrame)}`);
+    assert.ok(toFrame < 1000, `a keystroke with the export open took ${toFrame} ms to the next frame`);
+    await p.getByTestId('export-stale').waitFor();
+    await p.waitForFunction((old) => document.querySelector('[data-testid="drv-path-pkg5000"]')?.textContent.trim() !== old, drv);
+    await p.getByRole('button', { name: 'Export it again' }).click();
+    await p.getByTestId('export-stale').waitFor({ state: 'detached' });
+    drv = await textOf(p, 'drv-path-pkg5000');
+    shown = await blobJson();
+    assert.ok(shown[drv], 'exported again: the new .drv path');
+  });
+
   test('a 600-derivation stdenv-shaped closure: layout, the focus, a keystroke', async () => {
     const p = b.page;
     const t0 = await importJson(p, stdenv.json);

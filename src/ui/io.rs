@@ -2,13 +2,75 @@
 //! path verified, edit it; export the graph as ATerm, JSON or a `.nix` file.
 
 use super::Ctx;
-use crate::lab::playground::{export, import_text, Action, ImportReport};
+use crate::lab::playground::{export, import_text, Action, Computed, ImportReport};
+use std::rc::Rc;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 /// The most text (in bytes) the import box is given: 256 KB, about 400 derivations of
 /// `nix derivation show -r` JSON. A bigger paste or file is held aside instead (see `aside`).
 const KEEP_IN_THE_BOX: usize = 256 * 1024;
+
+/// An export as it was made: which form, its text, and the state it was made from (held, so
+/// that "has the graph changed since" is a pointer comparison). A big one also has a `blob:`
+/// URL to download it from.
+#[derive(Clone)]
+struct Exported {
+    which: &'static str,
+    body: Rc<str>,
+    of: Rc<Computed>,
+    selected: String,
+    url: Option<String>,
+}
+
+impl Exported {
+    fn of(which: &'static str, p: &crate::lab::playground::Playground) -> Exported {
+        let (aterm, json, nix) = export(&p.computed, &p.specs, &p.selected);
+        let body: Rc<str> = match which {
+            "aterm" => aterm,
+            "json" => json,
+            _ => nix,
+        }
+        .into();
+        let url = (body.len() > KEEP_IN_THE_BOX).then(|| blob_url(&body)).flatten();
+        Exported { which, body, of: p.computed.clone(), selected: p.selected.clone(), url }
+    }
+
+    fn file_name(&self) -> String {
+        match self.which {
+            "aterm" => format!("{}.drv", self.selected),
+            "json" => "derivations.json".into(),
+            _ if self.body.starts_with("#!") => "export.sh".into(),
+            _ => "default.nix".into(),
+        }
+    }
+
+    /// The first 20 lines, to show what the download holds.
+    fn head(&self) -> String {
+        let mut lines: Vec<&str> = self.body.lines().take(21).collect();
+        if lines.len() == 21 {
+            lines[20] = "…";
+        }
+        lines.iter().map(|l| l.chars().take(200).collect::<String>()).collect::<Vec<_>>().join("\n")
+    }
+}
+
+/// A `blob:` URL holding `text` (revoked when the export is replaced).
+fn blob_url(text: &str) -> Option<String> {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let bag = web_sys::BlobPropertyBag::new();
+    bag.set_type("text/plain;charset=utf-8");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
+
+fn copy_text(text: Rc<str>) -> Callback<MouseEvent> {
+    Callback::from(move |_: MouseEvent| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.navigator().clipboard().write_text(&text);
+        }
+    })
+}
 
 #[function_component(ImportExport)]
 pub fn import_export() -> Html {
@@ -26,7 +88,7 @@ pub fn import_export() -> Html {
     // Whether the box has text (then "Import and verify" reads the box, not what is aside).
     let box_empty = use_state_eq(|| true);
     let report = use_state(|| None::<Result<ImportReport, String>>);
-    let exported = use_state(|| None::<&'static str>);
+    let exported = use_state(|| None::<Exported>);
     // A big import takes a while: it says so first (the page paints the message, and the last
     // good graph stays on screen), then verifies, then loads, each step after the last painted.
     let busy = use_state(|| None::<String>);
@@ -164,20 +226,40 @@ pub fn import_export() -> Html {
         })
     };
     let do_export = |which: &'static str| {
-        let exported = exported.clone();
-        Callback::from(move |_: MouseEvent| exported.set(Some(which)))
+        let (exported, ctx) = (exported.clone(), ctx.clone());
+        Callback::from(move |_: MouseEvent| {
+            if let Some(url) = exported.as_ref().and_then(|e| e.url.as_deref()) {
+                let _ = web_sys::Url::revoke_object_url(url);
+            }
+            exported.set(Some(Exported::of(which, ctx.p())))
+        })
     };
-    // Computed from the current state on every render, so it never shows a stale graph.
-    let export_body = exported.map(|which| {
+    // A small export follows every edit (it is cheap); a big one is what it was when exported,
+    // and says when the graph has changed since: re-exporting 3 MB of JSON on every keystroke
+    // (and refilling its box, ~2.7 s) froze the tab for seconds a key.
+    let export_view = exported.as_ref().map(|e| {
         let p = ctx.p();
-        let (aterm, json, nix) = export(&p.computed, &p.specs, &p.selected);
-        let body = match which {
-            "aterm" => aterm,
-            "json" => json,
-            _ => nix,
-        };
-        (which, body)
+        let stale = !Rc::ptr_eq(&e.of, &p.computed) || e.selected != p.selected;
+        if stale && e.body.len() <= KEEP_IN_THE_BOX && e.url.is_none() {
+            let fresh = Exported::of(e.which, p);
+            if fresh.url.is_none() {
+                return (fresh, false);
+            }
+        }
+        (e.clone(), stale)
     });
+    let again = {
+        let exported = exported.clone();
+        let ctx = ctx.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(e) = &*exported {
+                if let Some(url) = &e.url {
+                    let _ = web_sys::Url::revoke_object_url(url);
+                }
+                exported.set(Some(Exported::of(e.which, ctx.p())))
+            }
+        })
+    };
     html! {
         <details class="panel io" open={report.is_some()}>
             <summary>{"Import your own derivation, export this graph"}</summary>
@@ -219,11 +301,22 @@ pub fn import_export() -> Html {
                 <button onclick={do_export("json")}>{"Export JSON (nix show-derivation)"}</button>
                 <button onclick={do_export("nix")}>{"Export .nix"}</button>
             </div>
-            if let Some((which, body)) = &export_body {
-                if *which == "nix" && body.starts_with("#!") {
+            if let Some((e, stale)) = &export_view {
+                if e.which == "nix" && e.body.starts_with("#!") {
                     <p class="muted">{"This graph has directory sources, which a .nix file cannot carry: the export is a shell script that writes default.nix and the directories it adds with builtins.path. Run it in an empty directory, then nix-instantiate default.nix."}</p>
                 }
-                <textarea readonly=true rows="10" aria-label={format!("exported {which}")} value={body.clone()} />
+                if *stale {
+                    <p class="muted" role="status" data-testid="export-stale">{"The graph has changed since this export. "}
+                        <button onclick={again}>{"Export it again"}</button></p>
+                }
+                if let Some(url) = &e.url {
+                    <p data-testid="export-big">{format!("The export is {} KB, too big to show in a box here: ", e.body.len() / 1024)}
+                        <a href={url.clone()} download={e.file_name()}>{format!("download {}", e.file_name())}</a>
+                        {" or "}<button onclick={copy_text(e.body.clone())}>{"copy it"}</button>{". It begins:"}</p>
+                    <pre class="mono export-head" aria-label={format!("the start of the exported {}", e.which)}>{e.head()}</pre>
+                } else {
+                    <textarea readonly=true rows="10" aria-label={format!("exported {}", e.which)} value={e.body.to_string()} />
+                }
             }
         </details>
     }
