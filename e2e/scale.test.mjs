@@ -121,6 +121,9 @@ describe('the page at scale', { skip: !nixAvailable() && 'real Nix is not instal
     // megabytes, and then lays it out again on every redraw that moves it).
     assert.match(await textOf(p, 'import-aside'), /^\d+ KB held aside, out of the box .*Import and verify reads it/);
     assert.equal(await p.locator('#import-text').inputValue(), '');
+    // 3 MB would take the browser seconds to put in the box: the page says how to edit it instead.
+    assert.match(await textOf(p, 'import-aside'), /too big to edit in the page: to change it, use a text editor and drop the file here\.$/);
+    assert.equal(await p.getByRole('button', { name: 'Put it in the box' }).count(), 0);
 
     const region = p.getByRole('region', { name: 'pkg5000', exact: true });
     const builder = region.getByRole('textbox', { name: 'builder' });

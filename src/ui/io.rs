@@ -10,6 +10,8 @@ use yew::prelude::*;
 /// The most text (in bytes) the import box is given: 256 KB, about 400 derivations of
 /// `nix derivation show -r` JSON. A bigger paste or file is held aside instead (see `aside`).
 const KEEP_IN_THE_BOX: usize = 256 * 1024;
+/// The most text "Put it in the box" offers to put there: 2 MB, about 2 s of the browser's time.
+const EDITABLE_IN_THE_BOX: usize = 2 * 1024 * 1024;
 
 /// An export as it was made: which form, its text, and the state it was made from (held, so
 /// that "has the graph changed since" is a pointer comparison). A big one also has a `blob:`
@@ -271,7 +273,11 @@ pub fn import_export() -> Html {
                 <p class="muted" data-testid="import-aside">
                     {format!("{} KB held aside, out of the box (a box holding that much text slows every redraw of the page): ", t.len() / 1024)}
                     {if *box_empty { "Import and verify reads it. " } else { "Import and verify reads the box while it has text. " }}
-                    <button onclick={put_in_the_box} disabled={busy.is_some()}>{"Put it in the box"}</button>
+                    if t.len() <= EDITABLE_IN_THE_BOX {
+                        <button onclick={put_in_the_box} disabled={busy.is_some()}>{"Put it in the box"}</button>
+                    } else {
+                        {"It is too big to edit in the page: to change it, use a text editor and drop the file here."}
+                    }
                 </p>
             }
             if let Some(b) = &*busy { <p class="muted" role="status" data-testid="import-progress">{b.clone()}</p> }
