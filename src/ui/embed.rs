@@ -37,8 +37,8 @@ pub fn start() {
             Some("undo") => dispatch(Action::Undo),
             Some("dismiss") => dispatch(Action::Notice(None)),
             Some("copy") => {
-                if let (Some(w), Some(text)) = (web_sys::window(), button.get_attribute("data-copy")) {
-                    let _ = w.navigator().clipboard().write_text(&text);
+                if let Some(text) = button.get_attribute("data-copy") {
+                    super::copy_to_clipboard(&text);
                 }
             }
             _ => {}

@@ -66,12 +66,16 @@ fn blob_url(text: &str) -> Option<String> {
     web_sys::Url::create_object_url_with_blob(&blob).ok()
 }
 
-fn copy_text(text: Rc<str>) -> Callback<MouseEvent> {
-    Callback::from(move |_: MouseEvent| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.navigator().clipboard().write_text(&text);
-        }
-    })
+/// Makes a new export of `which`, revoking the `blob:` URL of the one it replaces.
+fn export_again(
+    exported: &UseStateHandle<Option<Exported>>,
+    which: &'static str,
+    p: &crate::lab::playground::Playground,
+) {
+    if let Some(url) = exported.as_ref().and_then(|e| e.url.as_deref()) {
+        let _ = web_sys::Url::revoke_object_url(url);
+    }
+    exported.set(Some(Exported::of(which, p)))
 }
 
 #[function_component(ImportExport)]
@@ -86,7 +90,7 @@ pub fn import_export() -> Html {
     // fill a textarea with 3 MB and ~0.25 s to empty it, and while the box holds it every redraw
     // that moves the box lays that text out again (238 ms a frame for 1.1 MB), so the paths
     // of a 5,000-derivation import appeared 0.6–0.8 s late and every later redraw stalled.
-    let aside = use_state(|| None::<std::rc::Rc<str>>);
+    let aside = use_state(|| None::<Rc<str>>);
     // Whether the box has text (then "Import and verify" reads the box, not what is aside).
     let box_empty = use_state_eq(|| true);
     let report = use_state(|| None::<Result<ImportReport, String>>);
@@ -112,21 +116,21 @@ pub fn import_export() -> Html {
                 });
                 let count = r.as_ref().map_or(0, |rep| rep.verified.len());
                 report.set(Some(r));
-                // A big paste that loads is kept aside (one that failed stays in the box, to be
-                // fixed). Emptying a box of megabytes takes the browser a while too (~250 ms for
-                // 3 MB): a task of its own, before the load redraws the page around the box.
+                // Big text that reached the box some other way than a paste or a drop (typed, or
+                // set by a script) is moved aside once it loads (if it fails it stays, to be fixed).
+                // Emptying a box of megabytes takes the browser a while too (~250 ms for 3 MB): a
+                // task of its own, before the load redraws the page around the box. Text read from
+                // what was aside is already there: the box was empty.
                 let keep_aside = load.is_some() && t.len() > KEEP_IN_THE_BOX;
                 match load {
                     Some(action) => {
                         busy.set(Some(format!("Loading {count} derivations into the playground…")));
                         super::matrix::after_a_moment(move || {
-                            if keep_aside {
-                                if let Some(el) =
-                                    text.cast::<HtmlTextAreaElement>().filter(|el| el.value().len() > KEEP_IN_THE_BOX)
-                                {
-                                    el.set_value("");
-                                    box_empty.set(true);
-                                }
+                            if let Some(el) =
+                                text.cast::<HtmlTextAreaElement>().filter(|el| keep_aside && el.text_length() > 0)
+                            {
+                                el.set_value("");
+                                box_empty.set(true);
                                 aside.set(Some(t.as_str().into()));
                             }
                             super::matrix::after_a_moment(move || {
@@ -229,12 +233,7 @@ pub fn import_export() -> Html {
     };
     let do_export = |which: &'static str| {
         let (exported, ctx) = (exported.clone(), ctx.clone());
-        Callback::from(move |_: MouseEvent| {
-            if let Some(url) = exported.as_ref().and_then(|e| e.url.as_deref()) {
-                let _ = web_sys::Url::revoke_object_url(url);
-            }
-            exported.set(Some(Exported::of(which, ctx.p())))
-        })
+        Callback::from(move |_: MouseEvent| export_again(&exported, which, ctx.p()))
     };
     // A small export follows every edit (it is cheap); a big one is what it was when exported,
     // and says when the graph has changed since: re-exporting 3 MB of JSON on every keystroke
@@ -242,7 +241,7 @@ pub fn import_export() -> Html {
     let export_view = exported.as_ref().map(|e| {
         let p = ctx.p();
         let stale = !Rc::ptr_eq(&e.of, &p.computed) || e.selected != p.selected;
-        if stale && e.body.len() <= KEEP_IN_THE_BOX && e.url.is_none() {
+        if stale && e.body.len() <= KEEP_IN_THE_BOX {
             let fresh = Exported::of(e.which, p);
             if fresh.url.is_none() {
                 return (fresh, false);
@@ -254,11 +253,8 @@ pub fn import_export() -> Html {
         let exported = exported.clone();
         let ctx = ctx.clone();
         Callback::from(move |_: MouseEvent| {
-            if let Some(e) = &*exported {
-                if let Some(url) = &e.url {
-                    let _ = web_sys::Url::revoke_object_url(url);
-                }
-                exported.set(Some(Exported::of(e.which, ctx.p())))
+            if let Some(which) = exported.as_ref().map(|e| e.which) {
+                export_again(&exported, which, ctx.p())
             }
         })
     };
@@ -318,7 +314,7 @@ pub fn import_export() -> Html {
                 if let Some(url) = &e.url {
                     <p data-testid="export-big">{format!("The export is {} KB, too big to show in a box here: ", e.body.len() / 1024)}
                         <a href={url.clone()} download={e.file_name()}>{format!("download {}", e.file_name())}</a>
-                        {" or "}<button onclick={copy_text(e.body.clone())}>{"copy it"}</button>{". It begins:"}</p>
+                        {" or "}<button onclick={super::copy_on_click(e.body.clone())}>{"copy it"}</button>{". It begins:"}</p>
                     <pre class="mono export-head" aria-label={format!("the start of the exported {}", e.which)}>{e.head()}</pre>
                 } else {
                     <textarea readonly=true rows="10" aria-label={format!("exported {}", e.which)} value={e.body.to_string()} />

@@ -55,6 +55,18 @@ impl Reducible for Store {
     }
 }
 
+/// Puts `text` on the clipboard (the browser may refuse: then nothing happens, as with any copy).
+pub(crate) fn copy_to_clipboard(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}
+
+/// A button's click that copies `text`.
+pub(crate) fn copy_on_click(text: impl AsRef<str> + 'static) -> Callback<MouseEvent> {
+    Callback::from(move |_: MouseEvent| copy_to_clipboard(text.as_ref()))
+}
+
 /// Everything a panel needs to render and to dispatch.
 #[derive(Clone, PartialEq)]
 pub struct Ctx {

@@ -37,12 +37,6 @@ fn mark_list(value: &str, spans: &[SpanMark]) -> Html {
     html! { <ul class="marklist">{ for items }</ul> }
 }
 
-fn copy(text: String) {
-    if let Some(w) = web_sys::window() {
-        let _ = w.navigator().clipboard().write_text(&text);
-    }
-}
-
 /// Splits `value` around the marked substrings.
 fn marked(value: &str, marks: &[(String, &'static str, String)]) -> Html {
     let mut out = Vec::new();
@@ -93,7 +87,7 @@ pub fn pipeline(p: &PipelineProps) -> Html {
                     None => marked(&v, &p.marks),
                 };
                 let long = v.len() > 90 || v.contains('\n');
-                let onclick = { let v = v.clone(); Callback::from(move |_| copy(v.clone())) };
+                let onclick = { let v = v.clone(); Callback::from(move |_| super::copy_to_clipboard(&v)) };
                 let words = p.words.iter().find(|(j, _)| *j == i).map(|(_, w)| w.clone())
                     .or_else(|| crate::lab::words::step_words(&s.label).map(str::to_string));
                 let sp = p.spans.iter().find(|(j, _)| *j == i).map(|(_, sp)| sp.clone());

@@ -272,7 +272,7 @@ pub fn session_notice() -> Html {
                 <label for="refused-link">{"The link that was not opened:"}</label>
                 <div class="row">
                     <input id="refused-link" type="text" readonly=true value={link.clone()} class="grow" />
-                    <button onclick={copy(link)}>{"Copy it"}</button>
+                    <button onclick={super::copy_on_click(link)}>{"Copy it"}</button>
                 </div>
             </div>
         }
@@ -284,14 +284,6 @@ pub fn session_notice() -> Html {
             </div>
         }
     </> }
-}
-
-fn copy(text: String) -> Callback<MouseEvent> {
-    Callback::from(move |_: MouseEvent| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.navigator().clipboard().write_text(&text);
-        }
-    })
 }
 
 #[function_component(SharePanel)]
@@ -341,12 +333,12 @@ pub fn share_panel() -> Html {
             <p class="muted">{format!("The link holds the whole graph and selection ({} characters).", link.len())}</p>
             <div class="row">
                 <input type="text" readonly=true value={link.clone()} aria-label="link to this state" class="grow" />
-                <button onclick={copy(link)}>{"Copy link"}</button>
+                <button onclick={super::copy_on_click(link)}>{"Copy link"}</button>
                 {save}
             </div>
             <label for="embed-snippet">{"Embed this scenario in documentation:"}</label>
             <textarea id="embed-snippet" readonly=true rows="3" value={snippet.clone()} aria-label="embed snippet" />
-            <button onclick={copy(snippet)}>{"Copy embed snippet"}</button>
+            <button onclick={super::copy_on_click(snippet)}>{"Copy embed snippet"}</button>
         </details>
     }
 }
