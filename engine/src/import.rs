@@ -249,16 +249,80 @@ fn is_drv_path_key(k: &str) -> bool {
 /// keyed by derivation, and a single version-4 derivation, are read whole (they are small, or
 /// errors).
 pub fn import_json(text: &str, store_dir: &str) -> Result<Imported, ImportError> {
-    let Some(top) = raw_object(text, text)? else {
-        return import_value(text, store_dir);
-    };
-    let Some(version) = raw_get(&top, "version") else {
-        return import_raw(text, &top, JsonShape::Nix2_8, store_dir);
-    };
-    let derivations = raw_get(&top, "derivations").map(|d| raw_object(text, d.get())).transpose()?.flatten();
-    match (parse_entry(text, version)?.as_u64(), derivations) {
-        (Some(4), Some(d)) => import_raw(text, &d, JsonShape::V4, store_dir),
-        _ => import_value(text, store_dir),
+    match JsonEntries::find(text)? {
+        Some(mut entries) => {
+            entries.read(text, store_dir, &mut || true)?;
+            Ok(entries.finish())
+        }
+        None => import_value(text, store_dir),
+    }
+}
+
+/// A document's entries, found in one pass over the text without building their values (the
+/// syntax of the whole text is checked), to be read a few at a time ([`JsonEntries::read`]):
+/// [`import_json`] reads them all at once, the page a slice between frames.
+#[derive(Debug, Clone)]
+pub struct JsonEntries {
+    keys: Vec<String>,
+    /// Where each entry's value is in the text (byte offsets).
+    spans: Vec<std::ops::Range<usize>>,
+    shape: JsonShape,
+    graph: Graph,
+}
+
+impl JsonEntries {
+    /// The entries of `text`, or `None` when it is not an object keyed by derivation (nor a
+    /// version-4 document of them): such a document is read whole, by [`import_json`].
+    pub fn find(text: &str) -> Result<Option<JsonEntries>, ImportError> {
+        let Some(top) = raw_object(text, text)? else { return Ok(None) };
+        let (entries, shape) = match raw_get(&top, "version") {
+            None => (top, JsonShape::Nix2_8),
+            Some(version) => {
+                let derivations =
+                    raw_get(&top, "derivations").map(|d| raw_object(text, d.get())).transpose()?.flatten();
+                match (parse_entry(text, version)?.as_u64(), derivations) {
+                    (Some(4), Some(d)) => (d, JsonShape::V4),
+                    _ => return Ok(None),
+                }
+            }
+        };
+        if entries.is_empty() {
+            return Err(ImportError::Document("the document holds no derivations".into()));
+        }
+        let at = |raw: &serde_json::value::RawValue| {
+            let start = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+            start..start + raw.get().len()
+        };
+        let spans = entries.iter().map(|(_, v)| at(v)).collect();
+        let keys = entries.into_iter().map(|(k, _)| k.into_owned()).collect();
+        Ok(Some(JsonEntries { keys, spans, shape, graph: Graph::new() }))
+    }
+
+    /// Reads entries of `text` (the document they were found in): one, then more while
+    /// `more()` says so; true when every entry is read. (Each call indexes the keys once.)
+    pub fn read(&mut self, text: &str, store_dir: &str, more: &mut dyn FnMut() -> bool) -> Result<bool, ImportError> {
+        let keys: Vec<&str> = self.keys.iter().map(String::as_str).collect();
+        let by_base = InputKeys::of_sorted(&keys);
+        for (i, key) in keys.iter().copied().enumerate().skip(self.graph.len()) {
+            let raw = &text[self.spans[i].clone()];
+            let value = parse_strict(raw).map_err(|e| syntax_at(text, raw, &e))?;
+            let drv = read_entry(key, value, &by_base, &mut self.shape, store_dir)?;
+            self.graph.insert(key.to_string(), drv);
+            if self.graph.len() < keys.len() && !more() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// (entries read, entries in the document).
+    pub fn progress(&self) -> (usize, usize) {
+        (self.graph.len(), self.keys.len())
+    }
+
+    /// The graph, once [`JsonEntries::read`] has said every entry is read.
+    pub fn finish(self) -> Imported {
+        Imported { shape: self.shape, graph: self.graph }
     }
 }
 
@@ -410,13 +474,6 @@ fn import_value(text: &str, store_dir: &str) -> Result<Imported, ImportError> {
     import_entries(&keys, |i| Ok(std::borrow::Cow::Borrowed(&entries[keys[i]])), shape, store_dir)
 }
 
-/// The entries found by [`raw_object`], each read as it comes.
-fn import_raw(text: &str, entries: &RawEntries, shape: JsonShape, store_dir: &str) -> Result<Imported, ImportError> {
-    let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_ref()).collect();
-    let raws: Vec<&serde_json::value::RawValue> = entries.iter().map(|(_, v)| *v).collect();
-    import_entries(&keys, |i| parse_entry(text, raws[i]).map(std::borrow::Cow::Owned), shape, store_dir)
-}
-
 /// Every entry, in key order: `value(i)` gives entry `i`'s JSON.
 fn import_entries<'v>(
     keys: &[&str],
@@ -433,30 +490,39 @@ fn import_entries<'v>(
     let by_base = InputKeys::of_sorted(keys);
     let mut graph = Graph::new();
     for (i, key) in keys.iter().copied().enumerate() {
-        let cx = Ctx { entry: key, store_dir };
         // Owned, so that its strings move into the derivation (a borrowed entry is copied).
-        let mut value = value(i)?.into_owned();
-        let obj = match &mut value {
-            Value::Object(o) => o,
-            other => {
-                return Err(ImportError::Document(format!(
-                    "entry {key:?}: expected an object, found {}",
-                    kind_of(other)
-                )))
-            }
-        };
-        if shape != JsonShape::V4 {
-            if obj.contains_key("name") {
-                shape = shape.max(JsonShape::Nix2_15);
-            }
-            if !key.starts_with('/') && key.ends_with(".drv") && key.len() > 33 && key.as_bytes()[32] == b'-' {
-                shape = shape.max(JsonShape::Nix2_32);
-            }
-        }
-        let drv = import_entry(&cx, obj, &by_base, shape == JsonShape::V4, &mut shape)?;
+        let drv = read_entry(key, value(i)?.into_owned(), &by_base, &mut shape, store_dir)?;
         graph.insert(key.to_string(), drv);
     }
     Ok(Imported { shape, graph })
+}
+
+/// One entry's JSON made a [`Derivation`]; `shape` grows with what the entry shows of its
+/// printing (a `name` field: 2.15+; a basename key: 2.32+).
+fn read_entry(
+    key: &str,
+    mut value: Value,
+    by_base: &InputKeys,
+    shape: &mut JsonShape,
+    store_dir: &str,
+) -> Result<Derivation, ImportError> {
+    let cx = Ctx { entry: key, store_dir };
+    let obj = match &mut value {
+        Value::Object(o) => o,
+        other => {
+            return Err(ImportError::Document(format!("entry {key:?}: expected an object, found {}", kind_of(other))))
+        }
+    };
+    if *shape != JsonShape::V4 {
+        if obj.contains_key("name") {
+            *shape = (*shape).max(JsonShape::Nix2_15);
+        }
+        if !key.starts_with('/') && key.ends_with(".drv") && key.len() > 33 && key.as_bytes()[32] == b'-' {
+            *shape = (*shape).max(JsonShape::Nix2_32);
+        }
+    }
+    let v4 = *shape == JsonShape::V4;
+    import_entry(&cx, obj, by_base, v4, shape)
 }
 
 /// Why [`resolve_json`] failed: the document, or the graph it holds.

@@ -727,28 +727,73 @@ pub fn evaluate(specs: &SpecGraph, opts: &Options) -> Evaluated {
 pub fn evaluate_ordered(
     specs: &SpecGraph,
     order: Vec<String>,
-    mut errors: Vec<EvalError>,
+    errors: Vec<EvalError>,
     opts: &Options,
     traced: Option<&str>,
 ) -> Evaluated {
-    let failed: BTreeSet<String> = drvlab_engine::collect::set(errors.iter().map(|e| e.key.clone()));
-    let mut done: BTreeMap<String, Resolved> = BTreeMap::new();
-    let mut resolved_order = Vec::new();
-    let quiet = Options { trace: false, ..opts.clone() };
-    for key in order {
-        if failed.contains(&key) {
-            continue;
-        }
-        let o = if traced.is_some_and(|t| t != key) { &quiet } else { opts };
-        match evaluate_one(&key, specs, &done, o) {
-            Ok((_, r)) => {
-                done.insert(key.clone(), r);
-                resolved_order.push(key);
-            }
-            Err(e) => errors.push(e),
+    let mut job = Evaluating::new(order, errors, opts, traced);
+    job.step(specs, usize::MAX);
+    job.finish()
+}
+
+/// [`evaluate_ordered`] as a job: the derivations evaluated a few at a time, in dependency
+/// order ([`Evaluating::step`]), so the page can load a big graph in slices between frames.
+#[derive(Debug, Clone)]
+pub struct Evaluating {
+    order: std::vec::IntoIter<String>,
+    total: usize,
+    failed: BTreeSet<String>,
+    errors: Vec<EvalError>,
+    done: BTreeMap<String, Resolved>,
+    resolved_order: Vec<String>,
+    opts: Options,
+    quiet: Options,
+    traced: Option<String>,
+}
+
+impl Evaluating {
+    pub fn new(order: Vec<String>, errors: Vec<EvalError>, opts: &Options, traced: Option<&str>) -> Evaluating {
+        Evaluating {
+            total: order.len(),
+            order: order.into_iter(),
+            failed: drvlab_engine::collect::set(errors.iter().map(|e| e.key.clone())),
+            errors,
+            done: BTreeMap::new(),
+            resolved_order: Vec::new(),
+            opts: opts.clone(),
+            quiet: Options { trace: false, ..opts.clone() },
+            traced: traced.map(str::to_string),
         }
     }
-    Evaluated { resolution: Resolution { order: resolved_order, entries: done }, errors }
+
+    /// Evaluates up to `n` more derivations of `specs` (the graph the job was made for); true
+    /// when every one is done.
+    pub fn step(&mut self, specs: &SpecGraph, n: usize) -> bool {
+        for _ in 0..n {
+            let Some(key) = self.order.next() else { return true };
+            if self.failed.contains(&key) {
+                continue;
+            }
+            let o = if self.traced.as_deref().is_some_and(|t| t != key) { &self.quiet } else { &self.opts };
+            match evaluate_one(&key, specs, &self.done, o) {
+                Ok((_, r)) => {
+                    self.done.insert(key.clone(), r);
+                    self.resolved_order.push(key);
+                }
+                Err(e) => self.errors.push(e),
+            }
+        }
+        self.order.len() == 0
+    }
+
+    /// (derivations evaluated, derivations to evaluate).
+    pub fn progress(&self) -> (usize, usize) {
+        (self.total - self.order.len(), self.total)
+    }
+
+    pub fn finish(self) -> Evaluated {
+        Evaluated { resolution: Resolution { order: self.resolved_order, entries: self.done }, errors: self.errors }
+    }
 }
 
 /// Escapes a string for a Nix double-quoted literal, turning `${key}` references into

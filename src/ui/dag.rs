@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::lab::layout::{focus, layout, Layout, Placed, DRAW_WHOLE, NODE_H, NODE_W};
-use crate::lab::playground::{drv_fates, Action, DrvFate, Refs};
+use crate::lab::playground::{drv_fates, thousands, Action, DrvFate, Refs};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -150,19 +150,6 @@ pub fn dag_panel() -> Html {
             </div>
         </section>
     }
-}
-
-/// 5000 → "5,000".
-pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The class of a node (and of an embed's lines) for how its derivation fared in the last edit.

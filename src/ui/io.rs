@@ -2,7 +2,7 @@
 //! path verified, edit it; export the graph as ATerm, JSON or a `.nix` file.
 
 use super::Ctx;
-use crate::lab::playground::{export, import_text, Action, Computed, ImportReport};
+use crate::lab::playground::{export, thousands, Action, Computed, ImportReport, Importing};
 use std::rc::Rc;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
@@ -12,6 +12,26 @@ use yew::prelude::*;
 const KEEP_IN_THE_BOX: usize = 256 * 1024;
 /// The most text "Put it in the box" offers to put there: 2 MB, about 2 s of the browser's time.
 const EDITABLE_IN_THE_BOX: usize = 2 * 1024 * 1024;
+
+/// How long one slice of an import runs before the page has the thread back (to paint, to
+/// take a keystroke); a step the job cannot split can add to it.
+const SLICE_MS: f64 = 20.0;
+
+/// Runs `job` a slice at a time, each slice a task of its own, showing how far it got in
+/// `busy`; then `done` with the finished job.
+fn in_slices(mut job: Importing, busy: UseStateHandle<Option<String>>, done: impl FnOnce(Importing) + 'static) {
+    super::soon(move || {
+        let clock = web_sys::window().and_then(|w| w.performance());
+        let now = || clock.as_ref().map_or(0.0, |c| c.now());
+        let started = now();
+        if job.step(&mut || now() - started < SLICE_MS) {
+            done(job)
+        } else {
+            busy.set(Some(job.progress()));
+            in_slices(job, busy, done)
+        }
+    })
+}
 
 /// An export as it was made: which form, its text, and the state it was made from (held, so
 /// that "has the graph changed since" is a pointer comparison). A big one also has a `blob:`
@@ -104,43 +124,36 @@ pub fn import_export() -> Html {
         let busy = busy.clone();
         let (aside, text, box_empty) = (aside.clone(), text.clone(), box_empty.clone());
         move |t: String| {
-            let kb = t.len() / 1024;
-            busy.set(Some(format!("Reading and verifying {kb} KB…")));
-            let (ctx, report, busy, aside, text, box_empty) =
+            let job = Importing::new(t.as_str().into(), &ctx.p().options());
+            busy.set(Some(job.progress()));
+            let (ctx, report, busy2, aside, text, box_empty) =
                 (ctx.clone(), report.clone(), busy.clone(), aside.clone(), text.clone(), box_empty.clone());
-            super::matrix::after_a_moment(move || {
-                let r = import_text(&t, &ctx.p().options());
-                let load = r.as_ref().ok().and_then(|rep| {
-                    let (specs, selected) = rep.specs.clone()?;
-                    Some(Action::Load { specs, selected, label: format!("imported {}", rep.format) })
-                });
-                let count = r.as_ref().map_or(0, |rep| rep.verified.len());
+            in_slices(job, busy.clone(), move |job| {
+                let (r, ready) = match job.finish() {
+                    Ok((report, ready)) => (Ok(report), ready),
+                    Err(e) => (Err(e), None),
+                };
                 report.set(Some(r));
+                let Some(ready) = ready else { return busy2.set(None) };
                 // Big text that reached the box some other way than a paste or a drop (typed, or
                 // set by a script) is moved aside once it loads (if it fails it stays, to be fixed).
                 // Emptying a box of megabytes takes the browser a while too (~250 ms for 3 MB): a
                 // task of its own, before the load redraws the page around the box. Text read from
                 // what was aside is already there: the box was empty.
-                let keep_aside = load.is_some() && t.len() > KEEP_IN_THE_BOX;
-                match load {
-                    Some(action) => {
-                        busy.set(Some(format!("Loading {count} derivations into the playground…")));
-                        super::matrix::after_a_moment(move || {
-                            if let Some(el) =
-                                text.cast::<HtmlTextAreaElement>().filter(|el| keep_aside && el.text_length() > 0)
-                            {
-                                el.set_value("");
-                                box_empty.set(true);
-                                aside.set(Some(t.as_str().into()));
-                            }
-                            super::matrix::after_a_moment(move || {
-                                ctx.dispatch(action);
-                                busy.set(None);
-                            });
-                        });
+                busy2.set(Some(format!("Loading {} derivations into the playground…", thousands(ready.specs.len()))));
+                let keep_aside = t.len() > KEEP_IN_THE_BOX;
+                super::soon(move || {
+                    if let Some(el) = text.cast::<HtmlTextAreaElement>().filter(|el| keep_aside && el.text_length() > 0)
+                    {
+                        el.set_value("");
+                        box_empty.set(true);
+                        aside.set(Some(t.as_str().into()));
                     }
-                    None => busy.set(None),
-                }
+                    super::soon(move || {
+                        ctx.dispatch(Action::LoadReady(Rc::new(ready)));
+                        busy2.set(None);
+                    });
+                });
             });
         }
     };

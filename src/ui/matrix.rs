@@ -62,17 +62,17 @@ pub fn moves_matrix() -> Html {
             <p class="muted">{"Each row perturbs one field and recomputes the whole graph with the engine. ● moved, · stays."}
                 <label class="inline"><input type="checkbox" checked={all} onclick={toggle} aria-label="show every derivation's fields" />{" all derivations"}</label></p>
             if let Some((done, total)) = progress {
-                <p class="muted" role="status" data-testid="sweep-progress">{format!("sweeping {} / {} fields…", super::dag::thousands(done), super::dag::thousands(total))}</p>
+                <p class="muted" role="status" data-testid="sweep-progress">{format!("sweeping {} / {} fields…", crate::lab::playground::thousands(done), crate::lab::playground::thousands(total))}</p>
             }
             if p.sweep_skipped > 0 {
                 <p class="muted" data-testid="sweep-capped">{format!(
                     "Not perturbed, to keep the page quick: {} fields past the first {} of each list.",
-                    super::dag::thousands(p.sweep_skipped), crate::lab::playground::sweep::LIST_ROWS
+                    crate::lab::playground::thousands(p.sweep_skipped), crate::lab::playground::sweep::LIST_ROWS
                 )}</p>
             }
             if left_out > 0 {
                 <p class="muted" data-testid="columns-capped">{format!(
-                    "Not drawn: {} paths that no row here moves.", super::dag::thousands(left_out)
+                    "Not drawn: {} paths that no row here moves.", crate::lab::playground::thousands(left_out)
                 )}</p>
             }
             if sw.rows.is_empty() && progress.is_none() {

@@ -70,7 +70,7 @@ fn keys_with(fates: &[(String, DrvFate)], f: DrvFate) -> Vec<String> {
 }
 
 /// 5000 → "5,000".
-fn thousands(n: usize) -> String {
+pub fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {

@@ -31,6 +31,9 @@ pub enum Action {
         selected: String,
         label: String,
     },
+    /// Replace the whole graph with one already evaluated as the page shows it (a big import,
+    /// evaluated in slices by [`super::io::Importing`]).
+    LoadReady(Rc<super::io::Ready>),
     /// Restore a shared link's state.
     Restore(crate::lab::share::Shared),
     /// Perform the scenario's suggested edit (its step 0).
@@ -350,22 +353,29 @@ impl Playground {
                 }
             },
             Action::Notice(n) => return p.notice(n),
-            Action::Load { specs, selected, label } => {
-                p.push_undo(String::new());
-                p.selected = if specs.contains_key(&selected) {
-                    selected
-                } else {
-                    specs.keys().next().cloned().unwrap_or_default()
-                };
-                p.specs = specs;
-                p.base = Rc::new(p.specs.clone());
-                p.scenario = None;
-                p.computed = Rc::new(p.compute());
-                p.last_good = p.computed.clone();
-                p.last_change = Some(Change::new(label, p.selected.clone(), vec![]));
+            Action::LoadReady(ready) => {
+                let super::io::Ready { specs, selected, label, opts, computed } = Rc::unwrap_or_clone(ready);
+                // Evaluated under other options (the Nix version changed meanwhile): again.
+                let computed = (opts == p.options() && specs.contains_key(&selected)).then_some(computed);
+                p.load(specs, selected, label, computed);
             }
+            Action::Load { specs, selected, label } => p.load(specs, selected, label, None),
         }
         Some(p)
+    }
+
+    /// Replaces the whole graph; `computed` is its evaluation for the page when it is already
+    /// made ([`Computed::for_page`] of `specs` with this state's options and `selected`).
+    fn load(&mut self, specs: SpecGraph, selected: String, label: String, computed: Option<Computed>) {
+        self.push_undo(String::new());
+        self.selected =
+            if specs.contains_key(&selected) { selected } else { specs.keys().next().cloned().unwrap_or_default() };
+        self.specs = specs;
+        self.base = Rc::new(self.specs.clone());
+        self.scenario = None;
+        self.computed = Rc::new(computed.unwrap_or_else(|| self.compute()));
+        self.last_good = self.computed.clone();
+        self.last_change = Some(Change::new(label, self.selected.clone(), vec![]));
     }
 
     /// The reducer of an embed (`ui::embed`): only the actions it offers, and no matrix sweep or

@@ -3,7 +3,7 @@
 //! derivations that use it (nothing else can move: a derivation's paths depend on its own
 //! attributes and its inputs' paths alone).
 
-use crate::lab::eval::{evaluate_one, evaluate_ordered, references, spec_order, EvalError, Evaluated, SpecGraph};
+use crate::lab::eval::{evaluate_one, references, spec_order, EvalError, Evaluated, Evaluating, SpecGraph};
 use crate::lab::explain::{PathChange, PathId};
 use crate::lab::lint::{lints, lints_where, Lint};
 use drvlab_engine::graph::{Options, Resolution, Resolved};
@@ -158,27 +158,9 @@ impl Computed {
     }
 
     fn traced(specs: &SpecGraph, opts: &Options, only: Option<&str>) -> Computed {
-        let refs: Refs = drvlab_engine::collect::map(specs.iter().map(|(k, s)| (k.clone(), references(s, specs))));
-        let (order, eval) = match order_of(&refs) {
-            Some(order) => (order.clone(), evaluate_ordered(specs, order, vec![], opts, only)),
-            None => {
-                let (order, errors) = spec_order(specs);
-                (order.clone(), evaluate_ordered(specs, order, errors, opts, only))
-            }
-        };
-        let lints = lints(specs, &eval);
-        let eval = SharedEval::of(specs, eval);
-        let sources = if opts.trace {
-            drvlab_engine::collect::map(
-                specs
-                    .iter()
-                    .filter(|(k, s)| !s.sources.is_empty() && only.is_none_or(|o| o == k.as_str()))
-                    .map(|(k, s)| (k.clone(), source_traces(s, opts))),
-            )
-        } else {
-            BTreeMap::new()
-        };
-        Computed { eval, lints, sources, refs: Rc::new(refs), order: Rc::new(order), only: only.map(str::to_string) }
+        let mut job = Computing::new(specs, opts, only);
+        job.step(specs, usize::MAX);
+        job.finish(specs)
     }
 
     /// Whether `key`'s traces were kept.
@@ -342,6 +324,65 @@ impl Computed {
         let outside =
             keys.iter().flat_map(|k| self.refs.get(*k).into_iter().flatten()).filter(|r| !keys.contains(r.as_str()));
         self.eval.resolution.entries.map_of(outside)
+    }
+}
+
+/// [`Computed::for_page`] as a job, so the page can load a big graph in slices between
+/// frames: the references and order first, then the derivations evaluated a few at a time
+/// ([`Evaluating`]), then the lints and the sources' traces.
+#[derive(Debug, Clone)]
+pub struct Computing {
+    refs: Refs,
+    order: Vec<String>,
+    eval: Evaluating,
+    opts: Options,
+    only: Option<String>,
+}
+
+impl Computing {
+    /// What [`Computed::for_page`] computes, begun.
+    pub fn for_page(specs: &SpecGraph, opts: &Options, selected: &str) -> Computing {
+        Computing::new(specs, opts, (specs.len() > TRACE_ALL).then_some(selected))
+    }
+
+    fn new(specs: &SpecGraph, opts: &Options, only: Option<&str>) -> Computing {
+        let refs: Refs = drvlab_engine::collect::map(specs.iter().map(|(k, s)| (k.clone(), references(s, specs))));
+        let (order, errors) = match order_of(&refs) {
+            Some(order) => (order, vec![]),
+            None => spec_order(specs),
+        };
+        let eval = Evaluating::new(order.clone(), errors, opts, only);
+        Computing { refs, order, eval, opts: opts.clone(), only: only.map(str::to_string) }
+    }
+
+    /// Evaluates up to `n` more derivations of `specs` (the graph it was begun for); true when
+    /// all are done.
+    pub fn step(&mut self, specs: &SpecGraph, n: usize) -> bool {
+        self.eval.step(specs, n)
+    }
+
+    /// (derivations evaluated, derivations to evaluate).
+    pub fn progress(&self) -> (usize, usize) {
+        self.eval.progress()
+    }
+
+    /// The answer, once [`Computing::step`] has said it is done.
+    pub fn finish(self, specs: &SpecGraph) -> Computed {
+        let Computing { refs, order, eval, opts, only } = self;
+        let eval = eval.finish();
+        let lints = lints(specs, &eval);
+        let eval = SharedEval::of(specs, eval);
+        let sources = if opts.trace {
+            drvlab_engine::collect::map(
+                specs
+                    .iter()
+                    .filter(|(k, s)| !s.sources.is_empty() && only.as_deref().is_none_or(|o| o == k.as_str()))
+                    .map(|(k, s)| (k.clone(), source_traces(s, &opts))),
+            )
+        } else {
+            BTreeMap::new()
+        };
+        Computed { eval, lints, sources, refs: Rc::new(refs), order: Rc::new(order), only }
     }
 }
 

@@ -1,10 +1,14 @@
 //! A paste or a dropped file in (verified, lifted to editable attributes) and the graph out
 //! (`.drv`, JSON, `.nix`).
 
-use super::computed::Computed;
+use super::account::thousands;
+use super::computed::{Computed, Computing};
 use crate::lab::eval::SpecGraph;
-use drvlab_engine::graph::Options;
+use crate::lab::lift::Lifting;
+use drvlab_engine::graph::{Graph, Options, Resolution, Resolved};
+use drvlab_engine::import::JsonEntries;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// One imported derivation, verified: the path Nix wrote (its key, when it is a `.drv` path) and
 /// what the engine computes, with every difference.
@@ -27,19 +31,172 @@ pub struct ImportReport {
 
 /// Reads a pasted `.drv` (ATerm) or `nix derivation show` JSON, verifies every path it can and
 /// lifts the closure to editable attributes. Errors say where (line and column) and what.
+/// [`Importing`], run to the end.
 pub fn import_text(text: &str, opts: &Options) -> Result<ImportReport, String> {
-    let trimmed = text.trim_start();
-    if crate::lab::share::looks_like_file(text) {
-        // A state saved by "Save the state as a file" (for a state too large for a link).
-        let s = crate::lab::share::from_file(text).map_err(|e| format!("drvlab state file: {e}"))?;
-        return Ok(ImportReport {
-            format: "a drvlab state file".into(),
-            verified: vec![],
-            specs: Some((s.specs, s.selected)),
-            note: None,
-        });
+    let mut job = Importing::new(text.into(), opts);
+    while !job.step(&mut || true) {}
+    job.finish().map(|(report, _)| report)
+}
+
+/// An imported graph evaluated as the page shows it ([`Computed::for_page`]), ready to load
+/// ([`crate::lab::playground::Action::LoadReady`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ready {
+    pub specs: SpecGraph,
+    pub selected: String,
+    pub label: String,
+    /// The options it was evaluated with: if they have changed since, the reducer evaluates
+    /// it again.
+    pub opts: Options,
+    pub computed: Computed,
+}
+
+/// An import as a job, worked through in slices so the page never stops for long: the entries
+/// read one at a time, each derivation verified (resolved by the engine), lifted to
+/// attributes, then the lifted graph evaluated as the page shows it. The page runs a slice
+/// between frames and shows how far it got ([`Importing::progress`]); [`import_text`] runs it
+/// all at once.
+#[derive(Debug)]
+pub struct Importing {
+    text: Rc<str>,
+    opts: Options,
+    /// The engine verifies without traces (the page computes those afterwards, for the
+    /// derivation it shows): on a 5,000-derivation import the traces were half the work.
+    quiet: Options,
+    stage: Stage,
+}
+
+#[derive(Debug)]
+enum Stage {
+    Start,
+    Reading(JsonEntries),
+    Verifying(Verifying),
+    Lifting(Box<Verifying>, Resolution, Lifting),
+    /// Lifted; the verified graph dropped.
+    Lifted(ImportReport),
+    Loading(ImportReport, Box<Computing>),
+    /// Evaluated; the lints and the resolution's sharing still to make.
+    Evaluated(ImportReport, Box<Computing>),
+    Done(Result<ImportReport, String>, Option<Computed>),
+    Taken,
+}
+
+/// The graph read, its derivations resolved one by one in dependency order.
+#[derive(Debug)]
+struct Verifying {
+    graph: Graph,
+    format: String,
+    order: Vec<String>,
+    done: BTreeMap<String, Resolved>,
+    verified: Vec<Verified>,
+}
+
+impl Importing {
+    pub fn new(text: Rc<str>, opts: &Options) -> Importing {
+        Importing { text, opts: opts.clone(), quiet: Options { trace: false, ..opts.clone() }, stage: Stage::Start }
     }
-    let (graph, format) = if trimmed.starts_with("Derive(") || trimmed.starts_with("DrvWithVersion(") {
+
+    /// Works until `more()` says to stop (it is asked after each derivation read, verified,
+    /// lifted or evaluated, and after each step that is done at once); true when the job is
+    /// done.
+    pub fn step(&mut self, more: &mut dyn FnMut() -> bool) -> bool {
+        loop {
+            let stage = std::mem::replace(&mut self.stage, Stage::Taken);
+            self.stage = match self.advance(stage, more) {
+                Ok(next) => next,
+                Err(e) => Stage::Done(Err(e), None),
+            };
+            if matches!(self.stage, Stage::Done(..)) {
+                return true;
+            }
+            if !more() {
+                return false;
+            }
+        }
+    }
+
+    /// One step of work, or as many units of the stage as `more` allows.
+    fn advance(&self, stage: Stage, more: &mut dyn FnMut() -> bool) -> Result<Stage, String> {
+        let text = &*self.text;
+        Ok(match stage {
+            Stage::Start => self.start()?,
+            Stage::Reading(mut entries) => {
+                if !entries.read(text, &self.opts.store_dir, more).map_err(|e| e.to_string())? {
+                    return Ok(Stage::Reading(entries));
+                }
+                let imp = entries.finish();
+                self.verifying(imp.graph, format!("nix derivation show JSON, {}", imp.shape.describe()))?
+            }
+            Stage::Verifying(mut v) => {
+                while v.verified.len() < v.order.len() {
+                    let key = &v.order[v.verified.len()];
+                    let r = drvlab_engine::graph::resolve_one(key, &v.graph[key], &v.done, &self.quiet)
+                        .map_err(|e| e.to_string())?;
+                    let verified = self.verify(&v.graph, &v.format, key, &r);
+                    v.verified.push(verified);
+                    v.done.insert(key.clone(), r);
+                    if !more() {
+                        return Ok(Stage::Verifying(v));
+                    }
+                }
+                let res = Resolution { order: std::mem::take(&mut v.order), entries: std::mem::take(&mut v.done) };
+                let lifting = Lifting::default();
+                Stage::Lifting(Box::new(v), res, lifting)
+            }
+            Stage::Lifting(v, res, mut lifting) => {
+                while !lifting.step(&v.graph, &res, 1) {
+                    if !more() {
+                        return Ok(Stage::Lifting(v, res, lifting));
+                    }
+                }
+                let lifted = lifting.finish();
+                let selected = res.order.last().and_then(|k| lifted.keys.get(k)).cloned().unwrap_or_default();
+                let Verifying { format, verified, .. } = *v;
+                Stage::Lifted(ImportReport { format, verified, specs: Some((lifted.specs, selected)), note: None })
+            }
+            Stage::Lifted(report) => self.loading(report),
+            Stage::Loading(report, mut computing) => {
+                let (specs, _) = report.specs.as_ref().expect("a report that loads has specs");
+                while !computing.step(specs, 1) {
+                    if !more() {
+                        return Ok(Stage::Loading(report, computing));
+                    }
+                }
+                Stage::Evaluated(report, computing)
+            }
+            Stage::Evaluated(report, computing) => {
+                let (specs, _) = report.specs.as_ref().expect("a report that loads has specs");
+                let computed = computing.finish(specs);
+                Stage::Done(Ok(report), Some(computed))
+            }
+            done @ (Stage::Done(..) | Stage::Taken) => done,
+        })
+    }
+
+    /// The first step: a state file or a `.drv` is read at once; JSON's entries are found.
+    fn start(&self) -> Result<Stage, String> {
+        let (text, opts) = (&*self.text, &self.opts);
+        let trimmed = text.trim_start();
+        if crate::lab::share::looks_like_file(text) {
+            // A state saved by "Save the state as a file" (for a state too large for a link).
+            let s = crate::lab::share::from_file(text).map_err(|e| format!("drvlab state file: {e}"))?;
+            return Ok(self.loading(ImportReport {
+                format: "a drvlab state file".into(),
+                verified: vec![],
+                specs: Some((s.specs, s.selected)),
+                note: None,
+            }));
+        }
+        if !(trimmed.starts_with("Derive(") || trimmed.starts_with("DrvWithVersion(")) {
+            return match JsonEntries::find(text).map_err(|e| e.to_string())? {
+                Some(entries) => Ok(Stage::Reading(entries)),
+                None => {
+                    // Not an object keyed by derivation: read whole (small, or an error).
+                    let imp = drvlab_engine::import::import_json(text, &opts.store_dir).map_err(|e| e.to_string())?;
+                    self.verifying(imp.graph, format!("nix derivation show JSON, {}", imp.shape.describe()))
+                }
+            };
+        }
         let body = text.trim_end_matches('\n');
         let probe = drvlab_engine::aterm::parse_aterm(body.as_bytes(), "x").map_err(|e| format!(".drv text, {e}"))?;
         let name = probe.env.get("name").cloned().ok_or(".drv text has no env.name, so its name is unknown")?;
@@ -55,7 +212,7 @@ pub fn import_text(text: &str, opts: &Options) -> Result<ImportReport, String> {
                 &refs,
                 &mut drvlab_engine::trace::Trace::off(),
             );
-            return Ok(ImportReport {
+            let report = ImportReport {
                 format: "a .drv file (ATerm)".into(),
                 verified: vec![Verified { key: drv.name.clone(), drv_path: path, mismatches: vec![] }],
                 specs: None,
@@ -63,20 +220,20 @@ pub fn import_text(text: &str, opts: &Options) -> Result<ImportReport, String> {
                     "Its .drv path is computed above. It has {} input derivation(s) that were not pasted, so its output paths cannot be verified or edited: paste `nix derivation show -r` JSON of it instead.",
                     drv.input_drvs.len()
                 )),
-            });
+            };
+            return Ok(Stage::Done(Ok(report), None));
         }
-        (drvlab_engine::graph::Graph::from([(drv.name.clone(), drv)]), "a .drv file (ATerm)".to_string())
-    } else {
-        let imp = drvlab_engine::import::import_json(text, &opts.store_dir).map_err(|e| e.to_string())?;
-        (imp.graph, format!("nix derivation show JSON, {}", imp.shape.describe()))
-    };
-    // Verifying needs the paths, not the "how" traces (the page computes those afterwards, for
-    // the derivation it shows): on a 5,000-derivation import the traces were half the work.
-    let quiet = Options { trace: false, ..opts.clone() };
-    let res = drvlab_engine::graph::resolve(&graph, &quiet).map_err(|e| e.to_string())?;
-    let mut verified = Vec::new();
-    for key in &res.order {
-        let r = &res.entries[key];
+        self.verifying(drvlab_engine::graph::Graph::from([(drv.name.clone(), drv)]), "a .drv file (ATerm)".into())
+    }
+
+    fn verifying(&self, graph: Graph, format: String) -> Result<Stage, String> {
+        let order = drvlab_engine::graph::dependency_order(&graph).map_err(|e| e.to_string())?;
+        let verified = Vec::with_capacity(order.len());
+        Ok(Stage::Verifying(Verifying { graph, format, order, done: BTreeMap::new(), verified }))
+    }
+
+    /// What the engine computed for `key`, with every difference from what was given.
+    fn verify(&self, graph: &Graph, format: &str, key: &str, r: &Resolved) -> Verified {
         let mut mismatches = r.mismatches.clone();
         if let Some(given) = graph.get(key) {
             if format.starts_with("a .drv") && given.to_aterm_bytes() != r.aterm {
@@ -87,11 +244,52 @@ pub fn import_text(text: &str, opts: &Options) -> Result<ImportReport, String> {
                 });
             }
         }
-        verified.push(Verified { key: key.clone(), drv_path: r.drv_path.clone(), mismatches });
+        Verified { key: key.to_string(), drv_path: r.drv_path.clone(), mismatches }
     }
-    let lifted = crate::lab::lift::lift(&graph, &res);
-    let selected = res.order.last().and_then(|k| lifted.keys.get(k)).cloned().unwrap_or_default();
-    Ok(ImportReport { format, verified, specs: Some((lifted.specs, selected)), note: None })
+
+    /// The report made: its graph to be evaluated as the page shows it, with the selection the
+    /// page will give it.
+    fn loading(&self, mut report: ImportReport) -> Stage {
+        let Some((specs, selected)) = &mut report.specs else { return Stage::Done(Ok(report), None) };
+        if !specs.contains_key(selected.as_str()) {
+            *selected = specs.keys().next().cloned().unwrap_or_default();
+        }
+        let computing = Computing::for_page(specs, &self.opts, selected);
+        Stage::Loading(report, Box::new(computing))
+    }
+
+    /// What the job is doing, for the page to show: "Verifying 1,200 of 5,000 derivations…".
+    pub fn progress(&self) -> String {
+        let kb = self.text.len() / 1024;
+        let (what, (done, total)) = match &self.stage {
+            Stage::Start => return format!("Reading {kb} KB…"),
+            Stage::Reading(e) => ("Reading", e.progress()),
+            Stage::Verifying(v) => ("Verifying", (v.verified.len(), v.order.len())),
+            Stage::Lifting(_, res, l) => ("Lifting to attributes", l.progress(res)),
+            Stage::Lifted(r) => ("Evaluating for the page", (0, r.specs.as_ref().map_or(0, |(s, _)| s.len()))),
+            Stage::Loading(_, c) | Stage::Evaluated(_, c) => ("Evaluating for the page", c.progress()),
+            Stage::Done(..) | Stage::Taken => return "Done.".into(),
+        };
+        format!("{what}: {} of {} derivations…", thousands(done), thousands(total))
+    }
+
+    /// The report, and the graph evaluated as the page shows it (when there is one to load),
+    /// once [`Importing::step`] has said the job is done.
+    pub fn finish(self) -> Result<(ImportReport, Option<Ready>), String> {
+        let Stage::Done(report, computed) = self.stage else { return Err("the import was not finished".into()) };
+        let report = report?;
+        let ready = match (&report.specs, computed) {
+            (Some((specs, selected)), Some(computed)) => Some(Ready {
+                specs: specs.clone(),
+                selected: selected.clone(),
+                label: format!("imported {}", report.format),
+                opts: self.opts,
+                computed,
+            }),
+            _ => None,
+        };
+        Ok((report, ready))
+    }
 }
 
 /// The graph, exported: the selected derivation's `.drv` text, the whole graph as

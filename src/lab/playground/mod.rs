@@ -15,10 +15,10 @@ pub mod sweep;
 pub use crate::lab::edit::{
     hash_forms, input_choice, input_choices, parse_edit, rename_problem, spec_fields, valid_key, SpecEdit,
 };
-pub use account::{account, describe_part, drv_fates, moves_sentence, plural, verdict, DrvFate};
+pub use account::{account, describe_part, drv_fates, moves_sentence, plural, thousands, verdict, DrvFate};
 pub use actions::{Action, SimAction};
-pub use computed::{path_map, Computed, Refs};
-pub use io::{export, import_text, parse_one, ImportReport, Verified};
+pub use computed::{path_map, Computed, Computing, Refs};
+pub use io::{export, import_text, parse_one, ImportReport, Importing, Ready, Verified};
 pub use state::{Change, Fate, Playground, Suggested};
 pub use sweep::{flipped, sweep, sweep_following, sweep_reporting, SweepJob, Sweeping};
 

@@ -240,6 +240,64 @@ fn export_then_import_round_trips() {
     assert!(import_text("Derive([(", &p.options()).unwrap_err().contains("line 1, column"));
 }
 
+/// `d1`…`dn`, each using the one before and a common `stdenv`.
+fn closure(n: usize) -> SpecGraph {
+    let mut g = SpecGraph::new();
+    g.insert("stdenv".into(), DrvSpec::new("stdenv", "x86_64-linux", "/bin/sh", &["-c", "echo > $out"]).into());
+    for i in 1..=n {
+        let prev = if i > 1 { format!(" ${{d{}}}", i - 1) } else { String::new() };
+        let script = format!("echo ${{stdenv}}{prev} > $out");
+        g.insert(format!("d{i}"), DrvSpec::new(&format!("pkg{i}"), "x86_64-linux", "/bin/sh", &["-c", &script]).into());
+    }
+    g
+}
+
+/// The page's import, one derivation a slice: what it reports and loads is what the import
+/// run at once reports and what loading that graph computes.
+#[test]
+fn an_import_in_slices_gives_what_the_whole_import_gives() {
+    // More than TRACE_ALL derivations: the page keeps the traces of the selected one only.
+    let p = Playground::default()
+        .reduce(Action::Load { specs: closure(250), selected: "d250".into(), label: "t".into() })
+        .unwrap();
+    let (_, json, _) = export(&p.computed, &p.specs, &p.selected);
+    let opts = p.options();
+    for text in [json.as_str(), &String::from_utf8_lossy(&p.computed.eval.resolution.entries["stdenv"].aterm)] {
+        let mut job = Importing::new(text.into(), &opts);
+        let mut slices = 1;
+        let mut seen = BTreeSet::new();
+        // Stop after every unit of work.
+        while !job.step(&mut || false) {
+            seen.insert(job.progress().split(':').next().unwrap().to_string());
+            slices += 1;
+        }
+        let (report, ready) = job.finish().unwrap();
+        assert_eq!(report, import_text(text, &opts).unwrap());
+        let ready = ready.expect("a complete closure loads");
+        let (specs, selected) = report.specs.clone().unwrap();
+        assert_eq!((&ready.specs, &ready.selected), (&specs, &selected));
+        assert_eq!(ready.computed, Computed::for_page(&specs, &opts, &selected));
+        let by_load = p.reduce(Action::Load { specs, selected, label: ready.label.clone() }).unwrap();
+        let by_ready = p.reduce(Action::LoadReady(ready.clone().into())).unwrap();
+        assert_eq!(by_ready.computed, by_load.computed);
+        assert_eq!((&by_ready.specs, &by_ready.selected), (&by_load.specs, &by_load.selected));
+        // Evaluated under other options than the page's now: evaluated again.
+        let other = Ready { opts: Options { store_dir: "/other".into(), ..opts.clone() }, ..ready.clone() };
+        assert_eq!(p.reduce(Action::LoadReady(other.into())).unwrap().computed, by_load.computed);
+        if text.starts_with('{') {
+            assert!(slices > 4 * 251, "{slices} slices");
+            let stages: Vec<&str> = seen.iter().map(String::as_str).collect();
+            assert_eq!(stages, ["Evaluating for the page", "Lifting to attributes", "Reading", "Verifying"]);
+        }
+    }
+    // An error ends the job with the whole import's error.
+    for bad in ["{\"a\": {\"outputs\": 3}}", "{\n  \"x\": [", "Derive([("] {
+        let mut job = Importing::new(bad.into(), &opts);
+        while !job.step(&mut || false) {}
+        assert_eq!(job.finish().unwrap_err(), import_text(bad, &opts).unwrap_err());
+    }
+}
+
 #[test]
 fn rename_rewrites_references() {
     let p = Playground::default();
