@@ -33,7 +33,8 @@ pub struct ImportReport {
 /// lifts the closure to editable attributes. Errors say where (line and column) and what.
 /// [`Importing`], run to the end.
 pub fn import_text(text: &str, opts: &Options) -> Result<ImportReport, String> {
-    let mut job = Importing::new(text.into(), opts);
+    // The report only: the page's evaluation of the graph is not made.
+    let mut job = Importing { for_page: false, ..Importing::new(text.into(), opts) };
     while !job.step(&mut || true) {}
     job.finish().map(|(report, _)| report)
 }
@@ -63,6 +64,8 @@ pub struct Importing {
     /// The engine verifies without traces (the page computes those afterwards, for the
     /// derivation it shows): on a 5,000-derivation import the traces were half the work.
     quiet: Options,
+    /// Whether the job ends by evaluating the lifted graph as the page shows it ([`Ready`]).
+    for_page: bool,
     stage: Stage,
 }
 
@@ -93,7 +96,8 @@ struct Verifying {
 
 impl Importing {
     pub fn new(text: Rc<str>, opts: &Options) -> Importing {
-        Importing { text, opts: opts.clone(), quiet: Options { trace: false, ..opts.clone() }, stage: Stage::Start }
+        let quiet = Options { trace: false, ..opts.clone() };
+        Importing { text, opts: opts.clone(), quiet, for_page: true, stage: Stage::Start }
     }
 
     /// Works until `more()` says to stop (it is asked after each derivation read, verified,
@@ -247,12 +251,15 @@ impl Importing {
         Verified { key: key.to_string(), drv_path: r.drv_path.clone(), mismatches }
     }
 
-    /// The report made: its graph to be evaluated as the page shows it, with the selection the
-    /// page will give it.
+    /// The report made, with the selection the page will give its graph; for the page, that
+    /// graph is then evaluated as the page shows it.
     fn loading(&self, mut report: ImportReport) -> Stage {
         let Some((specs, selected)) = &mut report.specs else { return Stage::Done(Ok(report), None) };
         if !specs.contains_key(selected.as_str()) {
             *selected = specs.keys().next().cloned().unwrap_or_default();
+        }
+        if !self.for_page {
+            return Stage::Done(Ok(report), None);
         }
         let computing = Computing::for_page(specs, &self.opts, selected);
         Stage::Loading(report, Box::new(computing))
