@@ -103,9 +103,11 @@ describe('the page at scale', { skip: !nixAvailable() && 'real Nix is not instal
   let chainKeystroke = Infinity;
   let chain;
   let stdenv;
+  let small;
   before(async () => {
     chain = closure(5000, false);
     stdenv = closure(600, true);
+    small = closure(3, false);
     b = await launch({ width: 1280, height: 900 });
     await b.page.addInitScript(LONGTASKS);
     b.page.setDefaultTimeout(60_000);
@@ -264,5 +266,29 @@ describe('the page at scale', { skip: !nixAvailable() && 'real Nix is not instal
         `layout ${layoutMs.toFixed(1)} ms (pkg600's neighbourhood), ${layoutStdenv.toFixed(1)} ms (stdenv's); ` +
         `keystroke on stdenv (moves all 601) ${keystroke.toFixed(1)} ms; longest task while typing and sweeping ${ms(typingTask)}`,
     );
+  });
+
+  test('a file dropped while a big import runs replaces it: the newest import is the one loaded', async () => {
+    const p = b.page;
+    await p.evaluate(() => { window.__progress = []; });
+    await importJson(p, chain.json);
+    // Under way, past reading: then a small closure is dropped on the box.
+    await p.waitForFunction(() => /^(Verifying|Lifting)/.test(document.querySelector('[data-testid="import-progress"]')?.textContent ?? ''), null, { timeout: 60_000 });
+    await p.locator('#import-text').evaluate((el, text) => {
+      const data = new DataTransfer();
+      data.items.add(new File([text], 'small.json', { type: 'application/json' }));
+      el.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, small.json);
+    await p.waitForFunction((want) => document.querySelector('[data-testid="out-path-pkg3-out"]')?.textContent.trim() === want, small.out, { timeout: 60_000 });
+    await p.getByTestId('import-progress').waitFor({ state: 'detached' });
+    // Longer than the whole chain's import takes: it was dropped, not finished and loaded later.
+    await p.waitForTimeout(4000);
+    assert.equal(await p.locator('[data-testid="out-path-pkg5000-out"]').count(), 0, 'the replaced import never loads');
+    assert.equal(await textOf(p, 'out-path-pkg3-out'), small.out);
+    assert.equal(await p.getByTestId('import-progress').count(), 0, 'no progress line is left over from the replaced import');
+    const progress = await p.evaluate(() => window.__progress);
+    assert.ok(!progress.includes('Loading 5,000 derivations into the playground…'), JSON.stringify(progress.slice(-8)));
+    assert.equal(await p.locator('#import-text').inputValue(), small.json, 'the dropped file is in the box');
+    await shot(p, 'scale-import-replaced');
   });
 });

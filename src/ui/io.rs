@@ -18,9 +18,18 @@ const EDITABLE_IN_THE_BOX: usize = 2 * 1024 * 1024;
 const SLICE_MS: f64 = 20.0;
 
 /// Runs `job` a slice at a time, each slice a task of its own, showing how far it got in
-/// `busy`; then `done` with the finished job.
-fn in_slices(mut job: Importing, busy: UseStateHandle<Option<String>>, done: impl FnOnce(Importing) + 'static) {
+/// `busy`; then `done` with the finished job. A job that is no longer `wanted` (a newer import
+/// began) is dropped between slices, unfinished and unshown.
+fn in_slices(
+    mut job: Importing,
+    busy: UseStateHandle<Option<String>>,
+    wanted: Rc<dyn Fn() -> bool>,
+    done: impl FnOnce(Importing) + 'static,
+) {
     super::soon(move || {
+        if !wanted() {
+            return;
+        }
         let clock = web_sys::window().and_then(|w| w.performance());
         let now = || clock.as_ref().map_or(0.0, |c| c.now());
         let started = now();
@@ -28,7 +37,7 @@ fn in_slices(mut job: Importing, busy: UseStateHandle<Option<String>>, done: imp
             done(job)
         } else {
             busy.set(Some(job.progress()));
-            in_slices(job, busy, done)
+            in_slices(job, busy, wanted, done)
         }
     })
 }
@@ -118,6 +127,9 @@ pub fn import_export() -> Html {
     // A big import takes a while: it says so first (the page paints the message, and the last
     // good graph stays on screen), then verifies, then loads, each step after the last painted.
     let busy = use_state(|| None::<String>);
+    // Which import is the newest: a file dropped while a big import runs replaces it (the one
+    // under way stops at its next slice, and neither its report nor its graph is shown).
+    let imports = use_mut_ref(|| 0u64);
     let run_import = {
         let ctx = ctx.clone();
         let report = report.clone();
@@ -125,10 +137,19 @@ pub fn import_export() -> Html {
         let (aside, text, box_empty) = (aside.clone(), text.clone(), box_empty.clone());
         move |t: String| {
             let job = Importing::new(t.as_str().into(), &ctx.p().options());
+            let this = {
+                let mut n = imports.borrow_mut();
+                *n += 1;
+                *n
+            };
+            let imports = imports.clone();
+            let wanted: Rc<dyn Fn() -> bool> = Rc::new(move || *imports.borrow() == this);
             busy.set(Some(job.progress()));
             let (ctx, report, busy2, aside, text, box_empty) =
                 (ctx.clone(), report.clone(), busy.clone(), aside.clone(), text.clone(), box_empty.clone());
-            in_slices(job, busy.clone(), move |job| {
+            let still = wanted.clone();
+            in_slices(job, busy.clone(), wanted, move |job| {
+                let wanted = still;
                 let (r, ready) = match job.finish() {
                     Ok((report, ready)) => (Ok(report), ready),
                     Err(e) => (Err(e), None),
@@ -143,6 +164,9 @@ pub fn import_export() -> Html {
                 busy2.set(Some(format!("Loading {} derivations into the playground…", thousands(ready.specs.len()))));
                 let keep_aside = t.len() > KEEP_IN_THE_BOX;
                 super::soon(move || {
+                    if !wanted() {
+                        return;
+                    }
                     if let Some(el) = text.cast::<HtmlTextAreaElement>().filter(|el| keep_aside && el.text_length() > 0)
                     {
                         el.set_value("");
@@ -150,8 +174,10 @@ pub fn import_export() -> Html {
                         aside.set(Some(t.as_str().into()));
                     }
                     super::soon(move || {
-                        ctx.dispatch(Action::LoadReady(Rc::new(ready)));
-                        busy2.set(None);
+                        if wanted() {
+                            ctx.dispatch(Action::LoadReady(Rc::new(ready)));
+                            busy2.set(None);
+                        }
                     });
                 });
             });
