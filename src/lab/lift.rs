@@ -129,6 +129,13 @@ impl Lifting {
         self.at == res.order.len()
     }
 
+    /// Whether the next unit of work is the one that cannot be split (choosing every
+    /// derivation's key, from all the literals scanned): a job run in slices begins a slice
+    /// with it.
+    pub fn next_is_fixed(&self, res: &Resolution) -> bool {
+        self.scanned == res.order.len() && self.keys.is_none()
+    }
+
     /// (derivations lifted, derivations to lift).
     pub fn progress(&self, res: &Resolution) -> (usize, usize) {
         (self.at, res.order.len())

@@ -8,6 +8,7 @@ use crate::lab::explain::{PathChange, PathId};
 use crate::lab::lint::{lints, lints_where, Lint};
 use drvlab_engine::graph::{Options, Resolution, Resolved};
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 use std::rc::Rc;
 
 /// Each derivation's inputs in the graph (the keys its strings refer to).
@@ -332,9 +333,11 @@ impl Computed {
 /// ([`Evaluating`]), then the lints and the sources' traces.
 #[derive(Debug, Clone)]
 pub struct Computing {
+    /// Each derivation's references, found one derivation at a time in key order.
     refs: Refs,
-    order: Vec<String>,
-    eval: Evaluating,
+    /// The dependency order and its evaluation, once every reference is found.
+    eval: Option<(Vec<String>, Evaluating)>,
+    total: usize,
     opts: Options,
     only: Option<String>,
 }
@@ -346,29 +349,62 @@ impl Computing {
     }
 
     fn new(specs: &SpecGraph, opts: &Options, only: Option<&str>) -> Computing {
-        let refs: Refs = drvlab_engine::collect::map(specs.iter().map(|(k, s)| (k.clone(), references(s, specs))));
-        let (order, errors) = match order_of(&refs) {
+        let total = specs.len();
+        Computing { refs: Refs::new(), eval: None, total, opts: opts.clone(), only: only.map(str::to_string) }
+    }
+
+    /// Does up to `n` more units of work on `specs` (the graph it was begun for): one
+    /// derivation's references found, the dependency order made (once, from all of them), or
+    /// one derivation evaluated; true when all are evaluated.
+    pub fn step(&mut self, specs: &SpecGraph, n: usize) -> bool {
+        let mut n = n;
+        while self.eval.is_none() && n > 0 {
+            n -= 1;
+            // The next key after the last one whose references are found.
+            let next = match self.refs.keys().next_back() {
+                Some(last) => specs.range::<str, _>((Bound::Excluded(last.as_str()), Bound::Unbounded)).next(),
+                None => specs.iter().next(),
+            };
+            match next {
+                Some((k, s)) => {
+                    let r = references(s, specs);
+                    self.refs.insert(k.clone(), r);
+                }
+                None => self.eval = Some(self.ordered(specs)),
+            }
+        }
+        match &mut self.eval {
+            Some((_, eval)) if n > 0 => eval.step(specs, n),
+            _ => false,
+        }
+    }
+
+    /// The dependency order of the references found, with its evaluation begun.
+    fn ordered(&self, specs: &SpecGraph) -> (Vec<String>, Evaluating) {
+        let (order, errors) = match order_of(&self.refs) {
             Some(order) => (order, vec![]),
             None => spec_order(specs),
         };
-        let eval = Evaluating::new(order.clone(), errors, opts, only);
-        Computing { refs, order, eval, opts: opts.clone(), only: only.map(str::to_string) }
+        let eval = Evaluating::new(order.clone(), errors, &self.opts, self.only.as_deref());
+        (order, eval)
     }
 
-    /// Evaluates up to `n` more derivations of `specs` (the graph it was begun for); true when
-    /// all are done.
-    pub fn step(&mut self, specs: &SpecGraph, n: usize) -> bool {
-        self.eval.step(specs, n)
+    /// Whether the next unit of work is the one that cannot be split (the dependency order
+    /// of all the references): a job run in slices begins a slice with it.
+    pub fn next_is_fixed(&self) -> bool {
+        self.eval.is_none() && self.refs.len() == self.total
     }
 
     /// (derivations evaluated, derivations to evaluate).
     pub fn progress(&self) -> (usize, usize) {
-        self.eval.progress()
+        self.eval.as_ref().map_or((0, self.total), |(_, eval)| eval.progress())
     }
 
     /// The answer, once [`Computing::step`] has said it is done.
-    pub fn finish(self, specs: &SpecGraph) -> Computed {
-        let Computing { refs, order, eval, opts, only } = self;
+    pub fn finish(mut self, specs: &SpecGraph) -> Computed {
+        while !self.step(specs, usize::MAX) {}
+        let Computing { refs, eval, opts, only, .. } = self;
+        let (order, eval) = eval.expect("stepped to the end");
         let eval = eval.finish();
         let lints = lints(specs, &eval);
         let eval = SharedEval::of(specs, eval);
