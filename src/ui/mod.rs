@@ -165,13 +165,13 @@ pub fn app() -> Html {
     {
         // The fragment follows the state (replaceState: no history entry per keystroke). A big
         // graph's link and kept session take tens of ms to write, so they are written once the
-        // edits pause, not within each keystroke.
+        // edits pause, not within each keystroke, and deflated in slices.
         let state = ctx.state.clone();
         use_effect(move || {
             if state.0.specs.len() <= 200 {
                 share::sync_fragment(&state.0);
             } else {
-                matrix::debounced(400, move || share::sync_fragment(&state.0));
+                matrix::debounced(400, move || share::sync_fragment_in_slices(state));
             }
         });
     }

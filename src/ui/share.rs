@@ -5,7 +5,7 @@ use super::Ctx;
 use crate::lab::eval::SpecGraph;
 use crate::lab::playground::{Action, Playground};
 use crate::lab::scenarios::Scenario;
-use crate::lab::share::{decode, encode_checked, ShareError};
+use crate::lab::share::{decode, encode_checked, Encoding, ShareError};
 use std::cell::RefCell;
 use yew::prelude::*;
 
@@ -128,6 +128,51 @@ pub fn link_for(p: &Playground) -> Result<String, ShareError> {
 /// `localStorage`. A refused link stays in the address bar until the person edits; a state
 /// too large for a link leaves the address bar without a fragment (the browser keeps it).
 pub fn sync_fragment(p: &Playground) {
+    newest_sync();
+    let shared = p.shared();
+    let encoded = encode_checked(&shared);
+    sync_encoded(p, &shared, encoded);
+}
+
+thread_local! {
+    /// How many syncs have begun: one deflating in slices stops when a newer one begins.
+    static SYNCS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+fn newest_sync() -> u64 {
+    SYNCS.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    })
+}
+
+/// [`sync_fragment`] for a big graph, whose link takes a while to write (the ~900 KB of JSON of
+/// a 5,000-derivation state took 0.1–0.2 s of the page's time to deflate at once, after every
+/// pause in typing): deflated in slices of about 10 ms, each a task of its own. A newer sync
+/// (after a newer edit) replaces it.
+pub fn sync_fragment_in_slices(state: UseReducerHandle<super::Store>) {
+    let this = newest_sync();
+    let shared = state.0.shared();
+    let job = Encoding::new(&shared);
+    deflate_in_slices(job, this, Box::new(move |encoded| sync_encoded(&state.0, &shared, encoded)));
+}
+
+fn deflate_in_slices(mut job: Encoding, this: u64, done: Box<dyn FnOnce(Result<String, ShareError>)>) {
+    super::soon(move || {
+        if SYNCS.with(|n| n.get()) != this {
+            return;
+        }
+        let started = super::now_ms();
+        if job.step(&mut || super::now_ms() - started < 10.0) {
+            done(job.finish())
+        } else {
+            deflate_in_slices(job, this, done)
+        }
+    })
+}
+
+/// The rest of [`sync_fragment`], with the state's link made (or why there is none).
+fn sync_encoded(p: &Playground, shared: &crate::lab::share::Shared, encoded: Result<String, ShareError>) {
     let keep_refused = SESSION.with(|s| {
         let mut s = s.borrow_mut();
         match &s.refused {
@@ -138,8 +183,6 @@ pub fn sync_fragment(p: &Playground) {
             }
         }
     });
-    let shared = p.shared();
-    let encoded = encode_checked(&shared);
     let last_link = match &encoded {
         Ok(f) => format!("{}#{f}", base()),
         Err(_) => String::new(),
@@ -148,7 +191,7 @@ pub fn sync_fragment(p: &Playground) {
     if !is_embed() && !keep_refused {
         if let Some(st) = storage() {
             // A state too large for a link is kept whole (JSON); the restore reads both.
-            let kept = encoded.clone().unwrap_or_else(|_| crate::lab::share::to_file(&shared));
+            let kept = encoded.clone().unwrap_or_else(|_| crate::lab::share::to_file(shared));
             let _ = st.set_item(STORE_KEY, &kept);
         }
     }
